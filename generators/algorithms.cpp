@@ -1,0 +1,69 @@
+#include "algorithms.h"
+
+namespace convgen::algo {
+
+using namespace Halide;
+
+Func zero_padded(const Func &input, const Expr &width, const Expr &height) {
+    // constant_exterior marks the bounds test `likely`, so Halide partitions the x/y loops and the
+    // steady-state interior carries no select.
+    return BoundaryConditions::constant_exterior(
+        input, 0.0f, {{Expr(), Expr()}, {0, width}, {0, height}, {Expr(), Expr()}});
+}
+
+namespace {
+Expr input_x(const Window &w, const Expr &x, const Expr &kx) {
+    return x * w.stride_x + kx * w.dilation_x - w.pad_left;
+}
+Expr input_y(const Window &w, const Expr &y, const Expr &ky) {
+    return y * w.stride_y + ky * w.dilation_y - w.pad_top;
+}
+}  // namespace
+
+Conv2d conv2d(const Func &in, const Func &weights, const Func &bias, const Expr &c_in,
+              const Window &w, const Expr &act_min, const Expr &act_max) {
+    Conv2d p;
+    auto &[c, x, y, n] = p.v;
+    p.r = RDom(0, c_in, 0, w.kernel_w, 0, w.kernel_h, "r");
+    p.acc(c, x, y, n) = bias(c);
+    p.acc(c, x, y, n) += weights(c, p.r.x, p.r.y, p.r.z) *
+                         in(p.r.x, input_x(w, x, p.r.y), input_y(w, y, p.r.z), n);
+    p.result(c, x, y, n) = clamp(p.acc(c, x, y, n), act_min, act_max);
+    return p;
+}
+
+Depthwise depthwise(const Func &in, const Func &weights, const Func &bias,
+                    const Expr &multiplier, const Window &w, const Expr &act_min,
+                    const Expr &act_max) {
+    Depthwise p;
+    auto &[c, x, y, n] = p.v;
+    p.r = RDom(0, w.kernel_w, 0, w.kernel_h, "r");
+    p.acc(c, x, y, n) = bias(c);
+    p.acc(c, x, y, n) += weights(c, p.r.x, p.r.y) *
+                         in(c / multiplier, input_x(w, x, p.r.x), input_y(w, y, p.r.y), n);
+    p.result(c, x, y, n) = clamp(p.acc(c, x, y, n), act_min, act_max);
+    return p;
+}
+
+Pointwise pointwise(const Func &in, const Func &weights, const Func &bias, const Expr &c_in,
+                    const Expr &act_min, const Expr &act_max) {
+    Pointwise p;
+    auto &[c, x, y, n] = p.v;
+    p.r = RDom(0, c_in, "r");
+    p.acc(c, x, y, n) = bias(c);
+    p.acc(c, x, y, n) += weights(c, p.r) * in(p.r, x, y, n);
+    p.result(c, x, y, n) = clamp(p.acc(c, x, y, n), act_min, act_max);
+    return p;
+}
+
+Separable separable(const Func &in, const Func &dw_weights, const Func &dw_bias,
+                    const Func &pw_weights, const Func &pw_bias, const Expr &multiplier,
+                    const Expr &dw_channels, const Window &w, const Expr &dw_min,
+                    const Expr &dw_max, const Expr &pw_min, const Expr &pw_max) {
+    Separable p;
+    p.dw = depthwise(in, dw_weights, dw_bias, multiplier, w, dw_min, dw_max);
+    p.pw = pointwise(p.dw.result, pw_weights, pw_bias, dw_channels, pw_min, pw_max);
+    return p;
+}
+
+}  // namespace convgen::algo

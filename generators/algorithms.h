@@ -1,0 +1,76 @@
+// The convolution algorithms, as Halide Funcs and nothing else: no schedule code lives here.
+//
+// Layouts (DESIGN §2): activations NHWC, which in Halide order is (c, x, y, n) with channels
+// innermost. Weights arrive already in the kernel layout the runtime packs them into:
+//   conv2d     (c_out, c_in, kx, ky)   == HWIO [kh][kw][c_in][c_out]
+//   depthwise  (c_in*mult, kx, ky)     == [kh][kw][c_in*mult]
+//   pointwise  (c_out, c_in)           == [c_in][c_out]
+// Every stage ends in clamp(acc, act_min, act_max): none/ReLU/ReLU6/clamp are all this one form.
+#pragma once
+
+#include "Halide.h"
+
+namespace convgen::algo {
+
+struct Vars {
+    Halide::Var c{"c"}, x{"x"}, y{"y"}, n{"n"};
+};
+
+// Spatial geometry of a windowed convolution. Each Expr is either a compile-time constant (a
+// specialised variant) or a scalar pipeline parameter (the generic variant).
+struct Window {
+    Halide::Expr kernel_w, kernel_h;
+    Halide::Expr stride_x, stride_y;
+    Halide::Expr dilation_x, dilation_y;
+    Halide::Expr pad_left, pad_top;
+};
+
+// The input extended with zeros outside [0, width) x [0, height); channels and batch unbounded.
+Halide::Func zero_padded(const Halide::Func &input, const Halide::Expr &width,
+                         const Halide::Expr &height);
+
+// Standard convolution. `acc` holds bias + sum, `result` the activated value.
+struct Conv2d {
+    Vars v;
+    Halide::Func acc{"conv_acc"}, result{"conv"};
+    Halide::RDom r;  // (c_in, kx, ky)
+};
+Conv2d conv2d(const Halide::Func &padded_input, const Halide::Func &weights,
+              const Halide::Func &bias, const Halide::Expr &c_in, const Window &w,
+              const Halide::Expr &act_min, const Halide::Expr &act_max);
+
+// Depthwise convolution: output channel o reads input channel o / multiplier.
+struct Depthwise {
+    Vars v;
+    Halide::Func acc{"dw_acc"}, result{"dw"};
+    Halide::RDom r;  // (kx, ky)
+};
+Depthwise depthwise(const Halide::Func &padded_input, const Halide::Func &weights,
+                    const Halide::Func &bias, const Halide::Expr &multiplier, const Window &w,
+                    const Halide::Expr &act_min, const Halide::Expr &act_max);
+
+// Pointwise (1x1, stride 1) convolution: a GEMM over (pixels) x (c_in) x (c_out).
+struct Pointwise {
+    Vars v;
+    Halide::Func acc{"pw_acc"}, result{"pw"};
+    Halide::RDom r;  // (c_in)
+};
+Pointwise pointwise(const Halide::Func &input, const Halide::Func &weights,
+                    const Halide::Func &bias, const Halide::Expr &c_in,
+                    const Halide::Expr &act_min, const Halide::Expr &act_max);
+
+// Fused separable convolution: depthwise (+bias, activation) feeding pointwise (+bias,
+// activation) in one pipeline. The intermediate `dw.result` is a Func, so a schedule decides
+// how much of it exists at once; it is never an input or output buffer.
+struct Separable {
+    Depthwise dw;
+    Pointwise pw;
+};
+Separable separable(const Halide::Func &padded_input, const Halide::Func &dw_weights,
+                    const Halide::Func &dw_bias, const Halide::Func &pw_weights,
+                    const Halide::Func &pw_bias, const Halide::Expr &multiplier,
+                    const Halide::Expr &dw_channels, const Window &w,
+                    const Halide::Expr &dw_min, const Halide::Expr &dw_max,
+                    const Halide::Expr &pw_min, const Halide::Expr &pw_max);
+
+}  // namespace convgen::algo

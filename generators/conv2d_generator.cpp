@@ -1,0 +1,46 @@
+// Standard 2-D convolution, NHWC.
+#include "generator_support.h"
+
+namespace convgen::gen {
+
+using namespace Halide;
+
+class Conv2dGenerator : public Generator<Conv2dGenerator> {
+public:
+    GeneratorParam<int> kernel{"kernel", 0};      // square kernel size; 0 = any (run time)
+    GeneratorParam<int> stride{"stride", 0};      // both axes; 0 = any
+    GeneratorParam<int> dilation{"dilation", 0};  // both axes; 0 = any
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
+    Input<Buffer<float, 4>> weights{"weights"};  // (c_out, c_in, kx, ky)
+    Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
+    Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
+    Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
+    Input<int> pad_left{"pad_left"}, pad_top{"pad_top"};
+    Input<float> act_min{"act_min"}, act_max{"act_max"};
+    Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
+
+    void generate() {
+        require_zero_min(input), require_zero_min(weights), require_zero_min(bias);
+        require_zero_min(output);
+        if (kernel > 0) weights.dim(2).set_extent(kernel).dim(3).set_extent(kernel);
+        const algo::Window w{fixed_or(kernel, weights.dim(2).extent()),
+                             fixed_or(kernel, weights.dim(3).extent()),
+                             fixed_or(stride, stride_x), fixed_or(stride, stride_y),
+                             fixed_or(dilation, dilation_x), fixed_or(dilation, dilation_y),
+                             pad_left, pad_top};
+        Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
+        algo::Conv2d p = algo::conv2d(padded, weights, bias, weights.dim(1).extent(), w,
+                                      act_min, act_max);
+        output = p.result;
+        apply_schedule(sched::schedule_conv2d, p,
+                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
+                        weights.dim(1).extent(), kernel, kernel, stride},
+                       get_target(), knobs);
+    }
+};
+
+}  // namespace convgen::gen
+
+HALIDE_REGISTER_GENERATOR(convgen::gen::Conv2dGenerator, convgen_conv2d)

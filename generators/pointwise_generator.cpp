@@ -1,0 +1,33 @@
+// Pointwise (1x1, stride 1) convolution, NHWC.
+#include "generator_support.h"
+
+namespace convgen::gen {
+
+using namespace Halide;
+
+class PointwiseGenerator : public Generator<PointwiseGenerator> {
+public:
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
+    Input<Buffer<float, 2>> weights{"weights"};  // (c_out, c_in)
+    Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
+    Input<float> act_min{"act_min"}, act_max{"act_max"};
+    Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
+
+    void generate() {
+        require_zero_min(input), require_zero_min(weights), require_zero_min(bias);
+        require_zero_min(output);
+        algo::Pointwise p =
+            algo::pointwise(input, weights, bias, weights.dim(1).extent(), act_min, act_max);
+        output = p.result;
+        apply_schedule(sched::schedule_pointwise, p,
+                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
+                        weights.dim(1).extent(), 1, 1, 1},
+                       get_target(), knobs);
+    }
+};
+
+}  // namespace convgen::gen
+
+HALIDE_REGISTER_GENERATOR(convgen::gen::PointwiseGenerator, convgen_pointwise)

@@ -1,0 +1,54 @@
+// Fused depthwise-separable convolution, NHWC: depthwise (+bias, activation) then pointwise
+// (+bias, activation) in one pipeline; the depthwise result is never written to memory whole.
+#include "generator_support.h"
+
+namespace convgen::gen {
+
+using namespace Halide;
+
+class SeparableGenerator : public Generator<SeparableGenerator> {
+public:
+    GeneratorParam<int> kernel{"kernel", 0};
+    GeneratorParam<int> stride{"stride", 0};
+    GeneratorParam<int> dilation{"dilation", 0};
+    GeneratorParam<int> multiplier{"multiplier", 0};
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<float, 4>> input{"input"};            // (c_in, x, y, n)
+    Input<Buffer<float, 3>> dw_weights{"dw_weights"};  // (c_in * multiplier, kx, ky)
+    Input<Buffer<float, 1>> dw_bias{"dw_bias"};        // (c_in * multiplier)
+    Input<Buffer<float, 2>> pw_weights{"pw_weights"};  // (c_out, c_in * multiplier)
+    Input<Buffer<float, 1>> pw_bias{"pw_bias"};        // (c_out)
+    Input<int> channel_multiplier{"channel_multiplier"};
+    Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
+    Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
+    Input<int> pad_left{"pad_left"}, pad_top{"pad_top"};
+    Input<float> dw_min{"dw_min"}, dw_max{"dw_max"};
+    Input<float> pw_min{"pw_min"}, pw_max{"pw_max"};
+    Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
+
+    void generate() {
+        require_zero_min(input), require_zero_min(dw_weights), require_zero_min(dw_bias);
+        require_zero_min(pw_weights), require_zero_min(pw_bias), require_zero_min(output);
+        if (kernel > 0) dw_weights.dim(1).set_extent(kernel).dim(2).set_extent(kernel);
+        const algo::Window w{fixed_or(kernel, dw_weights.dim(1).extent()),
+                             fixed_or(kernel, dw_weights.dim(2).extent()),
+                             fixed_or(stride, stride_x), fixed_or(stride, stride_y),
+                             fixed_or(dilation, dilation_x), fixed_or(dilation, dilation_y),
+                             pad_left, pad_top};
+        const Expr dw_channels = pw_weights.dim(1).extent();
+        Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
+        algo::Separable p = algo::separable(padded, dw_weights, dw_bias, pw_weights, pw_bias,
+                                            fixed_or(multiplier, channel_multiplier),
+                                            dw_channels, w, dw_min, dw_max, pw_min, pw_max);
+        output = p.pw.result;
+        apply_schedule(sched::schedule_separable, p,
+                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
+                        dw_channels, kernel, kernel, stride},
+                       get_target(), knobs);
+    }
+};
+
+}  // namespace convgen::gen
+
+HALIDE_REGISTER_GENERATOR(convgen::gen::SeparableGenerator, convgen_separable)

@@ -1,0 +1,111 @@
+// Operator objects, as in XNNPACK and oneDNN: create once from a descriptor and the weights
+// (validated and packed into the kernel's layout once), then run() on new inputs many times.
+// run() is const and thread-safe: several threads may run one operator on different buffers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "params.h"
+#include "runtime.h"
+#include "tensor.h"
+
+namespace convgen {
+
+struct OperatorOptions {
+    std::string variant;  // force a compiled variant by name; empty = best that accepts
+    Isa max_isa = Isa::avx512;  // never use a level above this (also capped by set_max_isa)
+};
+
+// Which compiled variant an operator runs, on which ISA, and why earlier candidates declined.
+struct Implementation {
+    std::string variant;
+    Isa isa;
+    std::string schedule;
+    struct Declined {
+        std::string variant, reason;
+    };
+    std::vector<Declined> declined;
+    std::string to_string() const;
+};
+
+namespace detail {
+struct OperatorState;
+}
+
+class Conv2d {
+public:
+    // weights: HWIO [kh][kw][in][out]; bias: [out] or nullptr.
+    Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
+           const OperatorOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output) const;
+    const Implementation &implementation() const;
+    const Conv2dDesc &desc() const { return desc_; }
+
+private:
+    Conv2dDesc desc_;
+    std::shared_ptr<const detail::OperatorState> state_;
+};
+
+class Depthwise {
+public:
+    // weights: [kh][kw][channels*multiplier]; bias: [channels*multiplier] or nullptr.
+    Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
+              const OperatorOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output) const;
+    const Implementation &implementation() const;
+    const DepthwiseDesc &desc() const { return desc_; }
+
+private:
+    DepthwiseDesc desc_;
+    std::shared_ptr<const detail::OperatorState> state_;
+};
+
+class Pointwise {
+public:
+    // weights: [in][out]; bias: [out] or nullptr.
+    Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
+              const OperatorOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output) const;
+    const Implementation &implementation() const;
+    const PointwiseDesc &desc() const { return desc_; }
+
+private:
+    PointwiseDesc desc_;
+    std::shared_ptr<const detail::OperatorState> state_;
+};
+
+// Fused depthwise-separable convolution: the depthwise result never goes to memory whole.
+class Separable {
+public:
+    // dw_weights [kh][kw][in*multiplier], dw_bias [in*multiplier] or nullptr,
+    // pw_weights [in*multiplier][out], pw_bias [out] or nullptr.
+    Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
+              const float *pw_weights, const float *pw_bias,
+              const OperatorOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output) const;
+    const Implementation &implementation() const;
+    const SeparableDesc &desc() const { return desc_; }
+
+private:
+    SeparableDesc desc_;
+    std::shared_ptr<const detail::OperatorState> state_;
+};
+
+// One-shot conveniences: create, run once, discard (weights are packed on every call).
+void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
+            const ConstTensor &input, const Tensor &output);
+void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,
+                      const ConstTensor &input, const Tensor &output);
+void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,
+                      const ConstTensor &input, const Tensor &output);
+void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
+                      const float *pw_weights, const float *pw_bias, const ConstTensor &input,
+                      const Tensor &output);
+
+}  // namespace convgen

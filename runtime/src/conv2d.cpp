@@ -1,0 +1,54 @@
+// Standard convolution operator. HWIO weights are already the kernel's (c_out, c_in, kx, ky)
+// order, c_out innermost for vector loads; packing copies them into operator-owned memory.
+#include "internal.h"
+
+namespace convgen {
+
+using namespace detail;
+
+Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
+               const OperatorOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.out_channels", d.out_channels);
+    validate_window(d.window, "desc.window");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const auto &w = d.window;
+    const int64_t count =
+        checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
+    auto state = std::make_shared<OperatorState>();
+    state->selection = select_kernel(OpKind::conv2d, window_key(w, 1), options);
+    state->buffers.push_back(
+        pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels, input);
+}
+
+const Implementation &Conv2d::implementation() const { return state_->selection.impl; }
+
+void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    validate_output(output, output_desc(input.desc), input);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
+    auto *kernel = reinterpret_cast<conv2d_kernel_t *>(state_->selection.kernel);
+    check_kernel_result(kernel(in.raw(), weights.raw(), bias.raw(), w.stride_w, w.stride_h,
+                               w.dilation_w, w.dilation_h, pad.left, pad.top, act.min, act.max,
+                               out.raw()),
+                        state_->selection.impl.variant);
+}
+
+void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
+            const ConstTensor &input, const Tensor &output) {
+    Conv2d(desc, weights, bias).run(input, output);
+}
+
+}  // namespace convgen

@@ -1,0 +1,53 @@
+// Depthwise convolution operator. [kh][kw][c*m] weights are the kernel's (c*m, kx, ky) order.
+#include "internal.h"
+
+namespace convgen {
+
+using namespace detail;
+
+Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
+                     const OperatorOptions &options)
+    : desc_(d) {
+    check_positive("desc.channels", d.channels);
+    check_positive("desc.multiplier", d.multiplier);
+    checked_elements("desc.channels * desc.multiplier", {d.channels, d.multiplier});
+    validate_window(d.window, "desc.window");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const auto &w = d.window;
+    const int oc = d.out_channels();
+    const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
+    auto state = std::make_shared<OperatorState>();
+    state->selection = select_kernel(OpKind::depthwise, window_key(w, d.multiplier), options);
+    state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(bias, oc, {oc}));
+    state_ = std::move(state);
+}
+
+TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels(), input);
+}
+
+const Implementation &Depthwise::implementation() const { return state_->selection.impl; }
+
+void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
+    validate_tensor("input", input.data, input.desc, desc_.channels);
+    validate_output(output, output_desc(input.desc), input);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
+    auto *kernel = reinterpret_cast<depthwise_kernel_t *>(state_->selection.kernel);
+    check_kernel_result(kernel(in.raw(), weights.raw(), bias.raw(), desc_.multiplier,
+                               w.stride_w, w.stride_h, w.dilation_w, w.dilation_h, pad.left,
+                               pad.top, act.min, act.max, out.raw()),
+                        state_->selection.impl.variant);
+}
+
+void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,
+                      const ConstTensor &input, const Tensor &output) {
+    Depthwise(desc, weights, bias).run(input, output);
+}
+
+}  // namespace convgen

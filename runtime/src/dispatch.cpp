@@ -1,0 +1,121 @@
+// The dispatch table, generated from kernels.json, and the choice of variant and ISA.
+#include <algorithm>
+#include <atomic>
+
+#include "internal.h"
+
+// Declare every per-ISA entry point with its op's signature.
+#define CONVGEN_KERNEL(op, name, isa) extern "C" convgen::detail::op##_kernel_t convgen_##name##_##isa;
+#include "convgen_kernels.inc"
+#undef CONVGEN_KERNEL
+
+namespace convgen {
+
+namespace {
+
+struct KernelEntry {
+    const char *variant;
+    Isa isa;
+    void *fn;
+};
+
+const KernelEntry kKernels[] = {
+#define CONVGEN_KERNEL(op, name, isa) \
+    {#name, Isa::isa, reinterpret_cast<void *>(&convgen_##name##_##isa)},
+#include "convgen_kernels.inc"
+#undef CONVGEN_KERNEL
+};
+
+std::vector<VariantInfo> make_variants() {
+    std::vector<VariantInfo> v = {
+#define CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, schedule) \
+    {OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, {}},
+#include "convgen_variants.inc"
+#undef CONVGEN_VARIANT
+    };
+    for (auto &info : v) {
+        for (const auto &k : kKernels) {
+            if (info.name == k.variant) info.isas.push_back(k.isa);
+        }
+    }
+    return v;
+}
+
+void *find_kernel(const std::string &variant, Isa isa) {
+    for (const auto &k : kKernels) {
+        if (variant == k.variant && k.isa == isa) return k.fn;
+    }
+    return nullptr;
+}
+
+// Why `v` cannot run `key`, or "" if it can.
+std::string decline_reason(const VariantInfo &v, const detail::WindowKey &key) {
+    auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
+    if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel)) {
+        return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " +
+               pair(v.kernel, v.kernel);
+    }
+    if (v.stride && (key.stride_h != v.stride || key.stride_w != v.stride)) {
+        return "stride " + pair(key.stride_h, key.stride_w) + " is not its " +
+               pair(v.stride, v.stride);
+    }
+    if (v.dilation && (key.dilation_h != v.dilation || key.dilation_w != v.dilation)) {
+        return "dilation " + pair(key.dilation_h, key.dilation_w) + " is not its " +
+               pair(v.dilation, v.dilation);
+    }
+    if (v.multiplier && key.multiplier != v.multiplier) {
+        return "channel multiplier " + std::to_string(key.multiplier) + " is not its " +
+               std::to_string(v.multiplier);
+    }
+    return "";
+}
+
+}  // namespace
+
+const std::vector<VariantInfo> &variants() {
+    static const std::vector<VariantInfo> v = make_variants();
+    return v;
+}
+
+namespace detail {
+
+Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &options) {
+    install_halide_handlers();
+    const Isa isa = std::min({detected_isa(), max_isa(), options.max_isa});
+    Selection s;
+    bool known = options.variant.empty();
+    for (const auto &v : variants()) {
+        if (v.op != op) continue;
+        if (!options.variant.empty() && v.name != options.variant) {
+            s.impl.declined.push_back({v.name, "not the variant requested in options"});
+            continue;
+        }
+        known = true;
+        const std::string reason = decline_reason(v, key);
+        if (!reason.empty()) {
+            s.impl.declined.push_back({v.name, reason});
+            continue;
+        }
+        s.kernel = find_kernel(v.name, isa);
+        if (!s.kernel) {
+            s.impl.declined.push_back({v.name, std::string("not compiled for ") + to_string(isa)});
+            continue;
+        }
+        s.impl.variant = v.name;
+        s.impl.isa = isa;
+        s.impl.schedule = v.schedule;
+        return s;
+    }
+    if (!known) {
+        fail(ErrorCode::unsupported, "options.variant",
+             "options.variant = '" + options.variant + "' is not a compiled " + to_string(op) +
+                 " variant");
+    }
+    std::string why;
+    for (const auto &d : s.impl.declined) why += "; " + d.variant + ": " + d.reason;
+    fail(ErrorCode::unsupported, "options.variant",
+         std::string("no compiled ") + to_string(op) + " variant accepts this problem" + why);
+}
+
+}  // namespace detail
+}  // namespace convgen

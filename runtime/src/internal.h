@@ -1,0 +1,117 @@
+// Runtime internals shared by the operator implementations. Nothing here is installed.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "HalideRuntime.h"
+#include "convgen/error.h"
+#include "convgen/counting.h"
+#include "convgen/operators.h"
+
+namespace convgen::detail {
+
+// Signatures of the generated kernels, one per op (every variant of an op shares it; see
+// generators/*_generator.cpp for the parameter order).
+using conv2d_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
+                            halide_buffer_t *bias, int32_t stride_x, int32_t stride_y,
+                            int32_t dilation_x, int32_t dilation_y, int32_t pad_left,
+                            int32_t pad_top, float act_min, float act_max,
+                            halide_buffer_t *output);
+using depthwise_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
+                               halide_buffer_t *bias, int32_t multiplier, int32_t stride_x,
+                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
+                               int32_t pad_left, int32_t pad_top, float act_min, float act_max,
+                               halide_buffer_t *output);
+using pointwise_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
+                               halide_buffer_t *bias, float act_min, float act_max,
+                               halide_buffer_t *output);
+using separable_kernel_t = int(halide_buffer_t *input, halide_buffer_t *dw_weights,
+                               halide_buffer_t *dw_bias, halide_buffer_t *pw_weights,
+                               halide_buffer_t *pw_bias, int32_t multiplier, int32_t stride_x,
+                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
+                               int32_t pad_left, int32_t pad_top, float dw_min, float dw_max,
+                               float pw_min, float pw_max, halide_buffer_t *output);
+
+// ---- dispatch ---------------------------------------------------------------------------
+
+// The window parameters a variant may have fixed at compile time.
+struct WindowKey {
+    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+    int multiplier = 1;
+};
+
+struct Selection {
+    void *kernel = nullptr;  // cast to the op's *_kernel_t
+    Implementation impl;
+};
+
+// Tries the op's variants in manifest order (specialised first, generic last) and takes the
+// first that accepts `key`, on the highest ISA allowed by the CPU, set_max_isa and `options`.
+Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &options);
+
+// ---- Halide glue ------------------------------------------------------------------------
+
+// Installs convgen's non-aborting Halide error handler (idempotent, thread-safe).
+void install_halide_handlers();
+// Throws Error(kernel_failed) with Halide's message if rc != 0.
+void check_kernel_result(int rc, const std::string &variant);
+
+// A float buffer owned by an operator: weights packed into the kernel layout, or bias.
+struct PackedBuffer {
+    std::vector<float> data;
+    std::vector<int> extents;  // Halide dimension order, innermost first, dense
+};
+
+// halide_buffer_t views built per call on the caller's stack (run() stays re-entrant).
+struct BufferView {
+    halide_dimension_t dims[4];
+    halide_buffer_t buf{};
+    BufferView(const PackedBuffer &p);
+    BufferView(const float *data, const TensorDesc &d);  // NHWC tensor as (c, x, y, n)
+    halide_buffer_t *raw() { return &buf; }
+};
+
+// ---- validation -------------------------------------------------------------------------
+
+[[noreturn]] void fail(ErrorCode code, const std::string &field, const std::string &message);
+void check_positive(const std::string &field, int64_t value);
+void check_not_null(const std::string &field, const void *p);
+void validate_window(const Window &w, const std::string &prefix);
+void validate_activation(const Activation &a, const std::string &field);
+// Shape, strides, element/byte-size limits and the channel count the op expects.
+void validate_tensor(const std::string &name, const void *data, const TensorDesc &d,
+                     int64_t expected_channels);
+// Output buffer: valid, of exactly the expected shape, not overlapping the input.
+void validate_output(const Tensor &out, const TensorDesc &expected, const ConstTensor &in);
+
+// Element count of a packed weight/bias array, failing with ErrorCode::overflow if its bytes
+// exceed the kernels' 2^31 limit.
+int64_t checked_elements(const std::string &field, std::initializer_list<int64_t> extents);
+
+// The clamp an activation applies: none = (-inf, inf), relu = (0, inf), relu6 = (0, 6).
+struct ClampBounds {
+    float min, max;
+};
+ClampBounds activation_bounds(const Activation &a);
+
+// The window parameters used for dispatch.
+WindowKey window_key(const Window &w, int multiplier);
+
+// Explicit top/left padding after resolving SAME/VALID for this input.
+struct ResolvedPadding {
+    int top = 0, left = 0;
+};
+ResolvedPadding resolve_padding(const Window &w, const TensorDesc &input);
+
+// Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
+PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
+
+struct OperatorState {
+    Selection selection;
+    std::vector<PackedBuffer> buffers;
+};
+
+}  // namespace convgen::detail

@@ -1,0 +1,46 @@
+// Pointwise (1x1) convolution operator. [in][out] weights are the kernel's (c_out, c_in) order.
+#include "internal.h"
+
+namespace convgen {
+
+using namespace detail;
+
+Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
+                     const OperatorOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.out_channels", d.out_channels);
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
+    auto state = std::make_shared<OperatorState>();
+    state->selection = select_kernel(OpKind::pointwise, WindowKey{}, options);
+    state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
+    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
+    return TensorDesc::nhwc(input.n, input.h, input.w, desc_.out_channels);
+}
+
+const Implementation &Pointwise::implementation() const { return state_->selection.impl; }
+
+void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    validate_output(output, output_desc(input.desc), input);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
+    auto *kernel = reinterpret_cast<pointwise_kernel_t *>(state_->selection.kernel);
+    check_kernel_result(
+        kernel(in.raw(), weights.raw(), bias.raw(), act.min, act.max, out.raw()),
+        state_->selection.impl.variant);
+}
+
+void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,
+                      const ConstTensor &input, const Tensor &output) {
+    Pointwise(desc, weights, bias).run(input, output);
+}
+
+}  // namespace convgen

@@ -1,0 +1,89 @@
+// ISA detection and capping, thread count, names.
+#include <atomic>
+
+#include "internal.h"
+
+namespace convgen {
+
+namespace {
+std::atomic<int> g_max_isa{static_cast<int>(Isa::avx512)};
+
+// Asks the Halide runtime whether this CPU has every feature the ISA's kernels were built with
+// (the same test Halide's own multi-target wrapper makes).
+bool cpu_supports(std::initializer_list<halide_target_feature_t> features) {
+    uint64_t bits[(halide_target_feature_end + 63) / 64] = {};
+    for (auto f : features) bits[f / 64] |= uint64_t(1) << (f % 64);
+    return halide_default_can_use_target_features(sizeof(bits) / sizeof(bits[0]), bits) != 0;
+}
+}  // namespace
+
+const char *to_string(Isa isa) {
+    switch (isa) {
+    case Isa::sse41: return "sse41";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512: return "avx512";
+    }
+    return "?";
+}
+
+Isa isa_from_string(const std::string &name) {
+    for (Isa i : {Isa::sse41, Isa::avx2, Isa::avx512}) {
+        if (name == to_string(i)) return i;
+    }
+    detail::fail(ErrorCode::invalid_argument, "isa",
+                 "isa = '" + name + "' is not one of sse41, avx2, avx512");
+}
+
+const char *to_string(OpKind op) {
+    switch (op) {
+    case OpKind::conv2d: return "conv2d";
+    case OpKind::depthwise: return "depthwise";
+    case OpKind::pointwise: return "pointwise";
+    case OpKind::separable: return "separable";
+    }
+    return "?";
+}
+
+Isa detected_isa() {
+    static const int detected = [] {
+        if (cpu_supports({halide_target_feature_avx, halide_target_feature_avx2,
+                          halide_target_feature_avx512, halide_target_feature_avx512_skylake,
+                          halide_target_feature_f16c, halide_target_feature_fma,
+                          halide_target_feature_sse41})) {
+            return static_cast<int>(Isa::avx512);
+        }
+        if (cpu_supports({halide_target_feature_avx, halide_target_feature_avx2,
+                          halide_target_feature_f16c, halide_target_feature_fma,
+                          halide_target_feature_sse41})) {
+            return static_cast<int>(Isa::avx2);
+        }
+        if (cpu_supports({halide_target_feature_sse41})) return static_cast<int>(Isa::sse41);
+        return -1;
+    }();
+    if (detected < 0) {
+        detail::fail(ErrorCode::unsupported, "cpu",
+                     "this CPU lacks SSE4.1, the lowest ISA convgen is compiled for");
+    }
+    return static_cast<Isa>(detected);
+}
+
+void set_max_isa(Isa isa) { g_max_isa = static_cast<int>(isa); }
+Isa max_isa() { return static_cast<Isa>(g_max_isa.load()); }
+
+void set_num_threads(int threads) {
+    if (threads < 1) {
+        detail::fail(ErrorCode::invalid_argument, "threads",
+                     "threads = " + std::to_string(threads) + " must be >= 1");
+    }
+    halide_set_num_threads(threads);
+}
+
+int num_threads() { return halide_get_num_threads(); }
+
+std::string Implementation::to_string() const {
+    std::string s = variant + " [" + convgen::to_string(isa) + ", " + schedule + " schedule]";
+    for (const auto &d : declined) s += "\n  declined " + d.variant + ": " + d.reason;
+    return s;
+}
+
+}  // namespace convgen

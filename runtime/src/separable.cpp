@@ -1,0 +1,64 @@
+// Fused depthwise-separable operator: one kernel call, no intermediate tensor.
+#include "internal.h"
+
+namespace convgen {
+
+using namespace detail;
+
+Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
+                     const float *pw_weights, const float *pw_bias,
+                     const OperatorOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.multiplier", d.multiplier);
+    check_positive("desc.out_channels", d.out_channels);
+    checked_elements("desc.in_channels * desc.multiplier", {d.in_channels, d.multiplier});
+    validate_window(d.window, "desc.window");
+    validate_activation(d.dw_activation, "desc.dw_activation");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("dw_weights", dw_weights);
+    check_not_null("pw_weights", pw_weights);
+    const auto &w = d.window;
+    const int mid = d.in_channels * d.multiplier;
+    const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
+    const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
+    auto state = std::make_shared<OperatorState>();
+    state->selection = select_kernel(OpKind::separable, window_key(w, d.multiplier), options);
+    state->buffers.push_back(pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(dw_bias, mid, {mid}));
+    state->buffers.push_back(pack_copy(pw_weights, pw_count, {d.out_channels, mid}));
+    state->buffers.push_back(pack_copy(pw_bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Separable::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels, input);
+}
+
+const Implementation &Separable::implementation() const { return state_->selection.impl; }
+
+void Separable::run(const ConstTensor &input, const Tensor &output) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    validate_output(output, output_desc(input.desc), input);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    BufferView dw_w(state_->buffers[0]), dw_b(state_->buffers[1]);
+    BufferView pw_w(state_->buffers[2]), pw_b(state_->buffers[3]);
+    auto *kernel = reinterpret_cast<separable_kernel_t *>(state_->selection.kernel);
+    check_kernel_result(kernel(in.raw(), dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw(),
+                               desc_.multiplier, w.stride_w, w.stride_h, w.dilation_w,
+                               w.dilation_h, pad.left, pad.top, dw_act.min, dw_act.max,
+                               act.min, act.max, out.raw()),
+                        state_->selection.impl.variant);
+}
+
+void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
+                      const float *pw_weights, const float *pw_bias, const ConstTensor &input,
+                      const Tensor &output) {
+    Separable(desc, dw_weights, dw_bias, pw_weights, pw_bias).run(input, output);
+}
+
+}  // namespace convgen

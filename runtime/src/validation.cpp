@@ -1,0 +1,216 @@
+// Input validation: every check names the field and the value that failed it.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <cstring>
+
+#include "internal.h"
+
+namespace convgen::detail {
+
+namespace {
+// Kernels index with int32 and address at most 2^31 bytes (Halide without large_buffers).
+constexpr int64_t kMaxBytes = (int64_t(1) << 31) - 1;
+// Window parameters are bounded so that x * stride + k * dilation - pad never overflows int32.
+constexpr int64_t kMaxWindowParam = (int64_t(1) << 24) - 1;
+
+std::string str(int64_t v) { return std::to_string(v); }
+}  // namespace
+
+void fail(ErrorCode code, const std::string &field, const std::string &message) {
+    throw Error(code, field, message);
+}
+
+void check_positive(const std::string &field, int64_t value) {
+    if (value <= 0) {
+        fail(ErrorCode::invalid_argument, field, field + " = " + str(value) + " must be positive");
+    }
+}
+
+void check_not_null(const std::string &field, const void *p) {
+    if (!p) fail(ErrorCode::invalid_argument, field, field + " is null");
+}
+
+static void check_window_param(const std::string &field, int64_t value, int64_t min) {
+    if (value < min) {
+        fail(ErrorCode::invalid_argument, field,
+             field + " = " + str(value) + " must be >= " + str(min));
+    }
+    if (value > kMaxWindowParam) {
+        fail(ErrorCode::overflow, field,
+             field + " = " + str(value) + " exceeds the limit " + str(kMaxWindowParam));
+    }
+}
+
+void validate_window(const Window &w, const std::string &p) {
+    check_window_param(p + ".kernel_h", w.kernel_h, 1);
+    check_window_param(p + ".kernel_w", w.kernel_w, 1);
+    check_window_param(p + ".stride_h", w.stride_h, 1);
+    check_window_param(p + ".stride_w", w.stride_w, 1);
+    check_window_param(p + ".dilation_h", w.dilation_h, 1);
+    check_window_param(p + ".dilation_w", w.dilation_w, 1);
+    check_window_param(p + ".dilated kernel_h",
+                       int64_t(w.dilation_h) * (w.kernel_h - 1) + 1, 1);
+    check_window_param(p + ".dilated kernel_w",
+                       int64_t(w.dilation_w) * (w.kernel_w - 1) + 1, 1);
+    switch (w.padding.mode) {
+    case Padding::Mode::explicit_pads:
+        check_window_param(p + ".padding.top", w.padding.top, 0);
+        check_window_param(p + ".padding.left", w.padding.left, 0);
+        check_window_param(p + ".padding.bottom", w.padding.bottom, 0);
+        check_window_param(p + ".padding.right", w.padding.right, 0);
+        break;
+    case Padding::Mode::same:
+    case Padding::Mode::valid: break;
+    default:
+        fail(ErrorCode::invalid_argument, p + ".padding.mode",
+             p + ".padding.mode = " + str(static_cast<int>(w.padding.mode)) + " is not a mode");
+    }
+}
+
+void validate_activation(const Activation &a, const std::string &field) {
+    switch (a.kind) {
+    case Activation::Kind::none:
+    case Activation::Kind::relu:
+    case Activation::Kind::relu6: return;
+    case Activation::Kind::clamp:
+        if (std::isnan(a.min) || std::isnan(a.max) || a.min > a.max) {
+            fail(ErrorCode::invalid_argument, field,
+                 field + " clamp [" + std::to_string(a.min) + ", " + std::to_string(a.max) +
+                     "] needs min <= max, neither NaN");
+        }
+        return;
+    }
+    fail(ErrorCode::invalid_argument, field + ".kind",
+         field + ".kind = " + str(static_cast<int>(a.kind)) + " is not an activation");
+}
+
+int64_t checked_elements(const std::string &field, std::initializer_list<int64_t> extents) {
+    int64_t n = 1;
+    std::string shape;
+    for (int64_t e : extents) {
+        shape += (shape.empty() ? "" : "x") + str(e);
+        if (__builtin_mul_overflow(n, e, &n) || n > kMaxBytes / int64_t(sizeof(float))) {
+            fail(ErrorCode::overflow, field,
+                 field + " of shape " + shape + "... exceeds 2^31 bytes, the kernels' limit");
+        }
+    }
+    return n;
+}
+
+// Number of elements from the first to the last addressed element, or fails.
+static int64_t span_elements(const std::string &name, const TensorDesc &d) {
+    const auto s = d.effective_strides();
+    const int64_t ext[4] = {d.n, d.h, d.w, d.c};
+    int64_t span = 1;
+    for (int i = 0; i < 4; i++) {
+        int64_t term;
+        if (__builtin_mul_overflow(ext[i] - 1, s[i], &term) ||
+            __builtin_add_overflow(span, term, &span) ||
+            span > kMaxBytes / int64_t(sizeof(float))) {
+            fail(ErrorCode::overflow, name,
+                 name + " " + d.to_string() + " spans more than 2^31 bytes, the kernels' limit");
+        }
+    }
+    return span;
+}
+
+void validate_tensor(const std::string &name, const void *data, const TensorDesc &d,
+                     int64_t expected_channels) {
+    check_not_null(name + ".data", data);
+    if (d.dtype != DataType::f32) {
+        fail(ErrorCode::unsupported, name + ".dtype", name + ".dtype: only f32 is supported");
+    }
+    check_positive(name + ".n", d.n);
+    check_positive(name + ".h", d.h);
+    check_positive(name + ".w", d.w);
+    check_positive(name + ".c", d.c);
+    if (d.c != expected_channels) {
+        fail(ErrorCode::invalid_argument, name + ".c",
+             name + ".c = " + str(d.c) + " does not match the operator's " +
+                 str(expected_channels) + " channels");
+    }
+    checked_elements(name, {d.n, d.h, d.w, d.c});
+    if (d.strides != std::array<int64_t, 4>{}) {
+        const auto &s = d.strides;
+        if (s[3] != 1) {
+            fail(ErrorCode::unsupported, name + ".strides[3]",
+                 name + ".strides[3] (channels) = " + str(s[3]) + ": channels must be dense");
+        }
+        // Rows of pixels of channels must not overlap: each stride spans the dimension inside.
+        const char *dim[3] = {"n", "h", "w"};
+        const int64_t inner[3] = {s[1] * d.h, s[2] * d.w, d.c};
+        for (int i = 0; i < 3; i++) {
+            if (s[i] < inner[i]) {
+                fail(ErrorCode::invalid_argument, name + ".strides[" + str(i) + "]",
+                     name + ".strides[" + str(i) + "] (" + dim[i] + ") = " + str(s[i]) +
+                         " is less than the " + str(inner[i]) +
+                         " elements inside it: elements would overlap");
+            }
+        }
+    }
+    span_elements(name, d);
+}
+
+void validate_output(const Tensor &out, const TensorDesc &expected, const ConstTensor &in) {
+    validate_tensor("output", out.data, out.desc, expected.c);
+    const char *names[3] = {"n", "h", "w"};
+    const int64_t got[3] = {out.desc.n, out.desc.h, out.desc.w};
+    const int64_t want[3] = {expected.n, expected.h, expected.w};
+    for (int i = 0; i < 3; i++) {
+        if (got[i] != want[i]) {
+            fail(ErrorCode::invalid_argument, std::string("output.") + names[i],
+                 std::string("output.") + names[i] + " = " + str(got[i]) + ", but input " +
+                     in.desc.to_string() + " gives output " + expected.to_string());
+        }
+    }
+    const auto *ib = reinterpret_cast<const char *>(in.data);
+    const auto *ob = reinterpret_cast<const char *>(out.data);
+    const int64_t in_bytes = span_elements("input", in.desc) * int64_t(sizeof(float));
+    const int64_t out_bytes = span_elements("output", out.desc) * int64_t(sizeof(float));
+    if (ob < ib + in_bytes && ib < ob + out_bytes) {
+        fail(ErrorCode::unsupported, "output.data",
+             "output.data overlaps input.data: convgen does not run in place");
+    }
+}
+
+ResolvedPadding resolve_padding(const Window &w, const TensorDesc &in) {
+    switch (w.padding.mode) {
+    case Padding::Mode::explicit_pads: return {w.padding.top, w.padding.left};
+    case Padding::Mode::valid: return {0, 0};
+    case Padding::Mode::same: break;
+    }
+    auto lo = [](int64_t in, int k, int s, int d) {
+        const int64_t out = (in + s - 1) / s;
+        const int64_t total = std::max<int64_t>((out - 1) * s + int64_t(d) * (k - 1) + 1 - in, 0);
+        return static_cast<int>(total / 2);
+    };
+    return {lo(in.h, w.kernel_h, w.stride_h, w.dilation_h),
+            lo(in.w, w.kernel_w, w.stride_w, w.dilation_w)};
+}
+
+ClampBounds activation_bounds(const Activation &a) {
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    switch (a.kind) {
+    case Activation::Kind::relu: return {0.0f, inf};
+    case Activation::Kind::relu6: return {0.0f, 6.0f};
+    case Activation::Kind::clamp: return {a.min, a.max};
+    case Activation::Kind::none: break;
+    }
+    return {-inf, inf};
+}
+
+WindowKey window_key(const Window &w, int multiplier) {
+    return {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w,
+            multiplier};
+}
+
+PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents) {
+    PackedBuffer p;
+    p.extents = std::move(extents);
+    p.data.assign(count, 0.0f);
+    if (src) std::memcpy(p.data.data(), src, count * sizeof(float));
+    return p;
+}
+
+}  // namespace convgen::detail

@@ -1,0 +1,29 @@
+// The interface between algorithms and schedules. A generator builds the algorithm
+// (generators/algorithms.h) and hands its Funcs here; the schedule for the generator's target
+// decides loop order, tiling, vectorisation and parallelism. Schedules never redefine an
+// algorithm and the runtime never sees a schedule.
+#pragma once
+
+#include "../generators/algorithms.h"
+#include "knobs.h"
+
+namespace convgen::sched {
+
+// What a schedule may specialise on: the output extents (as Exprs of the output buffer) and
+// which window parameters are compile-time constants in this variant (0 = read at run time).
+struct Problem {
+    Halide::Expr out_channels, out_width, out_height;
+    Halide::Expr in_channels;  // c_in of conv2d/pointwise; depthwise channels of separable
+    int kernel_w = 0, kernel_h = 0, stride = 0;
+    Halide::Target target;
+};
+
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);
+void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs);
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs);
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs);
+
+// The ISA name a target's knobs are keyed by: "avx512", "avx2", "sse41", "neon", "cuda".
+std::string isa_of(const Halide::Target &t);
+
+}  // namespace convgen::sched

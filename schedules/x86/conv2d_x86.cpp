@@ -1,0 +1,28 @@
+// Standard conv: register-blocked output tiles as in pointwise, reducing over c_in innermost and
+// the taps outside it (the layout of Halide's apps/conv_layer). Taps are unrolled when the
+// variant fixes the kernel size.
+//   AVX-512: 4 vectors x 5 pixels = 20 accumulators of 32 registers.
+//   AVX2:    3 x 4 = 12 of 16.  SSE4.1: 2 x 4.
+#include "register_tiles.h"
+#include "x86_schedules.h"
+
+namespace convgen::sched::x86 {
+
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
+    const std::string &isa = knobs.isa();
+    const int lanes = vector_lanes(problem.target);
+    const TileVars t;
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
+                   knobs.get("tile_c", isa == "avx512" ? 4 : isa == "avx2" ? 3 : 2),
+                   knobs.get("tile_x", isa == "avx512" ? 5 : 4), /*parallel=*/true);
+    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
+    if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) {
+        p.acc.update().unroll(p.r.y);
+    }
+    const int unroll_ci = knobs.get("unroll_ci", 1);
+    if (unroll_ci > 1) {
+        p.acc.update().unroll(p.r.x, unroll_ci, Halide::TailStrategy::GuardWithIf);
+    }
+}
+
+}  // namespace convgen::sched::x86

@@ -1,0 +1,32 @@
+// Pointwise conv is a GEMM: (pixels x c_in) * (c_in x c_out). Each tile keeps
+// tile_c vectors of output channels x tile_x pixels of accumulators in registers; per step of
+// the c_in reduction it loads tile_c weight vectors and broadcasts tile_x input values, so it
+// issues tile_c * tile_x FMAs for tile_c + tile_x loads.
+//   AVX-512: 4 x 6 = 24 accumulators + 4 weights + 1 broadcast of 32 registers.
+//   AVX2:    3 x 4 = 12 accumulators + 3 weights + 1 broadcast of 16.
+//   SSE4.1:  2 x 4 = 8 (no FMA: products need temporaries).
+#include "register_tiles.h"
+#include "x86_schedules.h"
+
+namespace convgen::sched::x86 {
+
+namespace {
+int default_tile_c(const std::string &isa) { return isa == "avx512" ? 4 : isa == "avx2" ? 3 : 2; }
+int default_tile_x(const std::string &isa) { return isa == "avx512" ? 6 : 4; }
+}  // namespace
+
+// Shared with the fused separable schedule, whose second half is exactly this GEMM.
+void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
+    const int lanes = vector_lanes(problem.target);
+    const TileVars t;
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
+                   knobs.get("tile_c", default_tile_c(knobs.isa())),
+                   knobs.get("tile_x", default_tile_x(knobs.isa())), /*parallel=*/true);
+    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
+}
+
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
+    schedule_pointwise_tiles(p, problem, knobs);
+}
+
+}  // namespace convgen::sched::x86

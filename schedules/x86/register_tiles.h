@@ -1,0 +1,36 @@
+// The building block all x86 schedules share: an output computed in register tiles of
+// (tile_c channels x tile_x pixels), its accumulator living in registers for the whole reduction.
+#pragma once
+
+#include <vector>
+
+#include "Halide.h"
+#include "../../generators/algorithms.h"
+
+namespace convgen::sched::x86 {
+
+struct TileVars {
+    Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yn{"yn"};
+};
+
+// Splits f(c, x, y, n) into tiles. A ladder of specialisations keeps every size correct with
+// no tail code in the hot path: the full tile (tile_c_vectors vectors x tile_x pixels) wherever
+// the output is at least that big (ShiftInwards recomputes a few points at the edge instead of
+// running a scalar tail), one vector x tile_x for narrower outputs, and 1 x 1 for tiny ones.
+// With `parallel`, rows of all images are fused and spread across threads.
+void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
+                    const Halide::Expr &channels, const Halide::Expr &width, int lanes,
+                    int tile_c_vectors, int tile_x, bool parallel);
+
+// Computes acc once per tile of `out` (at t.xo): vectorised over the tile's channels, unrolled
+// over its pixels, with the update's loops ordered (c, x, reduction_order...) so the reduction
+// runs with all accumulators in registers.
+void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Vars &v,
+                             const TileVars &t,
+                             const std::vector<Halide::VarOrRVar> &reduction_order);
+
+// Register-file facts of the target.
+int vector_lanes(const Halide::Target &t);
+int vector_registers(const Halide::Target &t);
+
+}  // namespace convgen::sched::x86

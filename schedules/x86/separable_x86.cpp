@@ -1,0 +1,20 @@
+// Fused separable conv: the pointwise GEMM tiles of pointwise_x86.cpp, fed by the depthwise
+// result for one output row at a time (all channels x the row's width). That row is computed
+// inside each parallel row task and consumed at once, so the intermediate lives in L1/L2:
+// ~28 KB for every MobileNetV1 block (c x w = 128 x 56 = 256 x 28 = ...).
+#include "register_tiles.h"
+#include "x86_schedules.h"
+
+namespace convgen::sched::x86 {
+
+void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs);
+void schedule_depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
+                              const Halide::Expr &channels, bool parallel);
+
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
+    schedule_pointwise_tiles(p.pw, problem, knobs);
+    p.dw.result.compute_at(p.pw.result, TileVars{}.yn);
+    schedule_depthwise_tiles(p.dw, problem, knobs, problem.in_channels, /*parallel=*/false);
+}
+
+}  // namespace convgen::sched::x86

@@ -1,0 +1,267 @@
+#include <gtest/gtest.h>
+
+#include "problem.h"
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "reference.h"
+
+namespace testing_support {
+
+using namespace convgen;
+
+namespace {
+
+std::string act_str(const Activation &a) {
+    switch (a.kind) {
+    case Activation::Kind::none: return "none";
+    case Activation::Kind::relu: return "relu";
+    case Activation::Kind::relu6: return "relu6";
+    case Activation::Kind::clamp:
+        return "clamp" + std::to_string(a.min).substr(0, 5) + ":" +
+               std::to_string(a.max).substr(0, 5);
+    }
+    return "?";
+}
+
+std::string pad_str(const Padding &p) {
+    switch (p.mode) {
+    case Padding::Mode::same: return "same";
+    case Padding::Mode::valid: return "valid";
+    default:
+        return std::to_string(p.top) + "." + std::to_string(p.left) + "." +
+               std::to_string(p.bottom) + "." + std::to_string(p.right);
+    }
+}
+
+std::vector<float> random_floats(size_t count, std::mt19937 &rng) {
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> v(count);
+    for (auto &x : v) x = dist(rng);
+    return v;
+}
+
+// Strides with gaps: 2 spare floats after each pixel, 1 after each row, 3 after each image.
+TensorDesc with_gaps(TensorDesc d) {
+    const int64_t sw = d.c + 2, sh = d.w * sw + 1, sn = d.h * sh + 3;
+    d.strides = {sn, sh, sw, 1};
+    return d;
+}
+
+int64_t span(const TensorDesc &d) {
+    const auto s = d.effective_strides();
+    return (d.n - 1) * s[0] + (d.h - 1) * s[1] + (d.w - 1) * s[2] + d.c;
+}
+
+constexpr float kSentinel = 12345.0f;
+
+}  // namespace
+
+std::string Problem::str() const {
+    const auto &wd = window;
+    std::string s = std::string(to_string(op)) + " mb" + std::to_string(n) + " ic" +
+                    std::to_string(ci) + " ih" + std::to_string(h) + " iw" + std::to_string(w);
+    if (op == OpKind::depthwise || op == OpKind::separable) s += " m" + std::to_string(multiplier);
+    if (op != OpKind::depthwise) s += " oc" + std::to_string(co);
+    if (op != OpKind::pointwise) {
+        s += " kh" + std::to_string(wd.kernel_h) + " kw" + std::to_string(wd.kernel_w) + " sh" +
+             std::to_string(wd.stride_h) + " sw" + std::to_string(wd.stride_w) + " dh" +
+             std::to_string(wd.dilation_h) + " dw" + std::to_string(wd.dilation_w) + " pad" +
+             pad_str(wd.padding);
+    }
+    s += bias ? " bias" : " nobias";
+    if (op == OpKind::separable) s += " dwact=" + act_str(dw_act);
+    s += " act=" + act_str(act);
+    if (strided) s += " strided";
+    return s;
+}
+
+bool Problem::has_output() const {
+    if (op == OpKind::pointwise || window.padding.mode == Padding::Mode::same) return true;
+    const bool valid = window.padding.mode == Padding::Mode::valid;
+    const int ph = valid ? 0 : window.padding.top + window.padding.bottom;
+    const int pw = valid ? 0 : window.padding.left + window.padding.right;
+    return h + ph >= window.dilation_h * (window.kernel_h - 1) + 1 &&
+           w + pw >= window.dilation_w * (window.kernel_w - 1) + 1;
+}
+
+std::vector<Problem> grid(OpKind op) {
+    Problem base;
+    base.op = op;
+    std::vector<Problem> g{base};
+    auto vary = [&](auto set) {
+        Problem p = base;
+        set(p);
+        g.push_back(p);
+    };
+    for (auto [kh, kw] : {std::pair{1, 1}, {5, 5}, {7, 7}, {3, 5}}) {
+        vary([&](Problem &p) { p.window.kernel_h = kh, p.window.kernel_w = kw; });
+    }
+    vary([](Problem &p) { p.window.stride_h = p.window.stride_w = 2; });
+    vary([](Problem &p) { p.window.stride_h = 2; });
+    vary([](Problem &p) { p.window.dilation_h = p.window.dilation_w = 2; });
+    vary([](Problem &p) { p.window.padding = Padding::explicit_pads(0, 1, 2, 1); });
+    vary([](Problem &p) { p.window.padding = Padding::same(); });
+    vary([](Problem &p) { p.window.padding = Padding::valid(); });
+    vary([](Problem &p) { p.window.padding = Padding::same(), p.window.stride_h = p.window.stride_w = 2; });
+    for (int c : {1, 3, 16, 17, 64}) vary([&](Problem &p) { p.ci = c; });
+    for (int c : {1, 3, 16, 64, 100}) vary([&](Problem &p) { p.co = c; });
+    vary([](Problem &p) { p.h = 5, p.w = 3; });
+    vary([](Problem &p) { p.h = 13, p.w = 29; });
+    vary([](Problem &p) { p.n = 3; });
+    vary([](Problem &p) { p.multiplier = 2; });
+    vary([](Problem &p) { p.multiplier = 2, p.ci = 3; });
+    vary([](Problem &p) { p.bias = false; });
+    vary([](Problem &p) { p.act = Activation::none(), p.dw_act = Activation::none(); });
+    vary([](Problem &p) { p.act = Activation::relu6(), p.dw_act = Activation::relu(); });
+    vary([](Problem &p) { p.act = p.dw_act = Activation::clamp(-0.25f, 0.5f); });
+    vary([](Problem &p) { p.strided = true; });
+    vary([](Problem &p) { p.strided = true, p.n = 2, p.ci = 17, p.co = 33; });
+
+    // Seeded random combinations, so parameters also meet each other.
+    std::mt19937 rng(1234 + static_cast<int>(op));
+    auto pick = [&](std::initializer_list<int> v) {
+        return *(v.begin() + std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng));
+    };
+    for (int i = 0; i < 12; i++) {
+        Problem p = base;
+        p.n = pick({1, 2, 3});
+        p.h = pick({4, 7, 12, 17});
+        p.w = pick({3, 8, 15, 21});
+        p.ci = pick({1, 3, 8, 16, 17, 32, 48});
+        p.co = pick({1, 4, 16, 17, 40, 64});
+        p.multiplier = pick({1, 1, 2, 3});
+        p.window.kernel_h = pick({1, 3, 5});
+        p.window.kernel_w = pick({1, 3, 5});
+        p.window.stride_h = pick({1, 2});
+        p.window.stride_w = pick({1, 2});
+        p.window.dilation_h = p.window.dilation_w = pick({1, 1, 2});
+        switch (pick({0, 1, 2, 3})) {
+        case 0: p.window.padding = Padding::same(); break;
+        case 1: p.window.padding = Padding::valid(); break;
+        default:
+            p.window.padding = Padding::explicit_pads(pick({0, 1, 2}), pick({0, 1, 2}),
+                                                      pick({0, 1, 2}), pick({0, 1, 2}));
+        }
+        p.bias = pick({0, 1});
+        p.strided = pick({0, 0, 1});
+        g.push_back(p);
+    }
+    return g;
+}
+
+Problem fit_to(Problem p, const VariantInfo &v) {
+    if (p.op == OpKind::pointwise) {
+        p.window = Window{1, 1, 1, 1, 1, 1, Padding::valid()};
+        p.multiplier = 1;
+        return p;
+    }
+    if (p.op == OpKind::conv2d) p.multiplier = 1;
+    if (v.kernel) p.window.kernel_h = p.window.kernel_w = v.kernel;
+    if (v.stride) p.window.stride_h = p.window.stride_w = v.stride;
+    if (v.dilation) p.window.dilation_h = p.window.dilation_w = v.dilation;
+    if (v.multiplier) p.multiplier = v.multiplier;
+    return p;
+}
+
+::testing::AssertionResult matches_reference(const Problem &p, const OperatorOptions &options) {
+    std::mt19937 rng(std::hash<std::string>{}(p.str()) & 0xffffffff);
+    TensorDesc in_desc = TensorDesc::nhwc(p.n, p.h, p.w, p.ci);
+    if (p.strided) in_desc = with_gaps(in_desc);
+    const std::vector<float> x = random_floats(span(in_desc), rng);
+    const auto &wd = p.window;
+    const int mid = p.ci * p.multiplier;
+
+    ref::Out want;
+    TensorDesc out_desc;
+    std::function<void(const ConstTensor &, const Tensor &)> run;
+    std::vector<float> w1, b1, w2, b2;
+    int64_t taps = 0;  // length of each output's dot product, for the tolerance
+    switch (p.op) {
+    case OpKind::conv2d: {
+        w1 = random_floats(size_t(wd.kernel_h) * wd.kernel_w * p.ci * p.co, rng);
+        b1 = random_floats(p.co, rng);
+        const float *bias = p.bias ? b1.data() : nullptr;
+        want = ref::conv2d(p.conv2d(), w1.data(), bias, in_desc, x.data());
+        auto op = std::make_shared<Conv2d>(p.conv2d(), w1.data(), bias, options);
+        out_desc = op->output_desc(in_desc);
+        run = [op](auto &i, auto &o) { op->run(i, o); };
+        taps = int64_t(wd.kernel_h) * wd.kernel_w * p.ci;
+        break;
+    }
+    case OpKind::depthwise: {
+        w1 = random_floats(size_t(wd.kernel_h) * wd.kernel_w * mid, rng);
+        b1 = random_floats(mid, rng);
+        const float *bias = p.bias ? b1.data() : nullptr;
+        want = ref::depthwise(p.depthwise(), w1.data(), bias, in_desc, x.data());
+        auto op = std::make_shared<Depthwise>(p.depthwise(), w1.data(), bias, options);
+        out_desc = op->output_desc(in_desc);
+        run = [op](auto &i, auto &o) { op->run(i, o); };
+        taps = int64_t(wd.kernel_h) * wd.kernel_w;
+        break;
+    }
+    case OpKind::pointwise: {
+        w1 = random_floats(size_t(p.ci) * p.co, rng);
+        b1 = random_floats(p.co, rng);
+        const float *bias = p.bias ? b1.data() : nullptr;
+        want = ref::pointwise(p.pointwise(), w1.data(), bias, in_desc, x.data());
+        auto op = std::make_shared<Pointwise>(p.pointwise(), w1.data(), bias, options);
+        out_desc = op->output_desc(in_desc);
+        run = [op](auto &i, auto &o) { op->run(i, o); };
+        taps = p.ci;
+        break;
+    }
+    case OpKind::separable: {
+        w1 = random_floats(size_t(wd.kernel_h) * wd.kernel_w * mid, rng);
+        b1 = random_floats(mid, rng);
+        w2 = random_floats(size_t(mid) * p.co, rng);
+        b2 = random_floats(p.co, rng);
+        const float *dw_bias = p.bias ? b1.data() : nullptr;
+        const float *pw_bias = p.bias ? b2.data() : nullptr;
+        want = ref::separable(p.separable(), w1.data(), dw_bias, w2.data(), pw_bias, in_desc,
+                              x.data());
+        auto op = std::make_shared<Separable>(p.separable(), w1.data(), dw_bias, w2.data(),
+                                              pw_bias, options);
+        out_desc = op->output_desc(in_desc);
+        run = [op](auto &i, auto &o) { op->run(i, o); };
+        taps = int64_t(wd.kernel_h) * wd.kernel_w * mid;
+        break;
+    }
+    }
+    if (!want.desc.same_shape(out_desc)) {
+        return ::testing::AssertionFailure() << p.str() << ": output shape " << out_desc.to_string()
+                                             << ", reference " << want.desc.to_string();
+    }
+    if (p.strided) out_desc = with_gaps(out_desc);
+    std::vector<float> y(span(out_desc), kSentinel);
+    run(ConstTensor{x.data(), in_desc}, Tensor{y.data(), out_desc});
+
+    const auto s = out_desc.effective_strides();
+    std::vector<bool> is_element(y.size(), false);
+    const double tol_abs = 1e-5 + 2e-6 * double(taps);
+    for (int64_t n = 0; n < out_desc.n; n++)
+        for (int64_t yy = 0; yy < out_desc.h; yy++)
+            for (int64_t xx = 0; xx < out_desc.w; xx++)
+                for (int64_t c = 0; c < out_desc.c; c++) {
+                    const int64_t i = n * s[0] + yy * s[1] + xx * s[2] + c;
+                    is_element[i] = true;
+                    const float r = want.data[((n * out_desc.h + yy) * out_desc.w + xx) *
+                                                  out_desc.c + c];
+                    if (!(std::fabs(y[i] - r) <= tol_abs + 1e-5 * std::fabs(r))) {
+                        return ::testing::AssertionFailure()
+                               << p.str() << ": output[n=" << n << ",y=" << yy << ",x=" << xx
+                               << ",c=" << c << "] = " << y[i] << ", reference " << r;
+                    }
+                }
+    for (size_t i = 0; i < y.size(); i++) {
+        if (!is_element[i] && y[i] != kSentinel) {
+            return ::testing::AssertionFailure()
+                   << p.str() << ": wrote a gap between output elements at offset " << i;
+        }
+    }
+    return ::testing::AssertionSuccess();
+}
+
+}  // namespace testing_support

@@ -1,0 +1,48 @@
+// A convolution problem as the tests and benchmarks describe it: every parameter of every op,
+// printable as one benchdnn-style line so any failing case can be reproduced by reading it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "convgen/convgen.h"
+
+namespace testing_support {
+
+struct Problem {
+    convgen::OpKind op = convgen::OpKind::conv2d;
+    int n = 1, h = 9, w = 11;
+    int ci = 16, co = 17, multiplier = 1;  // co unused by depthwise (= ci * multiplier)
+    convgen::Window window{3, 3, 1, 1, 1, 1, convgen::Padding::symmetric(1)};
+    bool bias = true;
+    convgen::Activation act = convgen::Activation::relu();
+    convgen::Activation dw_act = convgen::Activation::relu6();  // separable only
+    bool strided = false;  // input and output with gaps between pixels, rows and images
+
+    std::string str() const;
+    // True if the window leaves at least one output pixel.
+    bool has_output() const;
+
+    convgen::Conv2dDesc conv2d() const { return {ci, co, window, act}; }
+    convgen::DepthwiseDesc depthwise() const { return {ci, multiplier, window, act}; }
+    convgen::PointwiseDesc pointwise() const { return {ci, co, act}; }
+    convgen::SeparableDesc separable() const {
+        return {ci, multiplier, co, window, dw_act, act};
+    }
+};
+
+// The coverage grid for one op: a base case, then each parameter swept through its values
+// (kernels 1,3,5,7,3x5; strides; dilations; symmetric, asymmetric, SAME, VALID padding; channels
+// 1,3,16,17,64; odd sizes; batch 1 and 3; multiplier 1 and 2; bias; every activation; strided
+// tensors), plus seeded random combinations.
+std::vector<Problem> grid(convgen::OpKind op);
+
+// The problem made acceptable to a variant: its fixed parameters replace the problem's.
+Problem fit_to(Problem p, const convgen::VariantInfo &v);
+
+// Runs `p` through convgen (variant and ISA forced) and the reference; compares every output
+// element, and checks that strided outputs' gaps were not written.
+::testing::AssertionResult matches_reference(const Problem &p,
+                                             const convgen::OperatorOptions &options);
+
+}  // namespace testing_support

@@ -1,0 +1,62 @@
+// Every compiled variant, on every ISA this CPU supports, against the naive reference over the
+// coverage grid of problem.cpp. Variants come from the dispatch table built from kernels.json,
+// so a variant added there is tested here without further edits.
+#include <gtest/gtest.h>
+
+#include "problem.h"
+
+using namespace convgen;
+using testing_support::Problem;
+
+namespace {
+
+struct VariantIsa {
+    VariantInfo variant;
+    Isa isa;
+};
+
+std::vector<VariantIsa> all_variant_isas() {
+    std::vector<VariantIsa> v;
+    for (const auto &info : variants())
+        for (Isa isa : info.isas) v.push_back({info, isa});
+    return v;
+}
+
+class VariantTest : public ::testing::TestWithParam<VariantIsa> {};
+
+TEST_P(VariantTest, MatchesReferenceOnGrid) {
+    const auto &[variant, isa] = GetParam();
+    if (isa > detected_isa()) GTEST_SKIP() << "this CPU lacks " << to_string(isa);
+    OperatorOptions options;
+    options.variant = variant.name;
+    options.max_isa = isa;
+    std::set<std::string> seen;
+    int run = 0;
+    for (const Problem &original : testing_support::grid(variant.op)) {
+        const Problem p = testing_support::fit_to(original, variant);
+        if (!p.has_output() || !seen.insert(p.str()).second) continue;
+        EXPECT_TRUE(testing_support::matches_reference(p, options));
+        run++;
+    }
+    EXPECT_GE(run, 20) << "the grid should give every variant at least 20 distinct problems";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, VariantTest, ::testing::ValuesIn(all_variant_isas()),
+                         [](const auto &info) {
+                             return info.param.variant.name + "_" + to_string(info.param.isa);
+                         });
+
+TEST(Dispatch, ForcedIsaIsTheOneReported) {
+    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512}) {
+        if (isa > detected_isa()) continue;
+        OperatorOptions o;
+        o.max_isa = isa;
+        Problem p;
+        p.op = OpKind::separable;
+        const std::vector<float> dw(9 * 16, 0.5f), pw(16 * 17, 0.25f);
+        Separable op(p.separable(), dw.data(), nullptr, pw.data(), nullptr, o);
+        EXPECT_EQ(op.implementation().isa, isa);
+    }
+}
+
+}  // namespace
