@@ -23,6 +23,7 @@ Expr input_y(const Window &w, const Expr &y, const Expr &ky) {
 Conv2d conv2d(const Func &in, const Func &weights, const Func &bias, const Expr &c_in,
               const Window &w, const Expr &act_min, const Expr &act_max) {
     Conv2d p;
+    p.input = in;
     auto &[c, x, y, n] = p.v;
     p.r = RDom(0, c_in, 0, w.kernel_w, 0, w.kernel_h, "r");
     p.acc(c, x, y, n) = bias(c);
@@ -36,6 +37,7 @@ Depthwise depthwise(const Func &in, const Func &weights, const Func &bias,
                     const Expr &multiplier, const Window &w, const Expr &act_min,
                     const Expr &act_max) {
     Depthwise p;
+    p.input = in;
     auto &[c, x, y, n] = p.v;
     p.r = RDom(0, w.kernel_w, 0, w.kernel_h, "r");
     p.acc(c, x, y, n) = bias(c);

@@ -32,6 +32,7 @@ Halide::Func zero_padded(const Halide::Func &input, const Halide::Expr &width,
 // Standard convolution. `acc` holds bias + sum, `result` the activated value.
 struct Conv2d {
     Vars v;
+    Halide::Func input;  // the (zero-padded) input as the algorithm reads it
     Halide::Func acc{"conv_acc"}, result{"conv"};
     Halide::RDom r;  // (c_in, kx, ky)
 };
@@ -42,6 +43,7 @@ Conv2d conv2d(const Halide::Func &padded_input, const Halide::Func &weights,
 // Depthwise convolution: output channel o reads input channel o / multiplier.
 struct Depthwise {
     Vars v;
+    Halide::Func input;  // the (zero-padded) input as the algorithm reads it
     Halide::Func acc{"dw_acc"}, result{"dw"};
     Halide::RDom r;  // (kx, ky)
 };

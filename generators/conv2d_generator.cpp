@@ -36,7 +36,7 @@ public:
         output = p.result;
         apply_schedule(sched::schedule_conv2d, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        weights.dim(1).extent(), kernel, kernel, stride},
+                        weights.dim(1).extent(), input.dim(0).extent(), kernel, kernel, stride},
                        get_target(), knobs);
     }
 };

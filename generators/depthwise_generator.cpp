@@ -39,7 +39,7 @@ public:
         output = p.result;
         apply_schedule(sched::schedule_depthwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        input.dim(0).extent(), kernel, kernel, stride},
+                        input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride},
                        get_target(), knobs);
     }
 };

@@ -23,7 +23,7 @@ public:
         output = p.result;
         apply_schedule(sched::schedule_pointwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        weights.dim(1).extent(), 1, 1, 1},
+                        weights.dim(1).extent(), input.dim(0).extent(), 1, 1, 1},
                        get_target(), knobs);
     }
 };

@@ -44,7 +44,7 @@ public:
         output = p.pw.result;
         apply_schedule(sched::schedule_separable, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        dw_channels, kernel, kernel, stride},
+                        dw_channels, input.dim(0).extent(), kernel, kernel, stride},
                        get_target(), knobs);
     }
 };

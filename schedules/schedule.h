@@ -13,7 +13,8 @@ namespace convgen::sched {
 // which window parameters are compile-time constants in this variant (0 = read at run time).
 struct Problem {
     Halide::Expr out_channels, out_width, out_height;
-    Halide::Expr in_channels;  // c_in of conv2d/pointwise; depthwise channels of separable
+    Halide::Expr in_channels;  // reduction channels: c_in of conv2d/pointwise, c*m of separable
+    Halide::Expr input_channels;  // channels of the input tensor
     int kernel_w = 0, kernel_h = 0, stride = 0;
     Halide::Target target;
 };

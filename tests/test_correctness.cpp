@@ -22,6 +22,9 @@ std::vector<VariantIsa> all_variant_isas() {
     return v;
 }
 
+// Lets GoogleTest print a parameter readably when a test fails.
+void PrintTo(const VariantIsa &v, std::ostream *os) { *os << v.variant.name << " on " << to_string(v.isa); }
+
 class VariantTest : public ::testing::TestWithParam<VariantIsa> {};
 
 TEST_P(VariantTest, MatchesReferenceOnGrid) {

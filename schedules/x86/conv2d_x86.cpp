@@ -14,7 +14,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
     const TileVars t;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
                    knobs.get("tile_c", isa == "avx512" ? 4 : isa == "avx2" ? 3 : 2),
-                   knobs.get("tile_x", isa == "avx512" ? 5 : 4), /*parallel=*/true);
+                   knobs.get("tile_x", isa == "avx512" ? 5 : 4), /*rows_per_task=*/1);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
     if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) {
         p.acc.update().unroll(p.r.y);

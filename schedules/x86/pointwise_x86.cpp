@@ -16,17 +16,18 @@ int default_tile_x(const std::string &isa) { return isa == "avx512" ? 6 : 4; }
 }  // namespace
 
 // Shared with the fused separable schedule, whose second half is exactly this GEMM.
-void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
+void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
+                              int rows_per_task) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
                    knobs.get("tile_c", default_tile_c(knobs.isa())),
-                   knobs.get("tile_x", default_tile_x(knobs.isa())), /*parallel=*/true);
+                   knobs.get("tile_x", default_tile_x(knobs.isa())), rows_per_task);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
 }
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
-    schedule_pointwise_tiles(p, problem, knobs);
+    schedule_pointwise_tiles(p, problem, knobs, knobs.get("rows_per_task", 1));
 }
 
 }  // namespace convgen::sched::x86

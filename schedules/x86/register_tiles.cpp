@@ -9,17 +9,32 @@ int vector_lanes(const Target &t) { return t.natural_vector_size<float>(); }
 int vector_registers(const Target &t) { return t.has_feature(Target::AVX512_Skylake) ? 32 : 16; }
 
 void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &channels,
-                    const Expr &width, int lanes, int tile_c_vectors, int tile_x, bool parallel) {
-    if (parallel) f.fuse(v.y, v.n, t.yn).parallel(t.yn);
-    const Var &row = parallel ? t.yn : v.y;
+                    const Expr &width, int lanes, int tile_c_vectors, int tile_x,
+                    int rows_per_task) {
+    // Rows (or strips of rows) are the parallel tasks. y is not fused with n: a fused loop could
+    // not be partitioned into border and interior rows, and the zero-padding test would stay in
+    // every tap.
+    std::vector<VarOrRVar> outer{v.y};
+    if (rows_per_task > 1) {
+        f.split(v.y, t.yo, v.y, rows_per_task, TailStrategy::GuardWithIf).parallel(t.yo);
+        outer.push_back(t.yo);
+    } else if (rows_per_task == 1) {
+        f.parallel(v.y);
+    }
+    outer.push_back(v.n);
     auto tile = [&](Stage s, int tc, int tx) {
-        s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx).reorder(t.ci, t.xi, t.xo, t.co, row);
+        s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
+        std::vector<VarOrRVar> order{t.ci, t.xi, t.xo, t.co};
+        order.insert(order.end(), outer.begin(), outer.end());
+        s.reorder(order);
         if (tc >= lanes) s.vectorize(t.ci, lanes).unroll(t.ci);
         if (tx > 1) s.unroll(t.xi);
     };
     const int tc = tile_c_vectors * lanes;
+    const int half_x = (tile_x + 1) / 2;  // narrow rows, e.g. MobileNet's 7x7 and 14x14 layers
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
-    if (tile_c_vectors > 1) tile(f.specialize(channels >= lanes && width >= tile_x), lanes, tile_x);
+    if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);
+    if (tile_c_vectors > 1) tile(f.specialize(channels >= lanes && width >= half_x), lanes, half_x);
     tile(f, 1, 1);
 }
 

@@ -10,17 +10,19 @@
 namespace convgen::sched::x86 {
 
 struct TileVars {
-    Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yn{"yn"};
+    Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yo{"yo"};
 };
 
 // Splits f(c, x, y, n) into tiles. A ladder of specialisations keeps every size correct with
 // no tail code in the hot path: the full tile (tile_c_vectors vectors x tile_x pixels) wherever
 // the output is at least that big (ShiftInwards recomputes a few points at the edge instead of
-// running a scalar tail), one vector x tile_x for narrower outputs, and 1 x 1 for tiny ones.
-// With `parallel`, rows of all images are fused and spread across threads.
+// running a scalar tail), then narrower tiles, and 1 x 1 for tiny outputs.
+// rows_per_task: 0 = serial (a Func computed inside another's parallel loop), 1 = each row a
+// parallel task, k > 1 = strips of k rows per task, serial inside (t.yo is the strip loop), so
+// a stage computed per row can slide down the strip instead of being recomputed.
 void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
                     const Halide::Expr &channels, const Halide::Expr &width, int lanes,
-                    int tile_c_vectors, int tile_x, bool parallel);
+                    int tile_c_vectors, int tile_x, int rows_per_task);
 
 // Computes acc once per tile of `out` (at t.xo): vectorised over the tile's channels, unrolled
 // over its pixels, with the update's loops ordered (c, x, reduction_order...) so the reduction

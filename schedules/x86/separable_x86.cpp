@@ -1,20 +1,24 @@
 // Fused separable conv: the pointwise GEMM tiles of pointwise_x86.cpp, fed by the depthwise
 // result for one output row at a time (all channels x the row's width). That row is computed
-// inside each parallel row task and consumed at once, so the intermediate lives in L1/L2:
-// ~28 KB for every MobileNetV1 block (c x w = 128 x 56 = 256 x 28 = ...).
+// inside each parallel strip of rows and consumed at once, so the intermediate lives in L1/L2:
+// ~28 KB for every MobileNetV1 block (c x w = 128 x 56 = 256 x 28 = ...), and never in DRAM.
 #include "register_tiles.h"
 #include "x86_schedules.h"
 
 namespace convgen::sched::x86 {
 
-void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs);
+void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
+                              int rows_per_task);
 void schedule_depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
-                              const Halide::Expr &channels, bool parallel);
+                              const Halide::Expr &channels, Halide::Func owner,
+                              int rows_per_task);
 
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
-    schedule_pointwise_tiles(p.pw, problem, knobs);
-    p.dw.result.compute_at(p.pw.result, TileVars{}.yn);
-    schedule_depthwise_tiles(p.dw, problem, knobs, problem.in_channels, /*parallel=*/false);
+    const int rows_per_task = knobs.get("rows_per_task", 4);
+    schedule_pointwise_tiles(p.pw, problem, knobs, rows_per_task);
+    p.dw.result.compute_at(p.pw.result, p.pw.v.y);
+    schedule_depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result,
+                             rows_per_task);
 }
 
 }  // namespace convgen::sched::x86
