@@ -12,9 +12,11 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
     const std::string &isa = knobs.isa();
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
-    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
-                   knobs.get("tile_c", isa == "avx512" ? 4 : isa == "avx2" ? 3 : 2),
-                   knobs.get("tile_x", isa == "avx512" ? 5 : 4), /*rows_per_task=*/1);
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("tile_c", isa == "avx512" ? 4 : isa == "avx2" ? 3 : 2);
+    shape.tile_x = knobs.get("tile_x", isa == "avx512" ? 5 : 4);
+    shape.rows_per_task = knobs.get("rows_per_task", 1);
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
     if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) {
         p.acc.update().unroll(p.r.y);

@@ -22,16 +22,26 @@ void schedule_depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs 
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     const bool standalone = owner.name() == p.result.name();
-    register_tiles(p.result, p.v, t, channels, problem.out_width, lanes,
-                   knobs.get("dw_tile_c", 1), knobs.get("dw_tile_x", isa == "avx512" ? 8 : 4),
-                   standalone ? rows_per_task : 0);
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("dw_tile_c", 1);
+    shape.tile_x = knobs.get("dw_tile_x", isa == "avx512" ? 8 : 4);
+    shape.rows_per_task = standalone ? rows_per_task : 0;
+    // Standalone, each slice of channels slides down its strip of rows, so the staged input
+    // rows hold one slice (L1) and each input element is copied once.
+    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows", 1);
+    register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
 
     if (knobs.get("stage_input", 1)) {
         const Var c = p.input.args()[0];
-        p.input.store_at(owner, rows_per_task > 1 ? t.yo : p.v.y).compute_at(owner, p.v.y);
-        p.input.specialize(problem.input_channels >= lanes).vectorize(c, lanes);
+        if (standalone && !shape.channels_outside_rows) {
+            p.input.compute_at(p.result, t.co);  // one slice of channels, kh rows, in L1
+        } else {
+            // Slides down the owner's strip: one new input row per output row (stride 1).
+            p.input.store_at(owner, rows_per_task > 1 ? t.yo : p.v.y).compute_at(owner, p.v.y);
+        }
+        p.input.vectorize(c, lanes, TailStrategy::GuardWithIf);
     }
 }
 

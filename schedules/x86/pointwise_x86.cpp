@@ -20,9 +20,11 @@ void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs 
                               int rows_per_task) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
-    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes,
-                   knobs.get("tile_c", default_tile_c(knobs.isa())),
-                   knobs.get("tile_x", default_tile_x(knobs.isa())), rows_per_task);
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("tile_c", default_tile_c(knobs.isa()));
+    shape.tile_x = knobs.get("tile_x", default_tile_x(knobs.isa()));
+    shape.rows_per_task = rows_per_task;
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
 }
 

@@ -9,24 +9,31 @@ int vector_lanes(const Target &t) { return t.natural_vector_size<float>(); }
 int vector_registers(const Target &t) { return t.has_feature(Target::AVX512_Skylake) ? 32 : 16; }
 
 void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &channels,
-                    const Expr &width, int lanes, int tile_c_vectors, int tile_x,
-                    int rows_per_task) {
+                    const Expr &width, int lanes, const TileShape &shape) {
     // Rows (or strips of rows) are the parallel tasks. y is not fused with n: a fused loop could
     // not be partitioned into border and interior rows, and the zero-padding test would stay in
     // every tap.
-    std::vector<VarOrRVar> outer{v.y};
-    if (rows_per_task > 1) {
-        f.split(v.y, t.yo, v.y, rows_per_task, TailStrategy::GuardWithIf).parallel(t.yo);
-        outer.push_back(t.yo);
-    } else if (rows_per_task == 1) {
+    std::vector<VarOrRVar> rows{v.y};
+    if (shape.rows_per_task > 1) {
+        f.split(v.y, t.yo, v.y, shape.rows_per_task, TailStrategy::GuardWithIf).parallel(t.yo);
+        rows.push_back(t.yo);
+    } else if (shape.rows_per_task == 1) {
         f.parallel(v.y);
     }
-    outer.push_back(v.n);
+    const int tile_c_vectors = shape.tile_c_vectors, tile_x = shape.tile_x;
     auto tile = [&](Stage s, int tc, int tx) {
         s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
-        std::vector<VarOrRVar> order{t.ci, t.xi, t.xo, t.co};
-        order.insert(order.end(), outer.begin(), outer.end());
+        std::vector<VarOrRVar> order{t.ci, t.xi, t.xo};
+        if (shape.channels_outside_rows) {
+            order.insert(order.end(), rows.begin(), rows.end());
+            order.push_back(t.co);
+        } else {
+            order.push_back(t.co);
+            order.insert(order.end(), rows.begin(), rows.end());
+        }
+        order.push_back(v.n);
         s.reorder(order);
+        if (shape.channels_outside_rows && shape.rows_per_task > 0) s.parallel(t.co);
         if (tc >= lanes) s.vectorize(t.ci, lanes).unroll(t.ci);
         if (tx > 1) s.unroll(t.xi);
     };

@@ -17,12 +17,21 @@ struct TileVars {
 // no tail code in the hot path: the full tile (tile_c_vectors vectors x tile_x pixels) wherever
 // the output is at least that big (ShiftInwards recomputes a few points at the edge instead of
 // running a scalar tail), then narrower tiles, and 1 x 1 for tiny outputs.
-// rows_per_task: 0 = serial (a Func computed inside another's parallel loop), 1 = each row a
-// parallel task, k > 1 = strips of k rows per task, serial inside (t.yo is the strip loop), so
-// a stage computed per row can slide down the strip instead of being recomputed.
+struct TileShape {
+    int tile_c_vectors = 1;  // channels per tile, in vectors
+    int tile_x = 1;          // pixels per tile
+    // 0 = serial (a Func computed inside another's parallel loop), 1 = each row a parallel
+    // task, k > 1 = strips of k rows per task, serial inside (t.yo is the strip loop), so a
+    // stage computed per row can slide down the strip instead of being recomputed.
+    int rows_per_task = 1;
+    // Loop over rows inside each slice of channels (slices then also run in parallel), so a
+    // per-row stage holds one slice of channels and stays in L1.
+    bool channels_outside_rows = false;
+};
+
 void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
                     const Halide::Expr &channels, const Halide::Expr &width, int lanes,
-                    int tile_c_vectors, int tile_x, int rows_per_task);
+                    const TileShape &shape);
 
 // Computes acc once per tile of `out` (at t.xo): vectorised over the tile's channels, unrolled
 // over its pixels, with the update's loops ordered (c, x, reduction_order...) so the reduction
