@@ -1,0 +1,405 @@
+// Google Benchmark suite: convgen's operators on MobileNetV1's depthwise-separable blocks.
+//
+//   convgen_bench                                        # whole suite, ~1 minute on 2 cores
+//   convgen_bench --benchmark_filter=c128_128_56_s1      # one block
+//   convgen_bench --benchmark_out=r.json --benchmark_out_format=json
+//   python3 bench/summarize.py r.json [--plot r.png]    # markdown tables of the medians
+//
+// For each block (c_in, c_out, H=W, stride), batch 1, 3x3 kernels, SAME padding, ReLU6 and bias
+// (batch norm folded) as in the network:
+//   depthwise          3x3 depthwise over c_in channels, with the block's stride
+//   pointwise          1x1 c_in -> c_out at the depthwise output's resolution
+//   separable_unfused  depthwise then pointwise: two operators, intermediate tensor in memory
+//   separable_fused    one Separable operator
+//   conv2d             the standard 3x3 convolution the block replaces, c_in -> c_out, stride
+// each with convgen's thread pool at 1 and 2 threads (all 1-thread benchmarks run first: the
+// pool cannot shrink). On one block, c128_128_56_s1, it also runs every variant that accepts the
+// problem (`<op>/c128_128_56_s1/v:<variant>/...`) and the pointwise operator capped at each ISA
+// (`pointwise/c128_128_56_s1/isa:<isa>/...`), with the fewest threads.
+//
+// Names: <op>/<layer>[/<forced>]/threads:<n>/real_time. Counters: GFLOP/s (FLOPs as
+// convgen::cost counts them: a multiply-add is 2, bias and activation not counted), %peak
+// (against --convgen_peak_gflops per core times the thread count), and the label names the
+// variant(s) and ISA that ran. Time is wall-clock (UseRealTime), as the kernels run on their own
+// thread pool. (Debian's libbenchmark prints "Library was built as DEBUG": that is about the
+// benchmark library itself, not convgen's kernels.)
+//
+// Defaults, overridable on the command line (later flags win):
+//   --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.05
+// so each benchmark prints mean, median, stddev and cv of 5 repetitions; read the median.
+// convgen's own flags:
+//   --convgen_peak_gflops=X   peak GFLOP/s of one core (default: env CONVGEN_PEAK_GFLOPS, else
+//                             116, the measured FMA peak of one Zen 4 core of the development
+//                             machine)
+//   --convgen_threads=1,2     thread counts to register
+//   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 (convgen::set_max_isa)
+//   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
+//   --convgen_list_variants   print the compiled variants and exit
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "convgen/convgen.h"
+#include "mobilenet_v1.h"
+
+namespace {
+
+using convgen_bench::Layer;
+
+constexpr double kDefaultPeakGflopsPerCore = 116.0;  // measured FMA peak, one Zen 4 core
+
+struct Settings {
+    double peak_gflops_per_core = kDefaultPeakGflopsPerCore;
+    std::vector<int> threads = {1, 2};
+    std::string variant;  // forced on the benchmarks of its op; empty = dispatcher's choice
+};
+Settings g_settings;
+
+enum class Op { depthwise, pointwise, separable_unfused, separable_fused, conv2d };
+
+const char *op_name(Op op) {
+    switch (op) {
+    case Op::depthwise: return "depthwise";
+    case Op::pointwise: return "pointwise";
+    case Op::separable_unfused: return "separable_unfused";
+    case Op::separable_fused: return "separable_fused";
+    case Op::conv2d: return "conv2d";
+    }
+    return "?";
+}
+
+// Fast reproducible fill with values in [-scale, scale).
+std::vector<float> random_values(int64_t count, float scale, uint32_t seed) {
+    std::vector<float> v(static_cast<size_t>(count));
+    uint32_t s = seed * 2654435761u + 1;
+    for (float &x : v) {
+        s ^= s << 13, s ^= s >> 17, s ^= s << 5;
+        x = scale * (static_cast<float>(s >> 8) * (2.0f / 16777216.0f) - 1.0f);
+    }
+    return v;
+}
+
+std::string impl_label(const convgen::Implementation &impl) {
+    return impl.variant + "/" + convgen::to_string(impl.isa);
+}
+
+// One benchmarked computation: its operators (weights packed once), buffers, and FLOPs.
+struct Job {
+    std::vector<std::vector<float>> buffers;
+    std::function<void()> run;
+    int64_t flops = 0;
+    std::string label;
+};
+
+std::unique_ptr<Job> make_job(Op op, const Layer &l, const convgen::OperatorOptions &options) {
+    using namespace convgen;
+    auto job = std::make_unique<Job>();
+    auto buffer = [&](int64_t elements, float scale) -> float * {
+        job->buffers.push_back(random_values(elements, scale, uint32_t(job->buffers.size() + 1)));
+        return job->buffers.back().data();
+    };
+    const Window window{3, 3, l.stride, l.stride, 1, 1, Padding::same()};
+    const SeparableDesc sep{l.c_in, 1, l.c_out, window, Activation::relu6(), Activation::relu6()};
+    const TensorDesc in = TensorDesc::nhwc(1, l.size, l.size, l.c_in);
+    const TensorDesc mid = TensorDesc::nhwc(1, l.out_size(), l.out_size(), l.c_in);
+    const TensorDesc out = TensorDesc::nhwc(1, l.out_size(), l.out_size(), l.c_out);
+    const float dw_scale = 1.0f / 3.0f, pw_scale = 1.0f / std::sqrt(float(l.c_in));
+
+    switch (op) {
+    case Op::depthwise: {
+        const ConstTensor x{buffer(in.elements(), 1), in};
+        const Tensor y{buffer(mid.elements(), 0), mid};
+        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(9LL * l.c_in, dw_scale),
+                                              buffer(l.c_in, 0.1f), options);
+        job->run = [dw, x, y] { dw->run(x, y); };
+        job->flops = cost(sep.depthwise(), in, true).flops;
+        job->label = impl_label(dw->implementation());
+        break;
+    }
+    case Op::pointwise: {
+        const ConstTensor x{buffer(mid.elements(), 1), mid};
+        const Tensor y{buffer(out.elements(), 0), out};
+        auto pw = std::make_shared<Pointwise>(
+            sep.pointwise(), buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f),
+            options);
+        job->run = [pw, x, y] { pw->run(x, y); };
+        job->flops = cost(sep.pointwise(), mid, true).flops;
+        job->label = impl_label(pw->implementation());
+        break;
+    }
+    case Op::separable_unfused: {
+        const ConstTensor x{buffer(in.elements(), 1), in};
+        float *m = buffer(mid.elements(), 0);
+        const Tensor y{buffer(out.elements(), 0), out};
+        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(9LL * l.c_in, dw_scale),
+                                              buffer(l.c_in, 0.1f), options);
+        auto pw = std::make_shared<Pointwise>(
+            sep.pointwise(), buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f),
+            options);
+        job->run = [dw, pw, x, m, mid, y] {
+            dw->run(x, Tensor{m, mid});
+            pw->run(ConstTensor{m, mid}, y);
+        };
+        job->flops = cost(sep, in, true, true).flops;
+        const Implementation &a = dw->implementation(), &b = pw->implementation();
+        job->label = a.isa == b.isa ? a.variant + "+" + b.variant + "/" + to_string(a.isa)
+                                    : impl_label(a) + "+" + impl_label(b);
+        break;
+    }
+    case Op::separable_fused: {
+        const ConstTensor x{buffer(in.elements(), 1), in};
+        const Tensor y{buffer(out.elements(), 0), out};
+        auto s = std::make_shared<Separable>(
+            sep, buffer(9LL * l.c_in, dw_scale), buffer(l.c_in, 0.1f),
+            buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f), options);
+        job->run = [s, x, y] { s->run(x, y); };
+        job->flops = cost(sep, in, true, true).flops;
+        job->label = impl_label(s->implementation());
+        break;
+    }
+    case Op::conv2d: {
+        const Conv2dDesc desc{l.c_in, l.c_out, window, Activation::relu6()};
+        const ConstTensor x{buffer(in.elements(), 1), in};
+        const Tensor y{buffer(out.elements(), 0), out};
+        auto c = std::make_shared<Conv2d>(
+            desc, buffer(9LL * l.c_in * l.c_out, 1.0f / std::sqrt(9.0f * l.c_in)),
+            buffer(l.c_out, 0.1f), options);
+        job->run = [c, x, y] { c->run(x, y); };
+        job->flops = cost(desc, in, true).flops;
+        job->label = impl_label(c->implementation());
+        break;
+    }
+    }
+    return job;
+}
+
+// Google Benchmark calls a benchmark's function once per repetition and per trial iteration
+// count; keep the last job so operators are built and weights packed once per benchmark.
+struct Spec {
+    Op op;
+    Layer layer;
+    convgen::OperatorOptions options;
+    std::string key;  // the name without the thread count
+    int threads;
+};
+
+Job &job_for(const Spec &spec) {
+    static std::string key;
+    static std::unique_ptr<Job> job;
+    if (!job || key != spec.key) {
+        job.reset();  // free the previous job's buffers first
+        job = make_job(spec.op, spec.layer, spec.options);
+        key = spec.key;
+    }
+    return *job;
+}
+
+// convgen::set_num_threads (halide_set_num_threads) caps how many workers the pool spawns, but
+// a pool that has already grown keeps its workers: after a 2-thread run, a "1-thread" run would
+// still use 2. So benchmarks are registered with thread counts ascending, and one that would
+// need the pool to shrink is skipped with an error rather than reported under a false count.
+int g_max_threads_used = 0;
+
+void run_benchmark(benchmark::State &state, const Spec &spec) {
+    if (spec.threads < g_max_threads_used) {
+        state.SkipWithError(("convgen's thread pool already has " +
+                             std::to_string(g_max_threads_used) +
+                             " threads and cannot shrink; run other thread counts in a "
+                             "separate process (--convgen_threads=N)")
+                                .c_str());
+        return;
+    }
+    g_max_threads_used = std::max(g_max_threads_used, spec.threads);
+    Job *job = nullptr;
+    try {
+        convgen::set_num_threads(spec.threads);
+        job = &job_for(spec);
+        job->run();  // warm up: caches, thread pool
+    } catch (const convgen::Error &e) {
+        state.SkipWithError(e.what());
+        return;
+    }
+    // GFLOP/s from the wall time of the timed loop itself (the same interval UseRealTime
+    // reports), as plain counters so the median aggregate is the median GFLOP/s.
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) job->run();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double gflops = job->flops * 1e-9 * double(state.iterations()) / seconds;
+    state.counters["GFLOP/s"] = gflops;
+    state.counters["%peak"] = 100.0 * gflops / (g_settings.peak_gflops_per_core * spec.threads);
+    state.SetLabel(job->label);
+}
+
+void add(Op op, const Layer &layer, const std::string &forced,
+         const convgen::OperatorOptions &options, int threads) {
+    const std::string key =
+        std::string(op_name(op)) + "/" + layer.tag() + (forced.empty() ? "" : "/" + forced);
+    const Spec spec{op, layer, options, key, threads};
+    const std::string name = key + "/threads:" + std::to_string(threads);
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [spec](benchmark::State &s) { run_benchmark(s, spec); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+}
+
+bool variant_is_op(const std::string &variant, convgen::OpKind op) {
+    for (const auto &v : convgen::variants()) {
+        if (v.name == variant) return v.op == op;
+    }
+    return false;
+}
+
+void register_main_suite(int threads) {
+    using convgen::OpKind;
+    const std::pair<Op, OpKind> ops[] = {{Op::depthwise, OpKind::depthwise},
+                                         {Op::pointwise, OpKind::pointwise},
+                                         {Op::separable_unfused, OpKind::separable},
+                                         {Op::separable_fused, OpKind::separable},
+                                         {Op::conv2d, OpKind::conv2d}};
+    for (const Layer &layer : convgen_bench::mobilenet_v1_layers()) {
+        for (const auto &[op, kind] : ops) {
+            convgen::OperatorOptions options;
+            if (op != Op::separable_unfused && variant_is_op(g_settings.variant, kind)) {
+                options.variant = g_settings.variant;
+            }
+            add(op, layer, "", options, threads);
+        }
+    }
+}
+
+// Every variant that accepts one block, and the pointwise op at every ISA this CPU has.
+void register_forced(int threads) {
+    using convgen::OpKind;
+    const Layer layer{128, 128, 56, 1};
+    const std::pair<Op, OpKind> windowed[] = {{Op::depthwise, OpKind::depthwise},
+                                              {Op::separable_fused, OpKind::separable},
+                                              {Op::conv2d, OpKind::conv2d}};
+    for (const auto &[op, kind] : windowed) {
+        for (const auto &v : convgen::variants()) {
+            const bool accepts = v.op == kind && (v.kernel == 0 || v.kernel == 3) &&
+                                 (v.stride == 0 || v.stride == layer.stride) &&
+                                 v.dilation <= 1 && v.multiplier <= 1;
+            if (!accepts) continue;
+            convgen::OperatorOptions options;
+            options.variant = v.name;
+            add(op, layer, "v:" + v.name, options, threads);
+        }
+    }
+    for (convgen::Isa isa : {convgen::Isa::sse41, convgen::Isa::avx2, convgen::Isa::avx512}) {
+        if (isa > convgen::detected_isa()) continue;
+        convgen::OperatorOptions options;
+        options.max_isa = isa;
+        add(Op::pointwise, layer, std::string("isa:") + convgen::to_string(isa), options, threads);
+    }
+}
+
+// Thread counts ascending (see run_benchmark); the forced-variant benchmarks with the fewest.
+void register_all() {
+    std::vector<int> threads = g_settings.threads;
+    std::sort(threads.begin(), threads.end());
+    threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
+    for (int t : threads) {
+        register_main_suite(t);
+        if (t == threads.front()) register_forced(t);
+    }
+}
+
+std::vector<int> parse_int_list(const char *s) {
+    std::vector<int> out;
+    while (*s) {
+        char *end = nullptr;
+        const long v = std::strtol(s, &end, 10);
+        if (end == s || v < 1) {
+            std::fprintf(stderr, "bad thread list\n");
+            std::exit(2);
+        }
+        out.push_back(static_cast<int>(v));
+        s = *end == ',' ? end + 1 : end;
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (const char *env = std::getenv("CONVGEN_PEAK_GFLOPS")) {
+        g_settings.peak_gflops_per_core = std::atof(env);
+    }
+    // Defaults first, so that the user's own --benchmark_* flags (later) override them.
+    std::vector<char *> args = {argv[0]};
+    std::string defaults[] = {"--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
+                              "--benchmark_min_time=0.05"};
+    for (auto &d : defaults) args.push_back(d.data());
+    try {
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            auto value = [&](const char *flag) -> const char * {
+                const size_t n = std::strlen(flag);
+                return a.compare(0, n, flag) == 0 && a.size() > n && a[n] == '='
+                           ? argv[i] + n + 1
+                           : nullptr;
+            };
+            if (const char *v = value("--convgen_peak_gflops")) {
+                g_settings.peak_gflops_per_core = std::atof(v);
+            } else if (const char *v = value("--convgen_threads")) {
+                g_settings.threads = parse_int_list(v);
+            } else if (const char *v = value("--convgen_max_isa")) {
+                convgen::set_max_isa(convgen::isa_from_string(v));
+            } else if (const char *v = value("--convgen_variant")) {
+                g_settings.variant = v;
+            } else if (a == "--convgen_list_variants") {
+                for (const auto &v : convgen::variants()) {
+                    std::printf("%-10s %-24s kernel=%d stride=%d dilation=%d multiplier=%d isas:",
+                                convgen::to_string(v.op), v.name.c_str(), v.kernel, v.stride,
+                                v.dilation, v.multiplier);
+                    for (auto isa : v.isas) std::printf(" %s", convgen::to_string(isa));
+                    std::printf("\n");
+                }
+                return 0;
+            } else {
+                args.push_back(argv[i]);
+            }
+        }
+        if (!(g_settings.peak_gflops_per_core > 0)) {
+            std::fprintf(stderr, "peak GFLOP/s must be > 0\n");
+            return 2;
+        }
+        if (!g_settings.variant.empty()) {
+            bool known = false;
+            for (const auto &v : convgen::variants()) known = known || v.name == g_settings.variant;
+            if (!known) {
+                std::fprintf(stderr, "unknown variant '%s' (see --convgen_list_variants)\n",
+                             g_settings.variant.c_str());
+                return 2;
+            }
+        }
+        register_all();
+    } catch (const convgen::Error &e) {
+        std::fprintf(stderr, "convgen error: %s\n", e.what());
+        return 2;
+    }
+
+    int n = static_cast<int>(args.size());
+    args.push_back(nullptr);
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+    char peak[32];
+    std::snprintf(peak, sizeof peak, "%g", g_settings.peak_gflops_per_core);
+    benchmark::AddCustomContext("convgen.peak_gflops_per_core", peak);
+    benchmark::AddCustomContext("convgen.detected_isa",
+                                convgen::to_string(convgen::detected_isa()));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
