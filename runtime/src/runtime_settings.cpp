@@ -75,6 +75,9 @@ void set_num_threads(int threads) {
         detail::fail(ErrorCode::invalid_argument, "threads",
                      "threads = " + std::to_string(threads) + " must be >= 1");
     }
+    // Halide's pool only ever grows: to run on fewer threads it must be shut down and let
+    // restart lazily at the next kernel call with the new count.
+    if (threads < halide_get_num_threads()) halide_shutdown_thread_pool();
     halide_set_num_threads(threads);
 }
 

@@ -17,7 +17,8 @@ Isa detected_isa();
 void set_max_isa(Isa isa);
 Isa max_isa();
 
-// Worker threads of the kernels' thread pool (>= 1). Applies to the whole process.
+// Worker threads of the kernels' thread pool (>= 1). Applies to the whole process; call it
+// while no operator is running (lowering the count restarts the pool).
 void set_num_threads(int threads);
 int num_threads();
 
