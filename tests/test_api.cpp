@@ -359,12 +359,10 @@ struct ThreadsGuard {
     }
 };
 
-// Known bug, disabled so the suite stays green: num_threads() returns Halide's
-// halide_get_num_threads(), which is 0 until the thread pool starts (first parallel kernel or
-// set_num_threads), though runtime.h promises >= 1; so the save/restore idiom
-// set_num_threads(num_threads()) throws in a fresh process. Fails when it is the process's
-// first test: --gtest_also_run_disabled_tests --gtest_filter=Threads.DISABLED_*
-TEST(Threads, DISABLED_NumThreadsAtLeastOneBeforeFirstRun) {
+// Halide reports 0 threads until its pool is configured; num_threads() must still be >= 1 so
+// the save/restore idiom set_num_threads(num_threads()) works in a fresh process (ctest runs
+// each test in its own process, so this one is often the first).
+TEST(Threads, NumThreadsAtLeastOneBeforeFirstRun) {
     const int n = num_threads();
     EXPECT_GE(n, 1);
     EXPECT_NO_THROW(set_num_threads(n));

@@ -22,8 +22,5 @@ if [[ ! -x .venv/bin/python ]]; then
     echo "creating .venv"
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import halide, cmake, ninja" 2>/dev/null ||
-   ! .venv/bin/pip install -q --dry-run -r tools/requirements.txt 2>/dev/null | grep -q "Would install" -v; then
-    :
-fi
+# pip is quick when everything is already satisfied.
 .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt

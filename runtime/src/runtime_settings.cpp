@@ -81,7 +81,12 @@ void set_num_threads(int threads) {
     halide_set_num_threads(threads);
 }
 
-int num_threads() { return halide_get_num_threads(); }
+int num_threads() {
+    // Halide reports 0 until its pool is configured; setting 0 configures Halide's default
+    // (HL_NUM_THREADS, else one per CPU), which is what the first kernel call would use.
+    if (halide_get_num_threads() == 0) halide_set_num_threads(0);
+    return halide_get_num_threads();
+}
 
 std::string Implementation::to_string() const {
     std::string s = variant + " [" + convgen::to_string(isa) + ", " + schedule + " schedule]";

@@ -137,6 +137,14 @@ void validate_tensor(const std::string &name, const void *data, const TensorDesc
             fail(ErrorCode::unsupported, name + ".strides[3]",
                  name + ".strides[3] (channels) = " + str(s[3]) + ": channels must be dense");
         }
+        // The kernels take int32 strides, whatever the extent (even 1) they step over.
+        for (int i = 0; i < 3; i++) {
+            if (s[i] > std::numeric_limits<int32_t>::max()) {
+                fail(ErrorCode::overflow, name + ".strides[" + str(i) + "]",
+                     name + ".strides[" + str(i) + "] = " + str(s[i]) +
+                         " exceeds the kernels' int32 stride limit");
+            }
+        }
         // Rows of pixels of channels must not overlap: each stride spans the dimension inside.
         const char *dim[3] = {"n", "h", "w"};
         const int64_t inner[3] = {s[1] * d.h, s[2] * d.w, d.c};
