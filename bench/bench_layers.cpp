@@ -12,8 +12,7 @@
 //   separable_unfused  depthwise then pointwise: two operators, intermediate tensor in memory
 //   separable_fused    one Separable operator
 //   conv2d             the standard 3x3 convolution the block replaces, c_in -> c_out, stride
-// each with convgen's thread pool at 1 and 2 threads (all 1-thread benchmarks run first: the
-// pool cannot shrink). On one block, c128_128_56_s1, it also runs every variant that accepts the
+// each with convgen's thread pool at 1 and 2 threads. On one block, c128_128_56_s1, it also runs every variant that accepts the
 // problem (`<op>/c128_128_56_s1/v:<variant>/...`) and the pointwise operator capped at each ISA
 // (`pointwise/c128_128_56_s1/isa:<isa>/...`), with the fewest threads.
 //
@@ -204,22 +203,7 @@ Job &job_for(const Spec &spec) {
     return *job;
 }
 
-// convgen::set_num_threads (halide_set_num_threads) caps how many workers the pool spawns, but
-// a pool that has already grown keeps its workers: after a 2-thread run, a "1-thread" run would
-// still use 2. So benchmarks are registered with thread counts ascending, and one that would
-// need the pool to shrink is skipped with an error rather than reported under a false count.
-int g_max_threads_used = 0;
-
 void run_benchmark(benchmark::State &state, const Spec &spec) {
-    if (spec.threads < g_max_threads_used) {
-        state.SkipWithError(("convgen's thread pool already has " +
-                             std::to_string(g_max_threads_used) +
-                             " threads and cannot shrink; run other thread counts in a "
-                             "separate process (--convgen_threads=N)")
-                                .c_str());
-        return;
-    }
-    g_max_threads_used = std::max(g_max_threads_used, spec.threads);
     Job *job = nullptr;
     try {
         convgen::set_num_threads(spec.threads);
@@ -304,7 +288,7 @@ void register_forced(int threads) {
     }
 }
 
-// Thread counts ascending (see run_benchmark); the forced-variant benchmarks with the fewest.
+// Thread counts ascending; the forced-variant benchmarks with the fewest.
 void register_all() {
     std::vector<int> threads = g_settings.threads;
     std::sort(threads.begin(), threads.end());
