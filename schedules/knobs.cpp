@@ -10,9 +10,9 @@ Knobs::Knobs(const std::string &spec, const std::string &isa) : isa_(isa) {
     std::string item;
     while (std::getline(ss, item, ',')) {
         if (item.empty()) continue;
-        const auto eq = item.find('=');
+        const auto eq = item.find(':');
         if (eq == std::string::npos) {
-            throw std::invalid_argument("knob '" + item + "' is not of the form name=value");
+            throw std::invalid_argument("knob '" + item + "' is not of the form name:value");
         }
         std::string name = item.substr(0, eq);
         const int value = std::stoi(item.substr(eq + 1));

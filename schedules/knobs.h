@@ -1,8 +1,8 @@
 // Schedule knobs: the numbers a schedule is allowed to choose (tile sizes, unroll factors,
 // compute_at levels). Each schedule reads its knobs by name with a default sized for the ISA;
 // the autotuner and schedules/<target>/tuned data override them through the generator parameter
-// `knobs`, a comma-separated list of `name=value`, where `isa.name=value` applies to one ISA only
-// (e.g. "tile_x=6,avx2.tile_c=3").
+// `knobs`, a comma-separated list of `name:value`, where `isa.name:value` applies to one ISA only
+// (e.g. "tile_x:6,avx2.tile_c:3"; not '=', which the generator command line reserves).
 #pragma once
 
 #include <map>

@@ -15,7 +15,8 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     // every tap.
     std::vector<VarOrRVar> rows{v.y};
     if (shape.rows_per_task > 1) {
-        f.split(v.y, t.yo, v.y, shape.rows_per_task, TailStrategy::GuardWithIf).parallel(t.yo);
+        f.split(v.y, t.yo, v.y, shape.rows_per_task, TailStrategy::GuardWithIf);
+        if (!shape.channels_outside_rows) f.parallel(t.yo);
         rows.push_back(t.yo);
     } else if (shape.rows_per_task == 1) {
         f.parallel(v.y);
@@ -33,7 +34,13 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         }
         order.push_back(v.n);
         s.reorder(order);
-        if (shape.channels_outside_rows && shape.rows_per_task > 0) s.parallel(t.co);
+        if (shape.channels_outside_rows && shape.rows_per_task > 1) {
+            // One flat parallel loop over (channel slice, strip): nested parallel loops would
+            // wake the thread pool once per slice.
+            s.fuse(t.yo, t.co, t.task).parallel(t.task);
+        } else if (shape.channels_outside_rows && shape.rows_per_task == 1) {
+            s.parallel(t.co);
+        }
         if (tc >= lanes) s.vectorize(t.ci, lanes).unroll(t.ci);
         if (tx > 1) s.unroll(t.xi);
     };

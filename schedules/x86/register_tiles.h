@@ -10,7 +10,7 @@
 namespace convgen::sched::x86 {
 
 struct TileVars {
-    Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yo{"yo"};
+    Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yo{"yo"}, task{"task"};
 };
 
 // Splits f(c, x, y, n) into tiles. A ladder of specialisations keeps every size correct with

@@ -8,14 +8,16 @@
 namespace convgen::sched::x86 {
 
 void schedule_pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
-                              int rows_per_task);
+                              int rows_per_task, bool standalone);
 void schedule_depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                               const Halide::Expr &channels, Halide::Func owner,
                               int rows_per_task);
 
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
     const int rows_per_task = knobs.get("rows_per_task", 4);
-    schedule_pointwise_tiles(p.pw, problem, knobs, rows_per_task);
+    // The depthwise row must exist for all channels before any output channel uses it, so the
+    // pointwise tiles keep rows outside channels here.
+    schedule_pointwise_tiles(p.pw, problem, knobs, rows_per_task, /*standalone=*/false);
     p.dw.result.compute_at(p.pw.result, p.pw.v.y);
     schedule_depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result,
                              rows_per_task);
