@@ -71,6 +71,8 @@ struct BufferView {
     halide_buffer_t buf{};
     BufferView(const PackedBuffer &p);
     BufferView(const float *data, const TensorDesc &d);  // NHWC tensor as (c, x, y, n)
+    BufferView(const BufferView &) = delete;  // buf.dim points into this object
+    BufferView &operator=(const BufferView &) = delete;
     halide_buffer_t *raw() { return &buf; }
 };
 

@@ -5,9 +5,11 @@
 //            broadcast memory operand, so 4 weight vectors fill the rest); 7 divides every
 //            MobileNet width (112, 56, 28, 14, 7), so no tile is wasted at a row's end.
 //   AVX2:    3 x 4 = 12 of 16.  SSE4.1: 2 x 4.
-// Slices of output channels sit outside the rows (and run in parallel with strips of rows), so
-// a slice's weights stay in cache while every pixel streams past: on the 14x14 and 7x7 blocks,
-// where a row holds few pixels, rows-outside re-read the weights per row and ran 2-3x slower.
+// Slices of output channels sit outside the rows and are the parallel tasks (rows_per_task > 1
+// would add strips of rows), so a slice's weights stay in cache while every pixel streams past:
+// on the 14x14 and 7x7 blocks, where a row holds few pixels, rows-outside re-read the weights
+// per row and ran 2-3x slower. With fewer slices than threads (c_out <= 64 on AVX-512) the
+// rows run serially: a knob for the tuner (rows_per_task).
 #include "register_tiles.h"
 #include "x86_schedules.h"
 
