@@ -504,3 +504,41 @@ TEST(Cost, KnownFlopCounts) {
 }
 
 }  // namespace
+
+// ---- fusion rule -------------------------------------------------------------------------------
+
+// Below 16 channels on either side a Separable runs depthwise then pointwise (fusion cannot
+// pay), says so, and still computes the same result; a forced variant always runs fused.
+TEST(SeparableFusionRule, FewChannelsRunUnfusedUnlessForced) {
+    const Window win{3, 3, 1, 1, 1, 1, Padding::same()};
+    const SeparableDesc few{3, 1, 4, win, Activation::relu(), Activation::none()};
+    const auto dw = random_floats(9 * 3, 70), pw = random_floats(3 * 4, 71);
+    const auto x = random_floats(2 * 9 * 10 * 3, 72);
+    const TensorDesc in = TensorDesc::nhwc(2, 9, 10, 3);
+
+    const Separable rule(few, dw.data(), nullptr, pw.data(), nullptr);
+    EXPECT_EQ(rule.implementation().variant, "dwconv2d_k3x3_s1_m1+pwconv2d");
+    ASSERT_FALSE(rule.implementation().declined.empty());
+    EXPECT_EQ(rule.implementation().declined.back().variant, "sepconv2d_k3x3_s1_m1");
+    EXPECT_NE(rule.implementation().declined.back().reason.find("fewer than 16 channels"),
+              std::string::npos);
+
+    OperatorOptions forced;
+    forced.variant = "sepconv2d_k3x3_s1_m1";
+    const Separable fused(few, dw.data(), nullptr, pw.data(), nullptr, forced);
+    EXPECT_EQ(fused.implementation().variant, "sepconv2d_k3x3_s1_m1");
+
+    const ref::Out want = ref::separable(few, dw.data(), nullptr, pw.data(), nullptr, in, x.data());
+    for (const Separable *op : {&rule, &fused}) {
+        const auto got = run_op(*op, x, in);
+        ASSERT_EQ(got.size(), want.data.size());
+        for (size_t i = 0; i < got.size(); i++) {
+            ASSERT_NEAR(got[i], want.data[i], 1e-4) << op->implementation().variant << " at " << i;
+        }
+    }
+
+    const SeparableDesc many{16, 1, 16, win, Activation::relu(), Activation::none()};
+    const auto dw16 = random_floats(9 * 16, 73), pw16 = random_floats(16 * 16, 74);
+    const Separable wide(many, dw16.data(), nullptr, pw16.data(), nullptr);
+    EXPECT_EQ(wide.implementation().variant, "sepconv2d_k3x3_s1_m1");
+}
