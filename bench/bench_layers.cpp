@@ -31,7 +31,7 @@
 //                             116, the measured FMA peak of one Zen 4 core of the development
 //                             machine)
 //   --convgen_threads=1,2     thread counts to register
-//   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 (convgen::set_max_isa)
+//   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | neon (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
 //   --convgen_list_variants   print the compiled variants and exit
 #include <benchmark/benchmark.h>
@@ -280,7 +280,7 @@ void register_forced(int threads) {
             add(op, layer, "v:" + v.name, options, threads);
         }
     }
-    for (convgen::Isa isa : {convgen::Isa::sse41, convgen::Isa::avx2, convgen::Isa::avx512}) {
+    for (convgen::Isa isa : convgen::native_isas()) {
         if (isa > convgen::detected_isa()) continue;
         convgen::OperatorOptions options;
         options.max_isa = isa;

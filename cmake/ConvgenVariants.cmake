@@ -3,7 +3,8 @@
 #   convgen_add_variants(MANIFEST <json> GENERATOR <generator target> RUNTIME <halide runtime>
 #                        OUT_LIBRARIES <var> OUT_INCLUDE_DIR <var>)
 #
-# For each variant and ISA target: add_halide_library(convgen_k_<name>_<isa>) from generator
+# For each variant and each ISA target of the architecture being built for (isa_targets.x86_64
+# or isa_targets.aarch64): add_halide_library(convgen_k_<name>_<isa>) from generator
 # convgen_<op> with the variant's fixed parameters and knobs, all sharing one Halide runtime.
 # The ISA dispatch lives in the runtime rather than in Halide's multi-target wrapper, because
 # that wrapper fixes its choice at the first call: convgen must be able to report the ISA it
@@ -14,15 +15,33 @@
 
 set(_convgen_variant_keys kernel stride dilation multiplier)
 
+# The manifest's name for the architecture being built for: "x86_64" or "aarch64".
+function(convgen_manifest_arch OUT_ARCH)
+    string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" proc)
+    if (proc MATCHES "^(x86_64|amd64)$")
+        set(arch x86_64)
+    elseif (proc MATCHES "^(aarch64|arm64)$")
+        set(arch aarch64)
+    else ()
+        message(FATAL_ERROR "convgen has no kernels for CMAKE_SYSTEM_PROCESSOR '${CMAKE_SYSTEM_PROCESSOR}'")
+    endif ()
+    set(${OUT_ARCH} ${arch} PARENT_SCOPE)
+endfunction()
+
+# The Halide targets and ISA names of isa_targets.<architecture being built for>.
 function(convgen_manifest_targets MANIFEST OUT_TARGETS OUT_ISAS)
     file(READ "${MANIFEST}" json)
-    string(JSON n LENGTH "${json}" isa_targets)
+    convgen_manifest_arch(arch)
+    string(JSON n ERROR_VARIABLE missing LENGTH "${json}" isa_targets ${arch})
+    if (missing)
+        message(FATAL_ERROR "${MANIFEST} lists no isa_targets for ${arch}")
+    endif ()
     math(EXPR last "${n} - 1")
     set(targets "")
     set(isas "")
     foreach (i RANGE ${last})
-        string(JSON t GET "${json}" isa_targets ${i} halide)
-        string(JSON isa GET "${json}" isa_targets ${i} isa)
+        string(JSON t GET "${json}" isa_targets ${arch} ${i} halide)
+        string(JSON isa GET "${json}" isa_targets ${arch} ${i} isa)
         list(APPEND targets "${t}")
         list(APPEND isas "${isa}")
     endforeach ()

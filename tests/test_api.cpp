@@ -307,13 +307,36 @@ TEST(Implementation, DepthwiseDispatch) {
 }
 
 TEST(Implementation, MaxIsaOption) {
-    if (detected_isa() < Isa::avx2) GTEST_SKIP() << "this CPU lacks avx2";
+    // The lowest native level below the detected one (avx2 on an AVX-512 machine), or the
+    // detected one where the architecture has only one (neon).
+    const std::vector<Isa> &isas = native_isas();
+    Isa cap = isas.front();
+    for (Isa i : isas) {
+        if (i < detected_isa()) cap = i;
+    }
+    if (isas.size() == 1) cap = detected_isa();
     const std::vector<float> w(16 * 8, 0.1f);
     OperatorOptions o;
-    o.max_isa = Isa::avx2;
+    o.max_isa = cap;
     Pointwise op({16, 8, Activation::none()}, w.data(), nullptr, o);
-    EXPECT_EQ(op.implementation().isa, Isa::avx2);
+    EXPECT_EQ(op.implementation().isa, cap);
     EXPECT_EQ(op.implementation().variant, "pwconv2d");
+}
+
+TEST(Implementation, NativeIsas) {
+    // The build's architecture decides the levels; the CPU's best is one of them, and the
+    // default cap (kHighestIsa) is the highest.
+    const std::vector<Isa> &isas = native_isas();
+    ASSERT_FALSE(isas.empty());
+    EXPECT_EQ(isas.back(), kHighestIsa);
+    EXPECT_NE(std::find(isas.begin(), isas.end(), detected_isa()), isas.end());
+#if defined(__aarch64__)
+    EXPECT_EQ(isas, std::vector<Isa>{Isa::neon});
+    EXPECT_EQ(detected_isa(), Isa::neon);
+#else
+    EXPECT_EQ(isas, (std::vector<Isa>{Isa::sse41, Isa::avx2, Isa::avx512}));
+#endif
+    for (const auto &v : variants()) EXPECT_EQ(v.isas.size(), isas.size()) << v.name;
 }
 
 TEST(Implementation, GlobalMaxIsaCaps) {
@@ -324,11 +347,12 @@ TEST(Implementation, GlobalMaxIsaCaps) {
     } guard;
     const Isa before = guard.saved;
     const std::vector<float> w(16 * 8, 0.1f);
-    set_max_isa(Isa::sse41);
-    EXPECT_EQ(max_isa(), Isa::sse41);
+    const Isa lowest = native_isas().front();  // sse41 on x86-64, neon on AArch64
+    set_max_isa(lowest);
+    EXPECT_EQ(max_isa(), lowest);
     Pointwise capped({16, 8, Activation::none()}, w.data(), nullptr);
     set_max_isa(before);
-    EXPECT_EQ(capped.implementation().isa, Isa::sse41);
+    EXPECT_EQ(capped.implementation().isa, lowest);
     Pointwise uncapped({16, 8, Activation::none()}, w.data(), nullptr);
     EXPECT_EQ(uncapped.implementation().isa, std::min(detected_isa(), before));
 }

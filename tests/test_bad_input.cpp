@@ -639,15 +639,29 @@ TEST(BadInput, SetNumThreadsBelowOne) {
 }
 
 TEST(BadInput, UnknownIsaName) {
-    for (const char *bad : {"neon", "", "AVX2", "avx"}) {
+    for (const char *bad : {"NEON", "", "AVX2", "avx", "sve"}) {
         EXPECT_TRUE(throws_error([&] { isa_from_string(bad); }, ErrorCode::invalid_argument,
                                  "isa", {"'" + std::string(bad) + "'"}))
             << bad;
     }
     // The valid names round-trip, so the rejection above is about the name alone.
-    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512}) {
+    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512, Isa::neon}) {
         EXPECT_EQ(isa_from_string(to_string(isa)), isa);
     }
+}
+
+TEST(BadInput, ForeignArchitectureIsa) {
+    // A level of another architecture cannot cap this one: neon on x86-64, avx2 on AArch64.
+    const Isa foreign = native_isas().front() == Isa::neon ? Isa::avx2 : Isa::neon;
+    const Isa before = max_isa();
+    EXPECT_TRUE(throws_error([&] { set_max_isa(foreign); }, ErrorCode::invalid_argument, "isa",
+                             {to_string(foreign)}));
+    EXPECT_EQ(max_isa(), before) << "a rejected cap changed the setting";
+    OperatorOptions o;
+    o.max_isa = foreign;
+    const std::vector<float> w(16 * 8, 0.1f);
+    EXPECT_TRUE(throws_error([&] { Pointwise op({16, 8, Activation::none()}, w.data(), nullptr, o); },
+                             ErrorCode::invalid_argument, "options.max_isa", {to_string(foreign)}));
 }
 
 }  // namespace

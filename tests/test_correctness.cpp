@@ -50,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, VariantTest, ::testing::ValuesIn(all_varia
                          });
 
 TEST(Dispatch, ForcedIsaIsTheOneReported) {
-    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512}) {
+    for (Isa isa : native_isas()) {
         if (isa > detected_isa()) continue;
         OperatorOptions o;
         o.max_isa = isa;

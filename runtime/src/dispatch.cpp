@@ -81,6 +81,7 @@ namespace detail {
 
 Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &options) {
     install_halide_handlers();
+    require_native_isa(options.max_isa, "options.max_isa");
     const Isa isa = std::min({detected_isa(), max_isa(), options.max_isa});
     Selection s;
     bool known = options.variant.empty();

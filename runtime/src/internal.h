@@ -56,6 +56,8 @@ Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &
 
 // Installs convgen's non-aborting Halide error handler (idempotent, thread-safe).
 void install_halide_handlers();
+// Fails with invalid_argument (naming `field`) if `isa` is not one of native_isas().
+void require_native_isa(Isa isa, const char *field);
 // Throws Error(kernel_failed) with Halide's message if rc != 0.
 void check_kernel_result(int rc, const std::string &variant);
 

@@ -6,8 +6,9 @@
 namespace convgen {
 
 namespace {
-std::atomic<int> g_max_isa{static_cast<int>(Isa::avx512)};
+std::atomic<int> g_max_isa{static_cast<int>(kHighestIsa)};
 
+#if !defined(__aarch64__)
 // Asks the Halide runtime whether this CPU has every feature the ISA's kernels were built with
 // (the same test Halide's own multi-target wrapper makes).
 bool cpu_supports(std::initializer_list<halide_target_feature_t> features) {
@@ -15,6 +16,7 @@ bool cpu_supports(std::initializer_list<halide_target_feature_t> features) {
     for (auto f : features) bits[f / 64] |= uint64_t(1) << (f % 64);
     return halide_default_can_use_target_features(sizeof(bits) / sizeof(bits[0]), bits) != 0;
 }
+#endif
 }  // namespace
 
 const char *to_string(Isa isa) {
@@ -22,17 +24,40 @@ const char *to_string(Isa isa) {
     case Isa::sse41: return "sse41";
     case Isa::avx2: return "avx2";
     case Isa::avx512: return "avx512";
+    case Isa::neon: return "neon";
     }
     return "?";
 }
 
 Isa isa_from_string(const std::string &name) {
-    for (Isa i : {Isa::sse41, Isa::avx2, Isa::avx512}) {
+    for (Isa i : {Isa::sse41, Isa::avx2, Isa::avx512, Isa::neon}) {
         if (name == to_string(i)) return i;
     }
     detail::fail(ErrorCode::invalid_argument, "isa",
-                 "isa = '" + name + "' is not one of sse41, avx2, avx512");
+                 "isa = '" + name + "' is not one of sse41, avx2, avx512, neon");
 }
+
+const std::vector<Isa> &native_isas() {
+#if defined(__aarch64__)
+    static const std::vector<Isa> isas{Isa::neon};
+#else
+    static const std::vector<Isa> isas{Isa::sse41, Isa::avx2, Isa::avx512};
+#endif
+    return isas;
+}
+
+namespace detail {
+void require_native_isa(Isa isa, const char *field) {
+    for (Isa i : native_isas()) {
+        if (i == isa) return;
+    }
+    std::string names;
+    for (Isa i : native_isas()) names += std::string(names.empty() ? "" : ", ") + to_string(i);
+    fail(ErrorCode::invalid_argument, field,
+         std::string(field) + " = " + to_string(isa) + " is not an ISA of this build's " +
+             "architecture (" + names + ")");
+}
+}  // namespace detail
 
 const char *to_string(OpKind op) {
     switch (op) {
@@ -45,6 +70,10 @@ const char *to_string(OpKind op) {
 }
 
 Isa detected_isa() {
+#if defined(__aarch64__)
+    // NEON (ASIMD) is part of the AArch64 base architecture, which is all the kernels use.
+    return Isa::neon;
+#else
     static const int detected = [] {
         if (cpu_supports({halide_target_feature_avx, halide_target_feature_avx2,
                           halide_target_feature_avx512, halide_target_feature_avx512_skylake,
@@ -65,9 +94,13 @@ Isa detected_isa() {
                      "this CPU lacks SSE4.1, the lowest ISA convgen is compiled for");
     }
     return static_cast<Isa>(detected);
+#endif
 }
 
-void set_max_isa(Isa isa) { g_max_isa = static_cast<int>(isa); }
+void set_max_isa(Isa isa) {
+    detail::require_native_isa(isa, "isa");
+    g_max_isa = static_cast<int>(isa);
+}
 Isa max_isa() { return static_cast<Isa>(g_max_isa.load()); }
 
 void set_num_threads(int threads) {

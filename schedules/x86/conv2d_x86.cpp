@@ -10,7 +10,7 @@
 // on the 14x14 and 7x7 blocks, where a row holds few pixels, rows-outside re-read the weights
 // per row and ran 2-3x slower. With fewer slices than threads (c_out <= 64 on AVX-512) the
 // rows run serially: a knob for the tuner (rows_per_task).
-#include "register_tiles.h"
+#include "../common/register_tiles.h"
 #include "x86_schedules.h"
 
 namespace convgen::sched::x86 {

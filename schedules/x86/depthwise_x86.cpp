@@ -8,7 +8,7 @@
 // Measured on Zen 4 (MobileNetV1 blocks, 1 thread): 2x4 beat 1x8 by 1.2-1.5x; staging the
 // zero-padded input rows (stage_input:1) won only on the 14x14 and 7x7 blocks, so it is off by
 // default and the taps keep Halide's border test, which its loop partitioning mostly hoists.
-#include "register_tiles.h"
+#include "../common/register_tiles.h"
 #include "x86_schedules.h"
 
 namespace convgen::sched::x86 {

@@ -7,7 +7,7 @@
 //            109-116 GFLOP/s on all MobileNetV1 blocks, 4x6 only 65-90 on the 14- and 7-wide.
 //   AVX2:    3 x 4 = 12 accumulators + 3 weights + 1 broadcast of 16.
 //   SSE4.1:  2 x 4 = 8 (no FMA: products need temporaries).
-#include "register_tiles.h"
+#include "../common/register_tiles.h"
 #include "x86_schedules.h"
 
 namespace convgen::sched::x86 {

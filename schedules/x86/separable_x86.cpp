@@ -2,7 +2,7 @@
 // result for one output row at a time (all channels x the row's width). That row is computed
 // inside each parallel strip of rows and consumed at once, so the intermediate lives in L1/L2:
 // ~28 KB for every MobileNetV1 block (c x w = 128 x 56 = 256 x 28 = ...), and never in DRAM.
-#include "register_tiles.h"
+#include "../common/register_tiles.h"
 #include "x86_schedules.h"
 
 namespace convgen::sched::x86 {

@@ -15,7 +15,8 @@ namespace convgen {
 
 struct OperatorOptions {
     std::string variant;  // force a compiled variant by name; empty = best that accepts
-    Isa max_isa = Isa::avx512;  // never use a level above this (also capped by set_max_isa)
+    Isa max_isa = kHighestIsa;  // never use a level above this (also capped by set_max_isa);
+                                // a level of another architecture is an invalid_argument
 };
 
 // Which compiled variant an operator runs, on which ISA, and why earlier candidates declined.

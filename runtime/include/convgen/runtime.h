@@ -6,14 +6,27 @@
 
 namespace convgen {
 
-// x86 instruction-set levels the kernels are compiled for, lowest first.
-enum class Isa { sse41, avx2, avx512 };
+// Instruction-set levels the kernels are compiled for: x86-64's, lowest first, then AArch64's.
+// A build holds the levels of one architecture (native_isas()); levels compare (<, min) only
+// within an architecture.
+enum class Isa { sse41, avx2, avx512, neon };
 const char *to_string(Isa isa);
-Isa isa_from_string(const std::string &name);  // "sse41" | "avx2" | "avx512"
+Isa isa_from_string(const std::string &name);  // "sse41" | "avx2" | "avx512" | "neon"
 
-// The best level this CPU supports. Throws unsupported if it lacks even SSE4.1.
+// The levels of the architecture this library was built for, lowest first:
+// {sse41, avx2, avx512} on x86-64, {neon} on AArch64.
+const std::vector<Isa> &native_isas();
+#if defined(__aarch64__)
+inline constexpr Isa kHighestIsa = Isa::neon;
+#else
+inline constexpr Isa kHighestIsa = Isa::avx512;
+#endif
+
+// The best level this CPU supports. Throws unsupported if it lacks even the lowest native one
+// (SSE4.1 on x86-64; every AArch64 CPU has NEON).
 Isa detected_isa();
-// Caps the level new operators choose (like oneDNN's DNNL_MAX_CPU_ISA). Default: no cap.
+// Caps the level new operators choose (like oneDNN's DNNL_MAX_CPU_ISA). Default: no cap
+// (kHighestIsa). Throws invalid_argument for a level of another architecture.
 void set_max_isa(Isa isa);
 Isa max_isa();
 

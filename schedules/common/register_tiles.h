@@ -1,5 +1,7 @@
-// The building block all x86 schedules share: an output computed in register tiles of
-// (tile_c channels x tile_x pixels), its accumulator living in registers for the whole reduction.
+// The architecture-neutral building block every CPU schedule (x86/, arm/) shares: an output
+// computed in register tiles of (tile_c channels x tile_x pixels), its accumulator living in
+// registers for the whole reduction. Tile sizes are the caller's: each architecture keeps its
+// defaults, sized to its register file, in its own directory.
 #pragma once
 
 #include <vector>
@@ -7,7 +9,7 @@
 #include "Halide.h"
 #include "../../generators/algorithms.h"
 
-namespace convgen::sched::x86 {
+namespace convgen::sched {
 
 struct TileVars {
     Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yo{"yo"}, task{"task"};
@@ -44,4 +46,4 @@ void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Var
 int vector_lanes(const Halide::Target &t);
 int vector_registers(const Halide::Target &t);
 
-}  // namespace convgen::sched::x86
+}  // namespace convgen::sched

@@ -1,12 +1,16 @@
 #include "register_tiles.h"
 
-namespace convgen::sched::x86 {
+namespace convgen::sched {
 
 using namespace Halide;
 
 int vector_lanes(const Target &t) { return t.natural_vector_size<float>(); }
 
-int vector_registers(const Target &t) { return t.has_feature(Target::AVX512_Skylake) ? 32 : 16; }
+// AVX-512 and AArch64 (NEON/ASIMD) have 32 vector registers; AVX2 and SSE4.1 have 16.
+int vector_registers(const Target &t) {
+    if (t.arch == Target::ARM && t.bits == 64) return 32;
+    return t.has_feature(Target::AVX512_Skylake) ? 32 : 16;
+}
 
 void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &channels,
                     const Expr &width, int lanes, const TileShape &shape) {
@@ -64,4 +68,4 @@ void accumulate_in_registers(Func acc, Func out, const algo::Vars &v, const Tile
     acc.update().reorder(order).vectorize(v.c).unroll(v.x);
 }
 
-}  // namespace convgen::sched::x86
+}  // namespace convgen::sched
