@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
 # Installs what convgen needs and a fresh Debian 12 machine may lack: Debian packages (compilers,
-# GoogleTest, Google Benchmark, python venv) and, in a project-local .venv, Halide 21 from PyPI
+# GoogleTest, Google Benchmark, python venv, the aarch64 cross compiler and qemu for the ARM
+# build and its tests; Google Benchmark for arm64 through Debian multiarch, optional) and, in a project-local .venv, Halide 21 from PyPI
 # with CMake >= 3.28 and ninja. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache)
+apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache
+              g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 if ((${#missing[@]})); then
     echo "installing Debian packages: ${missing[*]}"
-    sudo_cmd=()
-    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+# Google Benchmark for the aarch64 build of convgen_bench (Debian multiarch). Optional: without
+# it the cross build skips bench/ and builds everything else.
+if ! dpkg-query -W -f='${Status}' libbenchmark-dev:arm64 2>/dev/null | grep -q "install ok installed"; then
+    echo "installing libbenchmark-dev:arm64 (optional, for the aarch64 benchmark)"
+    if ! { "${sudo_cmd[@]}" dpkg --add-architecture arm64 &&
+           "${sudo_cmd[@]}" apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq libbenchmark-dev:arm64; }; then
+        echo "warning: no libbenchmark-dev:arm64; build-aarch64 will not build convgen_bench" >&2
+    fi
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
