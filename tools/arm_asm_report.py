@@ -113,9 +113,15 @@ def ideal(op, stage, variant):
     if k and s:
         cols = (DW_X - 1) * s + k  # input columns a tile of DW_X pixels touches per tap row
         inputs = DW_C * k * cols
-        return acc * k * k, inputs, (f"{DW_C}x{DW_X} tile, {k}x{k} taps unrolled, weights in "
-                                     f"registers: {DW_C}x{k}x{cols} input vectors")
-    return acc, DW_C + acc, f"{DW_C}x{DW_X} tile, one tap per iteration: {DW_C} weights + {acc} inputs"
+        note = (f"{DW_C}x{DW_X} tile, {k}x{k} taps unrolled, weights in registers: "
+                f"{DW_C}x{k}x{cols} input vectors")
+        if DW_C * k * k + acc > 32:
+            note += f" (a bound: {DW_C * k * k} weight vectors do not fit in 32 registers)"
+        return acc * k * k, inputs, note
+    note = f"{DW_C}x{DW_X} tile, one tap per iteration: {DW_C} weights + {acc} inputs"
+    if not variant.get("multiplier"):
+        note += " (multiplier 1; a run-time multiplier gathers inputs lane by lane)"
+    return acc, DW_C + acc, note
 
 
 def main():
