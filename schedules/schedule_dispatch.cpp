@@ -1,9 +1,10 @@
-// Routes each op to the schedule for the generator's target architecture.
+// Routes each op to its CPU schedule with the defaults of the generator's target architecture.
 #include <stdexcept>
 
 #include "schedule.h"
-#include "arm/arm_schedules.h"
-#include "x86/x86_schedules.h"
+#include "arm/arm_defaults.h"
+#include "common/cpu_schedules.h"
+#include "x86/x86_defaults.h"
 
 namespace convgen::sched {
 
@@ -18,34 +19,28 @@ std::string isa_of(const Halide::Target &t) {
 }
 
 namespace {
-enum class Arch { x86, arm };
-
-// The CPU architecture whose schedules serve this target.
-Arch arch_of(const Problem &problem) {
+// The CPU defaults of the architecture whose schedules serve this target.
+cpu::CpuDefaults defaults_for(const Problem &problem) {
     const Halide::Target &t = problem.target;
     if (!t.has_gpu_feature()) {
-        if (t.arch == Halide::Target::X86) return Arch::x86;
-        if (t.arch == Halide::Target::ARM && t.bits == 64) return Arch::arm;
+        if (t.arch == Halide::Target::X86) return x86::defaults(isa_of(t));
+        if (t.arch == Halide::Target::ARM && t.bits == 64) return arm::defaults();
     }
     throw std::invalid_argument("convgen has no schedule yet for target " + t.to_string());
 }
 }  // namespace
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
-    if (arch_of(problem) == Arch::arm) return arm::schedule_conv2d(p, problem, knobs);
-    x86::schedule_conv2d(p, problem, knobs);
+    cpu::schedule_conv2d(p, problem, knobs, defaults_for(problem));
 }
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
-    if (arch_of(problem) == Arch::arm) return arm::schedule_depthwise(p, problem, knobs);
-    x86::schedule_depthwise(p, problem, knobs);
+    cpu::schedule_depthwise(p, problem, knobs, defaults_for(problem));
 }
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
-    if (arch_of(problem) == Arch::arm) return arm::schedule_pointwise(p, problem, knobs);
-    x86::schedule_pointwise(p, problem, knobs);
+    cpu::schedule_pointwise(p, problem, knobs, defaults_for(problem));
 }
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
-    if (arch_of(problem) == Arch::arm) return arm::schedule_separable(p, problem, knobs);
-    x86::schedule_separable(p, problem, knobs);
+    cpu::schedule_separable(p, problem, knobs, defaults_for(problem));
 }
 
 }  // namespace convgen::sched

@@ -14,7 +14,7 @@ the most vector FMAs: the full register tile of the specialisation ladder) is me
            ones (x/w: addresses and border tests) counted apart
 
 and compares them with the ideal for the register tile the NEON schedules choose
-(schedules/arm/arm_schedules.h): 32 registers of 4 fp32 lanes.
+(schedules/arm/arm_defaults.cpp): 32 registers of 4 fp32 lanes.
 
 Usage: tools/arm_asm_report.py [--generator build/convgen.generators] [--manifest kernels.json]
                                [--keep DIR]
@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = "arm-64-linux-no_runtime"
 FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 
-# Default NEON tiles (schedules/arm/arm_schedules.h).
+# Default NEON tiles (schedules/arm/arm_defaults.cpp).
 GEMM_C, GEMM_X = 4, 6  # vectors x pixels
 DW_C, DW_X = 2, 4
 

@@ -1,0 +1,109 @@
+#include "cpu_schedules.h"
+
+#include "register_tiles.h"
+
+namespace convgen::sched::cpu {
+
+using namespace Halide;
+
+namespace {
+
+// Pointwise is a GEMM (pixels x c_in) * (c_in x c_out): per step of the c_in reduction a tile
+// loads tile_c weight vectors and broadcasts tile_x inputs for tile_c * tile_x FMAs. Also the
+// second half of the fused separable pipeline, where `standalone` is false.
+void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
+                     const CpuDefaults &d, int rows_per_task, bool standalone) {
+    const TileVars t;
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("tile_c", d.gemm_tile_vectors);
+    shape.tile_x = knobs.get("tile_x", d.gemm_tile_pixels);
+    shape.rows_per_task = rows_per_task;
+    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows", 0);
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width,
+                   vector_lanes(problem.target), shape);
+    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
+}
+
+// Depthwise is memory-bound: a tile keeps its accumulators in registers while the taps
+// (unrolled when the variant fixes the kernel size) stream past, so each weight vector is
+// loaded once per tile. `owner` is the Func whose row loop the depthwise rows belong to: the
+// depthwise output itself (parallel strips of rows), or the fused pipeline's pointwise output,
+// inside whose row loop all channels of a depthwise row are computed, serially.
+void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
+                     const CpuDefaults &d, const Expr &channels, Func owner,
+                     int rows_per_task) {
+    const int lanes = vector_lanes(problem.target);
+    const TileVars t;
+    const bool standalone = owner.name() == p.result.name();
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("dw_tile_c", d.dw_tile_vectors);
+    shape.tile_x = knobs.get("dw_tile_x", d.dw_tile_pixels);
+    shape.rows_per_task = standalone ? rows_per_task : 0;
+    // Standalone, each slice of channels walks down its strip of rows, so staged input rows
+    // hold one slice (L1) and slide: each input element is copied once.
+    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows", 1);
+    register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
+    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y});
+    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
+
+    if (knobs.get("stage_input", d.dw_stage_input)) {
+        // Copy the zero-padded input rows first, so the taps read plain memory instead of
+        // testing the border on every FMA.
+        const Var c = p.input.args()[0];
+        if (standalone && !shape.channels_outside_rows) {
+            p.input.compute_at(p.result, t.co);  // one slice of channels, kh rows, in L1
+        } else {
+            // Slides down the owner's strip: one new input row per output row (stride 1).
+            const Var strip = shape.channels_outside_rows ? t.task : t.yo;
+            p.input.store_at(owner, rows_per_task > 1 ? strip : p.v.y).compute_at(owner, p.v.y);
+        }
+        p.input.vectorize(c, lanes, TailStrategy::GuardWithIf);
+    }
+}
+
+}  // namespace
+
+// Standard conv: the pointwise register tiles, reducing over c_in innermost and the taps
+// outside it (the layout of Halide's apps/conv_layer).
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
+                     const CpuDefaults &d) {
+    const TileVars t;
+    TileShape shape;
+    shape.tile_c_vectors = knobs.get("tile_c", d.gemm_tile_vectors);
+    shape.tile_x = knobs.get("tile_x", d.gemm_tile_pixels);
+    shape.rows_per_task = knobs.get("rows_per_task", 1);
+    shape.channels_outside_rows =
+        knobs.get("channels_outside_rows", d.conv_channels_outside_rows);
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width,
+                   vector_lanes(problem.target), shape);
+    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
+    if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) p.acc.update().unroll(p.r.y);
+    const int unroll_ci = knobs.get("unroll_ci", 1);
+    if (unroll_ci > 1) p.acc.update().unroll(p.r.x, unroll_ci, TailStrategy::GuardWithIf);
+}
+
+void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d) {
+    depthwise_tiles(p, problem, knobs, d, problem.out_channels, p.result,
+                    knobs.get("rows_per_task", d.dw_rows_per_task));
+}
+
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d) {
+    pointwise_tiles(p, problem, knobs, d, knobs.get("rows_per_task", 1), /*standalone=*/true);
+}
+
+// Fused separable: the pointwise tiles, fed by the depthwise result for one output row at a
+// time (all channels x the row's width), computed inside each parallel strip of rows and
+// consumed at once, so the intermediate lives in L1/L2 (c x w = 128 x 56 floats = 28 KB for
+// every MobileNetV1 block) and never in DRAM. The depthwise row must exist for all channels
+// before any output channel uses it, so the pointwise tiles keep rows outside channels here.
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d) {
+    const int rows_per_task = knobs.get("rows_per_task", d.separable_rows_per_task);
+    pointwise_tiles(p.pw, problem, knobs, d, rows_per_task, /*standalone=*/false);
+    p.dw.result.compute_at(p.pw.result, p.pw.v.y);
+    depthwise_tiles(p.dw, problem, knobs, d, problem.in_channels, p.pw.result, rows_per_task);
+}
+
+}  // namespace convgen::sched::cpu

@@ -1,0 +1,36 @@
+// The CPU schedule of each op, shared by the x86 and ARM targets: register tiles from
+// register_tiles.h arranged per op. What differs between CPUs is only the default value of
+// each knob, sized from the target's register file and caches; a target supplies those in a
+// CpuDefaults (schedules/x86/x86_defaults.cpp, schedules/arm/arm_defaults.cpp), and any knob can
+// still be overridden by name.
+#pragma once
+
+#include "../schedule.h"
+
+namespace convgen::sched::cpu {
+
+struct CpuDefaults {
+    // pointwise, conv2d and the pointwise half of separable: accumulator tile
+    int gemm_tile_vectors = 4;  // knob tile_c
+    int gemm_tile_pixels = 4;   // knob tile_x
+    // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
+    bool conv_channels_outside_rows = true;  // knob channels_outside_rows
+    // depthwise (alone and inside separable)
+    int dw_tile_vectors = 1;    // knob dw_tile_c
+    int dw_tile_pixels = 4;     // knob dw_tile_x
+    int dw_rows_per_task = 16;  // knob rows_per_task (depthwise op)
+    bool dw_stage_input = false;  // knob stage_input: copy the zero-padded rows first
+    // separable: rows per parallel task, sharing the depthwise row with every output channel
+    int separable_rows_per_task = 4;  // knob rows_per_task (separable op)
+};
+
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
+                     const CpuDefaults &d);
+void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d);
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d);
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
+                        const CpuDefaults &d);
+
+}  // namespace convgen::sched::cpu
