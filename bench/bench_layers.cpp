@@ -1,12 +1,15 @@
-// Google Benchmark suite: convgen's operators on MobileNetV1's depthwise-separable blocks.
+// Google Benchmark suite: convgen's operators on named layer sets (layer_sets.h: tutorial,
+// mobilenet_v1, mobilenet_v2) and on layers given as problem strings (problem_string.h).
 //
-//   convgen_bench                                        # whole suite, ~1 minute on 2 cores
+//   convgen_bench                                        # MobileNetV1, ~1 minute on 2 cores
 //   convgen_bench --benchmark_filter=c128_128_56_s1      # one block
+//   convgen_bench --convgen_layers=tutorial,mobilenet_v2
+//   convgen_bench --convgen_problem=sep:n1c128h56w56k3s1o128,dw:n1c32h112w112k3s2
 //   convgen_bench --benchmark_out=r.json --benchmark_out_format=json
 //   python3 bench/summarize.py r.json [--plot r.png]    # markdown tables of the medians
 //
-// For each block (c_in, c_out, H=W, stride), batch 1, 3x3 kernels, SAME padding, ReLU6 and bias
-// (batch norm folded) as in the network:
+// Every layer runs with bias and ReLU6 fused (batch norm folded). A dw, pw or conv problem runs
+// that one operator; a sep problem (each MobileNetV1 block: batch 1, 3x3, SAME) runs:
 //   depthwise          3x3 depthwise over c_in channels, with the block's stride
 //   pointwise          1x1 c_in -> c_out at the depthwise output's resolution
 //   separable_unfused  depthwise then pointwise: two operators, intermediate tensor in memory
@@ -16,7 +19,8 @@
 // problem (`<op>/c128_128_56_s1/v:<variant>/...`) and the pointwise operator capped at each ISA
 // (`pointwise/c128_128_56_s1/isa:<isa>/...`), with the fewest threads.
 //
-// Names: <op>/<layer>[/<forced>]/threads:<n>/real_time. Counters: GFLOP/s (FLOPs as
+// Names: <op>/<layer>[/<forced>]/threads:<n>/real_time, where <layer> is the set's tag
+// (MobileNetV1: c128_128_56_s1 = c_in, c_out, H=W, stride) or the canonical problem string. Counters: GFLOP/s (FLOPs as
 // convgen::cost counts them: a multiply-add is 2, bias and activation not counted), %peak
 // (against --convgen_peak_gflops per core times the thread count), and the label names the
 // variant(s) and ISA that ran. Time is wall-clock (UseRealTime), as the kernels run on their own
@@ -34,6 +38,11 @@
 //   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | neon (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
 //   --convgen_list_variants   print the compiled variants and exit
+//   --convgen_layers=SET,...  layer sets to run: tutorial, mobilenet_v1, mobilenet_v2
+//                             (default mobilenet_v1, unless --convgen_problem is given)
+//   --convgen_problem=P,...   also run these problem strings (grammar: problem_string.h)
+//   --convgen_list_layers     print the selected layers as problem strings and exit
+// The forced-variant and per-ISA benchmarks run when mobilenet_v1 is selected.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -45,15 +54,18 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "convgen/convgen.h"
-#include "mobilenet_v1.h"
+#include "layer_sets.h"
+#include "problem_string.h"
 
 namespace {
 
-using convgen_bench::Layer;
+using convgen_bench::Problem;
+using convgen_bench::ProblemOp;
 
 constexpr double kDefaultPeakGflopsPerCore = 116.0;  // measured FMA peak, one Zen 4 core
 
@@ -61,6 +73,8 @@ struct Settings {
     double peak_gflops_per_core = kDefaultPeakGflopsPerCore;
     std::vector<int> threads = {1, 2};
     std::string variant;  // forced on the benchmarks of its op; empty = dispatcher's choice
+    std::vector<std::string> layer_sets;  // empty: mobilenet_v1 unless problems are given
+    std::vector<Problem> problems;        // from --convgen_problem
 };
 Settings g_settings;
 
@@ -100,39 +114,60 @@ struct Job {
     std::string label;
 };
 
-std::unique_ptr<Job> make_job(Op op, const Layer &l, const convgen::OperatorOptions &options) {
+convgen::Padding padding_of(const Problem &p) {
+    switch (p.pad) {
+    case Problem::Pad::same: return convgen::Padding::same();
+    case Problem::Pad::valid: return convgen::Padding::valid();
+    case Problem::Pad::explicit_pads: return convgen::Padding::symmetric(p.pad_value);
+    }
+    return convgen::Padding::same();
+}
+
+// op on problem p: a sep problem runs any op (pointwise at the depthwise's output resolution,
+// conv2d c -> o with the same window); a dw, pw or conv problem runs its own op.
+std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOptions &options) {
     using namespace convgen;
     auto job = std::make_unique<Job>();
     auto buffer = [&](int64_t elements, float scale) -> float * {
         job->buffers.push_back(random_values(elements, scale, uint32_t(job->buffers.size() + 1)));
         return job->buffers.back().data();
     };
-    const Window window{3, 3, l.stride, l.stride, 1, 1, Padding::same()};
-    const SeparableDesc sep{l.c_in, 1, l.c_out, window, Activation::relu6(), Activation::relu6()};
-    const TensorDesc in = TensorDesc::nhwc(1, l.size, l.size, l.c_in);
-    const TensorDesc mid = TensorDesc::nhwc(1, l.out_size(), l.out_size(), l.c_in);
-    const TensorDesc out = TensorDesc::nhwc(1, l.out_size(), l.out_size(), l.c_out);
-    const float dw_scale = 1.0f / 3.0f, pw_scale = 1.0f / std::sqrt(float(l.c_in));
+    const Window window{p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
+    const int hidden = p.c * p.multiplier;  // depthwise output channels
+    const SeparableDesc sep{p.c, p.multiplier, p.o, window, Activation::relu6(),
+                            Activation::relu6()};
+    const TensorDesc in = TensorDesc::nhwc(p.n, p.h, p.w, p.c);
+    const TensorDesc mid = TensorDesc::nhwc(p.n, p.out_h(), p.out_w(), hidden);
+    const TensorDesc out = TensorDesc::nhwc(p.n, p.out_h(), p.out_w(), p.o);
+    const int64_t taps = int64_t(p.kh) * p.kw;
+    const float dw_scale = 1.0f / std::sqrt(float(taps));
+    // A pw problem's pointwise reads the input; a sep problem's, the depthwise output.
+    const bool pw_only = p.op == ProblemOp::pw;
+    const PointwiseDesc pw_desc =
+        pw_only ? PointwiseDesc{p.c, p.o, Activation::relu6()} : sep.pointwise();
+    const TensorDesc pw_in = pw_only ? in : mid;
+    const TensorDesc pw_out = TensorDesc::nhwc(p.n, pw_in.h, pw_in.w, p.o);
+    const float pw_scale = 1.0f / std::sqrt(float(pw_desc.in_channels));
 
     switch (op) {
     case Op::depthwise: {
         const ConstTensor x{buffer(in.elements(), 1), in};
         const Tensor y{buffer(mid.elements(), 0), mid};
-        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(9LL * l.c_in, dw_scale),
-                                              buffer(l.c_in, 0.1f), options);
+        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(taps * hidden, dw_scale),
+                                              buffer(hidden, 0.1f), options);
         job->run = [dw, x, y] { dw->run(x, y); };
         job->flops = cost(sep.depthwise(), in, true).flops;
         job->label = impl_label(dw->implementation());
         break;
     }
     case Op::pointwise: {
-        const ConstTensor x{buffer(mid.elements(), 1), mid};
-        const Tensor y{buffer(out.elements(), 0), out};
+        const ConstTensor x{buffer(pw_in.elements(), 1), pw_in};
+        const Tensor y{buffer(pw_out.elements(), 0), pw_out};
         auto pw = std::make_shared<Pointwise>(
-            sep.pointwise(), buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f),
+            pw_desc, buffer(int64_t(pw_desc.in_channels) * p.o, pw_scale), buffer(p.o, 0.1f),
             options);
         job->run = [pw, x, y] { pw->run(x, y); };
-        job->flops = cost(sep.pointwise(), mid, true).flops;
+        job->flops = cost(pw_desc, pw_in, true).flops;
         job->label = impl_label(pw->implementation());
         break;
     }
@@ -140,10 +175,10 @@ std::unique_ptr<Job> make_job(Op op, const Layer &l, const convgen::OperatorOpti
         const ConstTensor x{buffer(in.elements(), 1), in};
         float *m = buffer(mid.elements(), 0);
         const Tensor y{buffer(out.elements(), 0), out};
-        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(9LL * l.c_in, dw_scale),
-                                              buffer(l.c_in, 0.1f), options);
+        auto dw = std::make_shared<Depthwise>(sep.depthwise(), buffer(taps * hidden, dw_scale),
+                                              buffer(hidden, 0.1f), options);
         auto pw = std::make_shared<Pointwise>(
-            sep.pointwise(), buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f),
+            sep.pointwise(), buffer(int64_t(hidden) * p.o, pw_scale), buffer(p.o, 0.1f),
             options);
         job->run = [dw, pw, x, m, mid, y] {
             dw->run(x, Tensor{m, mid});
@@ -159,20 +194,20 @@ std::unique_ptr<Job> make_job(Op op, const Layer &l, const convgen::OperatorOpti
         const ConstTensor x{buffer(in.elements(), 1), in};
         const Tensor y{buffer(out.elements(), 0), out};
         auto s = std::make_shared<Separable>(
-            sep, buffer(9LL * l.c_in, dw_scale), buffer(l.c_in, 0.1f),
-            buffer(int64_t(l.c_in) * l.c_out, pw_scale), buffer(l.c_out, 0.1f), options);
+            sep, buffer(taps * hidden, dw_scale), buffer(hidden, 0.1f),
+            buffer(int64_t(hidden) * p.o, pw_scale), buffer(p.o, 0.1f), options);
         job->run = [s, x, y] { s->run(x, y); };
         job->flops = cost(sep, in, true, true).flops;
         job->label = impl_label(s->implementation());
         break;
     }
     case Op::conv2d: {
-        const Conv2dDesc desc{l.c_in, l.c_out, window, Activation::relu6()};
+        const Conv2dDesc desc{p.c, p.o, window, Activation::relu6()};
         const ConstTensor x{buffer(in.elements(), 1), in};
         const Tensor y{buffer(out.elements(), 0), out};
         auto c = std::make_shared<Conv2d>(
-            desc, buffer(9LL * l.c_in * l.c_out, 1.0f / std::sqrt(9.0f * l.c_in)),
-            buffer(l.c_out, 0.1f), options);
+            desc, buffer(taps * p.c * p.o, 1.0f / std::sqrt(float(taps * p.c))),
+            buffer(p.o, 0.1f), options);
         job->run = [c, x, y] { c->run(x, y); };
         job->flops = cost(desc, in, true).flops;
         job->label = impl_label(c->implementation());
@@ -186,7 +221,7 @@ std::unique_ptr<Job> make_job(Op op, const Layer &l, const convgen::OperatorOpti
 // count; keep the last job so operators are built and weights packed once per benchmark.
 struct Spec {
     Op op;
-    Layer layer;
+    Problem layer;
     convgen::OperatorOptions options;
     std::string key;  // the name without the thread count
     int threads;
@@ -225,12 +260,14 @@ void run_benchmark(benchmark::State &state, const Spec &spec) {
     state.SetLabel(job->label);
 }
 
-void add(Op op, const Layer &layer, const std::string &forced,
+void add(Op op, const Problem &layer, const std::string &forced,
          const convgen::OperatorOptions &options, int threads) {
     const std::string key =
         std::string(op_name(op)) + "/" + layer.tag() + (forced.empty() ? "" : "/" + forced);
     const Spec spec{op, layer, options, key, threads};
     const std::string name = key + "/threads:" + std::to_string(threads);
+    static std::set<std::string> registered;  // a layer in two sets runs once
+    if (!registered.insert(name).second) return;
     benchmark::RegisterBenchmark(name.c_str(),
                                  [spec](benchmark::State &s) { run_benchmark(s, spec); })
         ->UseRealTime()
@@ -244,6 +281,24 @@ bool variant_is_op(const std::string &variant, convgen::OpKind op) {
     return false;
 }
 
+// The selected layers: the named sets, then the problem strings.
+std::vector<Problem> selected_layers() {
+    std::vector<std::string> sets = g_settings.layer_sets;
+    if (sets.empty() && g_settings.problems.empty()) sets = {"mobilenet_v1"};
+    std::vector<Problem> out;
+    for (const std::string &set : sets) {
+        for (const Problem &p : convgen_bench::layer_set(set)) out.push_back(p);
+    }
+    for (const Problem &p : g_settings.problems) out.push_back(p);
+    return out;
+}
+
+bool mobilenet_v1_selected() {
+    const auto &sets = g_settings.layer_sets;
+    return (sets.empty() && g_settings.problems.empty()) ||
+           std::find(sets.begin(), sets.end(), "mobilenet_v1") != sets.end();
+}
+
 void register_main_suite(int threads) {
     using convgen::OpKind;
     const std::pair<Op, OpKind> ops[] = {{Op::depthwise, OpKind::depthwise},
@@ -251,8 +306,13 @@ void register_main_suite(int threads) {
                                          {Op::separable_unfused, OpKind::separable},
                                          {Op::separable_fused, OpKind::separable},
                                          {Op::conv2d, OpKind::conv2d}};
-    for (const Layer &layer : convgen_bench::mobilenet_v1_layers()) {
+    for (const Problem &layer : selected_layers()) {
         for (const auto &[op, kind] : ops) {
+            const bool runs = layer.op == ProblemOp::sep ||
+                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
+                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
+                              (layer.op == ProblemOp::conv && op == Op::conv2d);
+            if (!runs) continue;
             convgen::OperatorOptions options;
             if (op != Op::separable_unfused && variant_is_op(g_settings.variant, kind)) {
                 options.variant = g_settings.variant;
@@ -265,7 +325,7 @@ void register_main_suite(int threads) {
 // Every variant that accepts one block, and the pointwise op at every ISA this CPU has.
 void register_forced(int threads) {
     using convgen::OpKind;
-    const Layer layer{128, 128, 56, 1};
+    const Problem layer = convgen_bench::layer_set("mobilenet_v1")[2];  // c128_128_56_s1
     const std::pair<Op, OpKind> windowed[] = {{Op::depthwise, OpKind::depthwise},
                                               {Op::separable_fused, OpKind::separable},
                                               {Op::conv2d, OpKind::conv2d}};
@@ -295,7 +355,7 @@ void register_all() {
     threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
     for (int t : threads) {
         register_main_suite(t);
-        if (t == threads.front()) register_forced(t);
+        if (t == threads.front() && mobilenet_v1_selected()) register_forced(t);
     }
 }
 
@@ -325,6 +385,7 @@ int main(int argc, char **argv) {
     std::string defaults[] = {"--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
                               "--benchmark_min_time=0.05"};
     for (auto &d : defaults) args.push_back(d.data());
+    bool list_layers = false;
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -342,6 +403,21 @@ int main(int argc, char **argv) {
                 convgen::set_max_isa(convgen::isa_from_string(v));
             } else if (const char *v = value("--convgen_variant")) {
                 g_settings.variant = v;
+            } else if (const char *v = value("--convgen_layers")) {
+                std::string list = v;
+                for (size_t start = 0, comma;; start = comma + 1) {
+                    comma = list.find(',', start);
+                    const std::string set = list.substr(start, comma - start);
+                    convgen_bench::layer_set(set);  // throws for an unknown name
+                    g_settings.layer_sets.push_back(set);
+                    if (comma == std::string::npos) break;
+                }
+            } else if (const char *v = value("--convgen_problem")) {
+                for (const Problem &p : convgen_bench::parse_problem_list(v)) {
+                    g_settings.problems.push_back(p);
+                }
+            } else if (a == "--convgen_list_layers") {
+                list_layers = true;
             } else if (a == "--convgen_list_variants") {
                 for (const auto &v : convgen::variants()) {
                     std::printf("%-10s %-24s kernel=%d stride=%d dilation=%d multiplier=%d isas:",
@@ -368,7 +444,17 @@ int main(int argc, char **argv) {
                 return 2;
             }
         }
+        if (list_layers) {
+            for (const Problem &p : selected_layers()) {
+                std::printf("%s%s%s\n", p.to_string().c_str(), p.name.empty() ? "" : "  tag ",
+                            p.name.c_str());
+            }
+            return 0;
+        }
         register_all();
+    } catch (const convgen_bench::ProblemError &e) {
+        std::fprintf(stderr, "convgen_bench: %s\n", e.what());
+        return 2;
     } catch (const convgen::Error &e) {
         std::fprintf(stderr, "convgen error: %s\n", e.what());
         return 2;

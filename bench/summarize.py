@@ -4,9 +4,9 @@
     convgen_bench --benchmark_out=results.json --benchmark_out_format=json
     python3 bench/summarize.py results.json [--plot results.png]
 
-Prints, per thread count, the median GFLOP/s of each op on each MobileNetV1 block and the fused
-vs unfused separable speed-up (time ratio; both do the same FLOPs), then the forced-variant and
-per-ISA benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
+Prints, per thread count, the median GFLOP/s of each op on each layer (MobileNetV1 block or
+problem string) and the fused vs unfused separable speed-up (time ratio; both do the same
+FLOPs), then the forced-variant and per-ISA benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
 without repetitions, the single run is used. --plot writes a bar chart if matplotlib imports.
 Python 3 standard library only, apart from the optional plot.
 """
@@ -66,12 +66,18 @@ def fmt(v, spec=".1f"):
 
 
 def layer_order(layer):
-    # "c128_256_56_s2" -> in network order: larger spatial size first, then channels.
+    """Network order: larger spatial size first, then channels. Layers are MobileNetV1 tags
+    ("c128_256_56_s2") or problem strings ("dw:n1c32h112w112k3s2", bench/problem_string.h)."""
+    import re
+    if ":" in layer:
+        op, fields = layer.split(":", 1)
+        f = dict((k, int(v)) for k, v in re.findall(r"([a-z]+?)(\d+)", fields))
+        return (-f.get("h", 0), f.get("c", 0), f.get("o", 0), f.get("s", 1), op)
     try:
         c_in, c_out, size, stride = layer[1:].replace("_s", "_").split("_")
-        return (-int(size), int(c_in), int(c_out), int(stride))
+        return (-int(size), int(c_in), int(c_out), int(stride), "")
     except ValueError:
-        return (0, 0, 0, 0)
+        return (0, 0, 0, 0, layer)
 
 
 def main():
@@ -140,7 +146,7 @@ def plot(path, rows, layers, threads):
         ax.set_xticks(range(len(layers)))
         ax.set_xticklabels(layers, rotation=30, ha="right")
         ax.set_ylabel("GFLOP/s (median)")
-        ax.set_title(f"convgen on MobileNetV1 blocks, {t} thread{'s' if t != 1 else ''}")
+        ax.set_title(f"convgen per layer, {t} thread{'s' if t != 1 else ''}")
         ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

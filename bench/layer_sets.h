@@ -1,0 +1,24 @@
+// Named layer sets for convgen_bench, as problem strings (problem_string.h):
+//   tutorial      the tutorial example: NHWC [2,32,32,3], 3 -> 4 channels, 3x3, pad 1
+//   mobilenet_v1  MobileNetV1 (224x224, width 1.0): its 13 depthwise-separable blocks as the 9
+//                 distinct (c_in, c_out, size, stride) shapes (the 512->512 14x14 block occurs
+//                 five times); tagged with the suite's historical names, e.g. c128_128_56_s1
+//   mobilenet_v2  MobileNetV2 (224x224, width 1.0): the first 3x3 conv 3->32 stride 2, each
+//                 inverted-residual block's expansion 1x1, 3x3 depthwise and projection 1x1
+//                 from the published (t, c, n, s) table, and the last 1x1 conv 320->1280;
+//                 each distinct layer shape once
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "problem_string.h"
+
+namespace convgen_bench {
+
+// The names accepted by layer_set(), in order.
+const std::vector<std::string> &layer_set_names();
+// The problems of a named set; throws ProblemError for an unknown name.
+std::vector<Problem> layer_set(const std::string &name);
+
+}  // namespace convgen_bench
