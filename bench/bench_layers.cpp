@@ -42,6 +42,10 @@
 //                             (default mobilenet_v1, unless --convgen_problem is given)
 //   --convgen_problem=P,...   also run these problem strings (grammar: problem_string.h)
 //   --convgen_list_layers     print the selected layers as problem strings and exit
+//   --convgen_peers=onednn    also time oneDNN (when built with it) on the selected layers'
+//                             depthwise, pointwise and conv2d ops: <op>/<layer>/peer:onednn/...,
+//                             bias + ReLU6 fused, its own layouts, the label names its
+//                             implementation (impl_info_str) and activation layout
 // The forced-variant and per-ISA benchmarks run when mobilenet_v1 is selected.
 #include <benchmark/benchmark.h>
 
@@ -61,6 +65,9 @@
 #include "convgen/convgen.h"
 #include "layer_sets.h"
 #include "problem_string.h"
+#if CONVGEN_BENCH_ONEDNN
+#include "onednn_peer.h"
+#endif
 
 namespace {
 
@@ -75,6 +82,7 @@ struct Settings {
     std::string variant;  // forced on the benchmarks of its op; empty = dispatcher's choice
     std::vector<std::string> layer_sets;  // empty: mobilenet_v1 unless problems are given
     std::vector<Problem> problems;        // from --convgen_problem
+    bool onednn = false;                  // --convgen_peers=onednn
 };
 Settings g_settings;
 
@@ -225,14 +233,57 @@ struct Spec {
     convgen::OperatorOptions options;
     std::string key;  // the name without the thread count
     int threads;
+    std::string peer;  // "" = convgen; "onednn"
 };
+
+// FLOPs of op on p, counted as convgen::cost counts them (for the peers).
+int64_t op_flops(Op op, const Problem &p) {
+    using namespace convgen;
+    const Window window{p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
+    const TensorDesc in = TensorDesc::nhwc(p.n, p.h, p.w, p.c);
+    switch (op) {
+    case Op::depthwise:
+        return cost(DepthwiseDesc{p.c, p.multiplier, window, Activation::relu6()}, in, true).flops;
+    case Op::pointwise:
+        if (p.op == ProblemOp::pw) {
+            return cost(PointwiseDesc{p.c, p.o, Activation::relu6()}, in, true).flops;
+        }
+        return cost(PointwiseDesc{p.c * p.multiplier, p.o, Activation::relu6()},
+                    TensorDesc::nhwc(p.n, p.out_h(), p.out_w(), p.c * p.multiplier), true)
+            .flops;
+    case Op::conv2d:
+        return cost(Conv2dDesc{p.c, p.o, window, Activation::relu6()}, in, true).flops;
+    default: return 0;
+    }
+}
+
+#if CONVGEN_BENCH_ONEDNN
+std::unique_ptr<Job> make_onednn(Op op, const Problem &p) {
+    using convgen_bench::PeerOp;
+    const PeerOp peer_op = op == Op::depthwise   ? PeerOp::depthwise
+                           : op == Op::pointwise ? PeerOp::pointwise
+                                                 : PeerOp::conv;
+    const convgen_bench::PeerJob peer = convgen_bench::make_onednn_job(peer_op, p);
+    auto job = std::make_unique<Job>();
+    auto resources = peer.resources;
+    job->run = [run = peer.run, resources] { run(); };
+    job->flops = op_flops(op, p);
+    job->label = peer.label;
+    return job;
+}
+#endif
 
 Job &job_for(const Spec &spec) {
     static std::string key;
     static std::unique_ptr<Job> job;
     if (!job || key != spec.key) {
         job.reset();  // free the previous job's buffers first
-        job = make_job(spec.op, spec.layer, spec.options);
+#if CONVGEN_BENCH_ONEDNN
+        if (spec.peer == "onednn") {
+            job = make_onednn(spec.op, spec.layer);
+        } else
+#endif
+            job = make_job(spec.op, spec.layer, spec.options);
         key = spec.key;
     }
     return *job;
@@ -242,9 +293,12 @@ void run_benchmark(benchmark::State &state, const Spec &spec) {
     Job *job = nullptr;
     try {
         convgen::set_num_threads(spec.threads);
+#if CONVGEN_BENCH_ONEDNN
+        convgen_bench::onednn_set_num_threads(spec.threads);
+#endif
         job = &job_for(spec);
         job->run();  // warm up: caches, thread pool
-    } catch (const convgen::Error &e) {
+    } catch (const std::exception &e) {  // convgen::Error, or a peer's (dnnl::error)
         state.SkipWithError(e.what());
         return;
     }
@@ -261,10 +315,10 @@ void run_benchmark(benchmark::State &state, const Spec &spec) {
 }
 
 void add(Op op, const Problem &layer, const std::string &forced,
-         const convgen::OperatorOptions &options, int threads) {
+         const convgen::OperatorOptions &options, int threads, const std::string &peer = "") {
     const std::string key =
         std::string(op_name(op)) + "/" + layer.tag() + (forced.empty() ? "" : "/" + forced);
-    const Spec spec{op, layer, options, key, threads};
+    const Spec spec{op, layer, options, key, threads, peer};
     const std::string name = key + "/threads:" + std::to_string(threads);
     static std::set<std::string> registered;  // a layer in two sets runs once
     if (!registered.insert(name).second) return;
@@ -348,7 +402,22 @@ void register_forced(int threads) {
     }
 }
 
-// Thread counts ascending; the forced-variant benchmarks with the fewest.
+// The peers on every selected layer: the ops of the main suite that are one convolution
+// (depthwise, pointwise, conv2d), named <op>/<layer>/peer:<name>/threads:<n>.
+void register_peers(int threads) {
+    for (const Problem &layer : selected_layers()) {
+        for (Op op : {Op::depthwise, Op::pointwise, Op::conv2d}) {
+            const bool runs = layer.op == ProblemOp::sep ||
+                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
+                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
+                              (layer.op == ProblemOp::conv && op == Op::conv2d);
+            if (runs && g_settings.onednn) add(op, layer, "peer:onednn", {}, threads, "onednn");
+        }
+    }
+}
+
+// Thread counts ascending; the forced-variant benchmarks with the fewest; the peers last (their
+// OpenMP threads spin a while after each run, which would slow convgen's own benchmarks).
 void register_all() {
     std::vector<int> threads = g_settings.threads;
     std::sort(threads.begin(), threads.end());
@@ -357,6 +426,7 @@ void register_all() {
         register_main_suite(t);
         if (t == threads.front() && mobilenet_v1_selected()) register_forced(t);
     }
+    for (int t : threads) register_peers(t);
 }
 
 std::vector<int> parse_int_list(const char *s) {
@@ -416,6 +486,20 @@ int main(int argc, char **argv) {
                 for (const Problem &p : convgen_bench::parse_problem_list(v)) {
                     g_settings.problems.push_back(p);
                 }
+            } else if (const char *v = value("--convgen_peers")) {
+                const std::string peers = v;
+                if (peers == "onednn") {
+#if CONVGEN_BENCH_ONEDNN
+                    g_settings.onednn = true;
+#else
+                    std::fprintf(stderr, "convgen_bench was built without oneDNN (libdnnl-dev "
+                                         "not found at configure time)\n");
+                    return 2;
+#endif
+                } else if (peers != "none") {
+                    std::fprintf(stderr, "unknown --convgen_peers '%s' (onednn or none)\n", v);
+                    return 2;
+                }
             } else if (a == "--convgen_list_layers") {
                 list_layers = true;
             } else if (a == "--convgen_list_variants") {
@@ -469,6 +553,9 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("convgen.peak_gflops_per_core", peak);
     benchmark::AddCustomContext("convgen.detected_isa",
                                 convgen::to_string(convgen::detected_isa()));
+#if CONVGEN_BENCH_ONEDNN
+    benchmark::AddCustomContext("convgen.onednn_version", convgen_bench::onednn_version());
+#endif
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -6,7 +6,7 @@
 
 Prints, per thread count, the median GFLOP/s of each op on each layer (MobileNetV1 block or
 problem string) and the fused vs unfused separable speed-up (time ratio; both do the same
-FLOPs), then the forced-variant and per-ISA benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
+FLOPs), then the forced-variant, per-ISA and peer (oneDNN) benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
 without repetitions, the single run is used. --plot writes a bar chart if matplotlib imports.
 Python 3 standard library only, apart from the optional plot.
 """
@@ -114,7 +114,7 @@ def main():
 
     forced = sorted((k for k in rows if k[2]), key=lambda k: (k[0], k[1], k[3] or 0, k[2]))
     if forced:
-        print("## Forced variant / ISA\n")
+        print("## Forced variant / ISA / peer\n")
         print("| op | layer | forced | threads | GFLOP/s | %peak | median us | ran |")
         print("|---|---|---|---|---|---|---|---|")
         for k in forced:

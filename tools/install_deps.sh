@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache
-              g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+              g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+              libdnnl-dev)  # oneDNN: the optional peer in convgen_bench (--convgen_peers=onednn)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,33 @@
+// oneDNN as a peer on the same layers (compiled in when CMake finds oneDNN: CONVGEN_BENCH_ONEDNN).
+// One oneDNN forward-inference convolution per benchmark, with bias and ReLU6 (eltwise_clip
+// post-op) fused, every layout left to oneDNN (format_tag::any); inputs and weights are
+// reordered into the layouts it picked once, outside the timed loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "problem_string.h"
+
+namespace convgen_bench {
+
+enum class PeerOp { conv, depthwise, pointwise };
+
+struct PeerJob {
+    std::function<void()> run;
+    std::string label;                // "onednn:<impl_info_str()> <src layout>"
+    std::shared_ptr<void> resources;  // the primitive, its memories, engine and stream
+};
+
+// The op on problem p as convgen_bench defines it (depthwise: grouped conv with c groups and
+// m outputs each; pointwise of a sep problem: at the depthwise's output size, c*m -> o).
+// Throws std::exception when oneDNN has no implementation.
+PeerJob make_onednn_job(PeerOp op, const Problem &p);
+// oneDNN's CPU threads (its OpenMP runtime).
+void onednn_set_num_threads(int threads);
+// "2.6.3"
+std::string onednn_version();
+
+}  // namespace convgen_bench
