@@ -42,10 +42,10 @@
 //                             (default mobilenet_v1, unless --convgen_problem is given)
 //   --convgen_problem=P,...   also run these problem strings (grammar: problem_string.h)
 //   --convgen_list_layers     print the selected layers as problem strings and exit
-//   --convgen_peers=onednn    also time oneDNN (when built with it) on the selected layers'
-//                             depthwise, pointwise and conv2d ops: <op>/<layer>/peer:onednn/...,
-//                             bias + ReLU6 fused, its own layouts, the label names its
-//                             implementation (impl_info_str) and activation layout
+//   --convgen_peers=P,...     also time peers built in (onednn, xnnpack; all; none) on the
+//                             selected layers' depthwise, pointwise and conv2d ops, named
+//                             <op>/<layer>/peer:<P>/..., bias + ReLU6 fused; oneDNN in its own
+//                             layouts, the label naming its implementation (impl_info_str)
 // The forced-variant and per-ISA benchmarks run when mobilenet_v1 is selected.
 #include <benchmark/benchmark.h>
 
@@ -59,6 +59,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@
 #include "problem_string.h"
 #if CONVGEN_BENCH_ONEDNN
 #include "onednn_peer.h"
+#endif
+#if CONVGEN_BENCH_XNNPACK
+#include "xnnpack_peer.h"
 #endif
 
 namespace {
@@ -82,8 +86,21 @@ struct Settings {
     std::string variant;  // forced on the benchmarks of its op; empty = dispatcher's choice
     std::vector<std::string> layer_sets;  // empty: mobilenet_v1 unless problems are given
     std::vector<Problem> problems;        // from --convgen_problem
-    bool onednn = false;                  // --convgen_peers=onednn
+    std::vector<std::string> peers;       // --convgen_peers: onednn, xnnpack
 };
+
+// The peers compiled in.
+const std::vector<std::string> &available_peers() {
+    static const std::vector<std::string> peers = {
+#if CONVGEN_BENCH_ONEDNN
+        "onednn",
+#endif
+#if CONVGEN_BENCH_XNNPACK
+        "xnnpack",
+#endif
+    };
+    return peers;
+}
 Settings g_settings;
 
 enum class Op { depthwise, pointwise, separable_unfused, separable_fused, conv2d };
@@ -257,13 +274,21 @@ int64_t op_flops(Op op, const Problem &p) {
     }
 }
 
-#if CONVGEN_BENCH_ONEDNN
-std::unique_ptr<Job> make_onednn(Op op, const Problem &p) {
+[[maybe_unused]] std::unique_ptr<Job> make_peer_job(const std::string &name, Op op,
+                                                    const Problem &p, int threads) {
     using convgen_bench::PeerOp;
-    const PeerOp peer_op = op == Op::depthwise   ? PeerOp::depthwise
-                           : op == Op::pointwise ? PeerOp::pointwise
-                                                 : PeerOp::conv;
-    const convgen_bench::PeerJob peer = convgen_bench::make_onednn_job(peer_op, p);
+    [[maybe_unused]] const PeerOp peer_op = op == Op::depthwise   ? PeerOp::depthwise
+                                            : op == Op::pointwise ? PeerOp::pointwise
+                                                                  : PeerOp::conv;
+    convgen_bench::PeerJob peer;
+#if CONVGEN_BENCH_ONEDNN
+    if (name == "onednn") peer = convgen_bench::make_onednn_job(peer_op, p);
+#endif
+#if CONVGEN_BENCH_XNNPACK
+    if (name == "xnnpack") peer = convgen_bench::make_xnnpack_job(peer_op, p, threads);
+#endif
+    (void)threads;
+    if (!peer.run) throw std::runtime_error("peer " + name + " not built in");
     auto job = std::make_unique<Job>();
     auto resources = peer.resources;
     job->run = [run = peer.run, resources] { run(); };
@@ -271,19 +296,14 @@ std::unique_ptr<Job> make_onednn(Op op, const Problem &p) {
     job->label = peer.label;
     return job;
 }
-#endif
 
 Job &job_for(const Spec &spec) {
     static std::string key;
     static std::unique_ptr<Job> job;
     if (!job || key != spec.key) {
         job.reset();  // free the previous job's buffers first
-#if CONVGEN_BENCH_ONEDNN
-        if (spec.peer == "onednn") {
-            job = make_onednn(spec.op, spec.layer);
-        } else
-#endif
-            job = make_job(spec.op, spec.layer, spec.options);
+        job = spec.peer.empty() ? make_job(spec.op, spec.layer, spec.options)
+                                : make_peer_job(spec.peer, spec.op, spec.layer, spec.threads);
         key = spec.key;
     }
     return *job;
@@ -411,7 +431,10 @@ void register_peers(int threads) {
                               (layer.op == ProblemOp::dw && op == Op::depthwise) ||
                               (layer.op == ProblemOp::pw && op == Op::pointwise) ||
                               (layer.op == ProblemOp::conv && op == Op::conv2d);
-            if (runs && g_settings.onednn) add(op, layer, "peer:onednn", {}, threads, "onednn");
+            if (!runs) continue;
+            for (const std::string &peer : g_settings.peers) {
+                add(op, layer, "peer:" + peer, {}, threads, peer);
+            }
         }
     }
 }
@@ -487,18 +510,26 @@ int main(int argc, char **argv) {
                     g_settings.problems.push_back(p);
                 }
             } else if (const char *v = value("--convgen_peers")) {
-                const std::string peers = v;
-                if (peers == "onednn") {
-#if CONVGEN_BENCH_ONEDNN
-                    g_settings.onednn = true;
-#else
-                    std::fprintf(stderr, "convgen_bench was built without oneDNN (libdnnl-dev "
-                                         "not found at configure time)\n");
-                    return 2;
-#endif
-                } else if (peers != "none") {
-                    std::fprintf(stderr, "unknown --convgen_peers '%s' (onednn or none)\n", v);
-                    return 2;
+                const std::string list = v;
+                g_settings.peers.clear();
+                for (size_t start = 0, comma;; start = comma + 1) {
+                    comma = list.find(',', start);
+                    const std::string peer = list.substr(start, comma - start);
+                    const auto &have = available_peers();
+                    if (peer == "all") {
+                        g_settings.peers = have;
+                    } else if (std::find(have.begin(), have.end(), peer) != have.end()) {
+                        g_settings.peers.push_back(peer);
+                    } else if (peer == "onednn" || peer == "xnnpack") {
+                        std::fprintf(stderr, "convgen_bench was built without %s (not found "
+                                             "at configure time)\n", peer.c_str());
+                        return 2;
+                    } else if (peer != "none") {
+                        std::fprintf(stderr, "unknown peer '%s' (onednn, xnnpack, all, none)\n",
+                                     peer.c_str());
+                        return 2;
+                    }
+                    if (comma == std::string::npos) break;
                 }
             } else if (a == "--convgen_list_layers") {
                 list_layers = true;
@@ -556,6 +587,9 @@ int main(int argc, char **argv) {
 #if CONVGEN_BENCH_ONEDNN
     benchmark::AddCustomContext("convgen.onednn_version", convgen_bench::onednn_version());
 #endif
+    std::string peers;
+    for (const std::string &p : available_peers()) peers += (peers.empty() ? "" : ",") + p;
+    benchmark::AddCustomContext("convgen.peers_built_in", peers.empty() ? "none" : peers);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -4,26 +4,14 @@
 // reordered into the layouts it picked once, outside the timed loop.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
 
-#include "problem_string.h"
+#include "peer.h"
 
 namespace convgen_bench {
 
-enum class PeerOp { conv, depthwise, pointwise };
-
-struct PeerJob {
-    std::function<void()> run;
-    std::string label;                // "onednn:<impl_info_str()> <src layout>"
-    std::shared_ptr<void> resources;  // the primitive, its memories, engine and stream
-};
-
-// The op on problem p as convgen_bench defines it (depthwise: grouped conv with c groups and
-// m outputs each; pointwise of a sep problem: at the depthwise's output size, c*m -> o).
-// Throws std::exception when oneDNN has no implementation.
+// Label "onednn:<impl_info_str()> <src layout>". Throws std::exception when oneDNN has no
+// implementation.
 PeerJob make_onednn_job(PeerOp op, const Problem &p);
 // oneDNN's CPU threads (its OpenMP runtime).
 void onednn_set_num_threads(int threads);

@@ -6,7 +6,7 @@
 
 Prints, per thread count, the median GFLOP/s of each op on each layer (MobileNetV1 block or
 problem string) and the fused vs unfused separable speed-up (time ratio; both do the same
-FLOPs), then the forced-variant, per-ISA and peer (oneDNN) benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
+FLOPs), then the forced-variant, per-ISA and peer (oneDNN, XNNPACK) benchmarks. Medians come from the "median" aggregates (--benchmark_repetitions > 1);
 without repetitions, the single run is used. --plot writes a bar chart if matplotlib imports.
 Python 3 standard library only, apart from the optional plot.
 """

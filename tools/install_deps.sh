@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache
               g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-              libdnnl-dev)  # oneDNN: the optional peer in convgen_bench (--convgen_peers=onednn)
+              libdnnl-dev libxnnpack-dev libpthreadpool-dev)  # convgen_bench's optional peers
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
