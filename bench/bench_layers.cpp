@@ -65,6 +65,7 @@
 
 #include "convgen/convgen.h"
 #include "layer_sets.h"
+#include "peer.h"
 #include "problem_string.h"
 #if CONVGEN_BENCH_ONEDNN
 #include "onednn_peer.h"
