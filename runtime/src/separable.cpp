@@ -75,8 +75,11 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
     validate_output(output, output_desc(input.desc), input);
     const auto &unfused = static_cast<const SeparableState &>(*state_);
     if (unfused.dw) {
+        // The intermediate's size depends on the input, known only here; each thread keeps
+        // its own scratch so concurrent runs share nothing and repeated runs do not allocate.
         const TensorDesc mid_desc = unfused.dw->output_desc(input.desc);
-        std::vector<float> mid(mid_desc.elements());
+        thread_local std::vector<float> mid;
+        if (mid.size() < size_t(mid_desc.elements())) mid.resize(mid_desc.elements());
         unfused.dw->run(input, {mid.data(), mid_desc});
         unfused.pw->run({mid.data(), mid_desc}, output);
         return;
