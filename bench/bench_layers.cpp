@@ -46,7 +46,9 @@
 //                             selected layers' depthwise, pointwise and conv2d ops, named
 //                             <op>/<layer>/peer:<P>/..., bias + ReLU6 fused; oneDNN in its own
 //                             layouts, the label naming its implementation (impl_info_str)
-// The forced-variant and per-ISA benchmarks run when mobilenet_v1 is selected.
+// The forced-variant and per-ISA benchmarks, and MobileNetV1's body as one chain
+// (mobilenet_v1_body/{unfused,fused}: the first conv and the 13 blocks in network order), run
+// when mobilenet_v1 is selected.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -252,6 +254,7 @@ struct Spec {
     std::string key;  // the name without the thread count
     int threads;
     std::string peer;  // "" = convgen; "onednn"
+    std::function<std::unique_ptr<Job>()> factory;  // set: builds the job (network chains)
 };
 
 // FLOPs of op on p, counted as convgen::cost counts them (for the peers).
@@ -303,8 +306,9 @@ Job &job_for(const Spec &spec) {
     static std::unique_ptr<Job> job;
     if (!job || key != spec.key) {
         job.reset();  // free the previous job's buffers first
-        job = spec.peer.empty() ? make_job(spec.op, spec.layer, spec.options)
-                                : make_peer_job(spec.peer, spec.op, spec.layer, spec.threads);
+        job = spec.factory         ? spec.factory()
+              : spec.peer.empty() ? make_job(spec.op, spec.layer, spec.options)
+                                  : make_peer_job(spec.peer, spec.op, spec.layer, spec.threads);
         key = spec.key;
     }
     return *job;
@@ -339,7 +343,7 @@ void add(Op op, const Problem &layer, const std::string &forced,
          const convgen::OperatorOptions &options, int threads, const std::string &peer = "") {
     const std::string key =
         std::string(op_name(op)) + "/" + layer.tag() + (forced.empty() ? "" : "/" + forced);
-    const Spec spec{op, layer, options, key, threads, peer};
+    const Spec spec{op, layer, options, key, threads, peer, {}};
     const std::string name = key + "/threads:" + std::to_string(threads);
     static std::set<std::string> registered;  // a layer in two sets runs once
     if (!registered.insert(name).second) return;
@@ -440,6 +444,75 @@ void register_peers(int threads) {
     }
 }
 
+// MobileNetV1's body as one inference: the first conv, then each separable block either fused
+// (Separable) or unfused (Depthwise then Pointwise), every activation tensor in memory between
+// layers as a network runtime would hold it.
+std::unique_ptr<Job> make_body_job(bool fused) {
+    using namespace convgen;
+    auto job = std::make_unique<Job>();
+    auto buffer = [&](int64_t elements, float scale) -> float * {
+        job->buffers.push_back(random_values(elements, scale, uint32_t(job->buffers.size() + 1)));
+        return job->buffers.back().data();
+    };
+    std::vector<std::function<void()>> steps;
+    const std::vector<Problem> body = convgen_bench::mobilenet_v1_body();
+    const Problem &first = body.front();
+    TensorDesc in = TensorDesc::nhwc(1, first.h, first.w, first.c);
+    const float *x = buffer(in.elements(), 1);
+    for (const Problem &p : body) {
+        const Window window{p.kh, p.kw, p.stride, p.stride, 1, 1, Padding::same()};
+        const float dw_scale = 1.0f / 3.0f, pw_scale = 1.0f / std::sqrt(float(p.c));
+        const TensorDesc out = output_desc(window, p.o, in);
+        float *y = buffer(out.elements(), 0);
+        if (p.op == ProblemOp::conv) {
+            const Conv2dDesc d{p.c, p.o, window, Activation::relu6()};
+            auto op = std::make_shared<Conv2d>(
+                d, buffer(int64_t(p.kh) * p.kw * p.c * p.o, 1.0f / std::sqrt(9.0f * p.c)),
+                buffer(p.o, 0.1f));
+            steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
+            job->flops += cost(d, in, true).flops;
+        } else {
+            const SeparableDesc d{p.c, 1, p.o, window, Activation::relu6(), Activation::relu6()};
+            const float *dw_w = buffer(9LL * p.c, dw_scale), *dw_b = buffer(p.c, 0.1f);
+            const float *pw_w = buffer(int64_t(p.c) * p.o, pw_scale), *pw_b = buffer(p.o, 0.1f);
+            if (fused) {
+                auto op = std::make_shared<Separable>(d, dw_w, dw_b, pw_w, pw_b);
+                steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
+            } else {
+                auto dw = std::make_shared<Depthwise>(d.depthwise(), dw_w, dw_b);
+                auto pw = std::make_shared<Pointwise>(d.pointwise(), pw_w, pw_b);
+                const TensorDesc mid = dw->output_desc(in);
+                float *m = buffer(mid.elements(), 0);
+                steps.push_back([dw, pw, x, in, m, mid, y, out] {
+                    dw->run({x, in}, {m, mid});
+                    pw->run({m, mid}, {y, out});
+                });
+            }
+            job->flops += cost(d, in, true, true).flops;
+        }
+        x = y;
+        in = out;
+    }
+    job->run = [steps] {
+        for (const auto &step : steps) step();
+    };
+    job->label = std::to_string(body.size()) + " layers, " + (fused ? "fused" : "unfused");
+    return job;
+}
+
+void register_body(int threads) {
+    for (bool fused : {false, true}) {
+        Spec spec{fused ? Op::separable_fused : Op::separable_unfused, Problem{}, {}, "",
+                  threads, "", [fused] { return make_body_job(fused); }};
+        spec.key = std::string("mobilenet_v1_body/") + (fused ? "fused" : "unfused");
+        const std::string name = spec.key + "/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [spec](benchmark::State &s) { run_benchmark(s, spec); })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+    }
+}
+
 // Thread counts ascending; the forced-variant benchmarks with the fewest; the peers last (their
 // OpenMP threads spin a while after each run, which would slow convgen's own benchmarks).
 void register_all() {
@@ -449,6 +522,7 @@ void register_all() {
     for (int t : threads) {
         register_main_suite(t);
         if (t == threads.front() && mobilenet_v1_selected()) register_forced(t);
+        if (mobilenet_v1_selected()) register_body(t);
     }
     for (int t : threads) register_peers(t);
 }

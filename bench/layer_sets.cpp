@@ -75,6 +75,15 @@ const std::vector<std::string> &layer_set_names() {
     return names;
 }
 
+std::vector<Problem> mobilenet_v1_body() {
+    std::vector<Problem> body{parse_problem("conv:n1c3h224k3s2o32")};
+    for (const Problem &block : mobilenet_v1()) {
+        const int repeats = block.name == "c512_512_14_s1" ? 5 : 1;
+        for (int i = 0; i < repeats; i++) body.push_back(block);
+    }
+    return body;
+}
+
 std::vector<Problem> layer_set(const std::string &name) {
     if (name == "tutorial") return tutorial();
     if (name == "mobilenet_v1") return mobilenet_v1();

@@ -21,4 +21,8 @@ const std::vector<std::string> &layer_set_names();
 // The problems of a named set; throws ProblemError for an unknown name.
 std::vector<Problem> layer_set(const std::string &name);
 
+// MobileNetV1's body in network order, for timing it as one chain: the first conv 3->32 3x3
+// stride 2 at 224, then the 13 separable blocks (the 512->512 14x14 block five times).
+std::vector<Problem> mobilenet_v1_body();
+
 }  // namespace convgen_bench
