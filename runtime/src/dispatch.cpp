@@ -1,6 +1,5 @@
 // The dispatch table, generated from kernels.json, and the choice of variant and ISA.
 #include <algorithm>
-#include <atomic>
 
 #include "internal.h"
 
@@ -71,6 +70,19 @@ std::string decline_reason(const VariantInfo &v, const detail::WindowKey &key) {
 }
 
 }  // namespace
+
+// The ISA levels this build compiled kernels for (kernels.json's isa_targets of the target
+// architecture), lowest first.
+const std::vector<Isa> &native_isas() {
+    static const std::vector<Isa> isas = [] {
+        std::vector<Isa> v;
+        for (const auto &k : kKernels) v.push_back(k.isa);
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        return v;
+    }();
+    return isas;
+}
 
 const std::vector<VariantInfo> &variants() {
     static const std::vector<VariantInfo> v = make_variants();

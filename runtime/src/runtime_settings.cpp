@@ -37,15 +37,6 @@ Isa isa_from_string(const std::string &name) {
                  "isa = '" + name + "' is not one of sse41, avx2, avx512, neon");
 }
 
-const std::vector<Isa> &native_isas() {
-#if defined(__aarch64__)
-    static const std::vector<Isa> isas{Isa::neon};
-#else
-    static const std::vector<Isa> isas{Isa::sse41, Isa::avx2, Isa::avx512};
-#endif
-    return isas;
-}
-
 namespace detail {
 void require_native_isa(Isa isa, const char *field) {
     for (Isa i : native_isas()) {
