@@ -1,0 +1,110 @@
+#include "cross_runner.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/core.h>
+
+#include "Halide.h"
+
+namespace convgen::tune {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs a shell command; returns its stdout, throws with the exit status on failure.
+std::string run_shell(const std::string &cmd) {
+    std::unique_ptr<FILE, int (*)(FILE *)> pipe(popen((cmd + " 2>&1").c_str(), "r"), pclose);
+    if (!pipe) throw std::runtime_error("cannot run: " + cmd);
+    std::string out;
+    char buf[4096];
+    while (size_t got = fread(buf, 1, sizeof buf, pipe.get())) out.append(buf, got);
+    const int status = pclose(pipe.release());
+    if (status != 0) {
+        throw std::runtime_error(fmt::format("exit status {} from `{}`: {}", status, cmd,
+                                             out.substr(0, 500)));
+    }
+    return out;
+}
+
+std::string upper(std::string s) {
+    for (char &ch : s) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+}
+
+}  // namespace
+
+CrossRunner::CrossRunner(CrossOptions cross, TimingOptions timing)
+    : cross_(std::move(cross)), timing_(timing) {
+    fs::create_directories(cross_.work_dir);
+}
+
+Timing CrossRunner::measure(const Task &task, const std::string &knobs) {
+    Timing result;
+    try {
+        const fs::path dir = fs::path(cross_.work_dir) / fmt::format("candidate{}", counter_++);
+        fs::create_directories(dir);
+        // 1. The generator, as the AOT build runs it, for the target.
+        auto gen = Halide::Internal::GeneratorRegistry::create(
+            "convgen_" + task.op, Halide::GeneratorContext(Halide::Target(task.halide_target)));
+        if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
+        if (task.op != "pointwise") {
+            gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
+            gen->set_generatorparam_value("stride", std::to_string(task.stride()));
+            gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
+        }
+        if (task.op == "depthwise" || task.op == "separable") {
+            gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
+        }
+        gen->set_generatorparam_value("knobs", knobs);
+        gen->build_module("convgen_tune_candidate")
+            .compile({{Halide::OutputFileType::static_library, (dir / "candidate.a").string()},
+                      {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});
+        // 2. Linked with the timing harness by the target's compiler.
+        const fs::path exe = dir / "run";
+        run_shell(fmt::format("{} -O2 -std=c++17 -DTUNE_OP_{} -I{} -I{} {} {} -o {} -lpthread -ldl",
+                              cross_.cxx, upper(task.op), dir.string(), cross_.halide_include,
+                              cross_.harness_source, (dir / "candidate.a").string(),
+                              exe.string()));
+        // 3. Run where it can run.
+        const auto &p = task.problem;
+        const std::string args = fmt::format(
+            "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}", p.c, p.w, p.h, p.n, p.o, p.kw,
+            p.kh, p.stride, p.dilation, p.multiplier, task.pad_left(), task.pad_top(),
+            p.out_w(), p.out_h(), timing_.repetitions, timing_.min_sample_ms, timing_.threads);
+        std::string cmd = cross_.run_command;
+        const auto brace = cmd.find("{}");
+        if (brace == std::string::npos) {
+            cmd += " " + exe.string() + " " + args;
+        } else {
+            cmd.replace(brace, 2, exe.string() + " " + args);
+        }
+        const std::string out = run_shell(cmd);
+        double ms = 0, checksum = 0;
+        const auto at = out.rfind("ms=");
+        if (at == std::string::npos ||
+            std::sscanf(out.c_str() + at, "ms=%lf checksum=%lf", &ms, &checksum) != 2) {
+            throw std::runtime_error("no timing in the harness output: " + out.substr(0, 300));
+        }
+        // The first call per task is the hand schedule's: later candidates must agree with it.
+        const std::string key = task.key() + "/" + task.isa;
+        if (!checksum_.count(key)) {
+            checksum_[key] = checksum;
+        } else if (std::abs(checksum - checksum_[key]) > 1e-4 * (1 + std::abs(checksum_[key]))) {
+            throw std::runtime_error(fmt::format("output checksum {} differs from hand's {}",
+                                                 checksum, checksum_[key]));
+        }
+        result.ms = ms;
+        fs::remove_all(dir);  // candidates are cheap to rebuild; keep the disk clean
+    } catch (const std::exception &e) {
+        result.error = e.what();
+    }
+    return result;
+}
+
+}  // namespace convgen::tune

@@ -1,0 +1,35 @@
+// Cross runner, for targets the host cannot run (aarch64): the generator emits the candidate
+// as a static library for the target, the cross compiler links it with tuner/cross_harness.cpp
+// (a small timing program), and a user command runs it where it can run: qemu to test the flow
+// (its timings mean nothing), or an ssh to a board. The command template names the binary {};
+// the harness arguments follow it.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "runner.h"
+
+namespace convgen::tune {
+
+struct CrossOptions {
+    std::string run_command;     // e.g. "qemu-aarch64-static -L /usr/aarch64-linux-gnu {}"
+    std::string cxx;             // e.g. "aarch64-linux-gnu-g++"
+    std::string work_dir;        // candidates' libraries and binaries
+    std::string halide_include;  // for HalideBuffer.h
+    std::string harness_source;  // tuner/cross_harness.cpp
+};
+
+class CrossRunner : public Runner {
+public:
+    CrossRunner(CrossOptions cross, TimingOptions timing);
+    Timing measure(const Task &task, const std::string &knobs) override;
+
+private:
+    CrossOptions cross_;
+    TimingOptions timing_;
+    int counter_ = 0;
+    std::map<std::string, double> checksum_;  // the hand schedule's, per task
+};
+
+}  // namespace convgen::tune

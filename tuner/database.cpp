@@ -1,0 +1,217 @@
+#include "database.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/core.h>
+
+#include "Halide.h"
+
+namespace convgen::tune {
+
+using nlohmann::ordered_json;
+
+std::string host_cpu_model() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+        }
+    }
+    return "unknown";
+}
+
+Database::Database(std::string path, std::string target_arch)
+    : path_(std::move(path)), machine_(host_cpu_model()) {
+    std::ifstream f(path_);
+    if (f) {
+        try {
+            db_ = ordered_json::parse(f);
+        } catch (const std::exception &e) {
+            throw std::runtime_error(path_ + ": not a tuning database: " + e.what());
+        }
+        if (db_.value("target_arch", target_arch) != target_arch) {
+            throw std::runtime_error(path_ + " holds target_arch " +
+                                     db_["target_arch"].get<std::string>() + ", not " +
+                                     target_arch);
+        }
+    }
+    if (db_.is_null()) db_ = ordered_json::object();
+    // Fixed key order, so the file reads top-down: what, where, then the data.
+    ordered_json out;
+    out["_comment"] =
+        "Written by convgen-tune (tuner/). 'variants' has kernels.json's variant schema plus "
+        "isas, shape and tuning: the build compiles each, and the runtime picks it for exactly "
+        "that shape before the hand variants. A variant is written only when its knobs beat the "
+        "hand schedule by the tuner's margin in a back-to-back re-measurement. 'measurements' "
+        "is the resume cache: median ms per (problem, isa, knobs, threads).";
+    out["target_arch"] = target_arch;
+    out["machine"] = db_.value("machine", "");
+    out["halide_version"] = db_.value("halide_version", "");
+    out["date"] = db_.value("date", "");
+    out["variants"] = db_.value("variants", ordered_json::array());
+    out["measurements"] = db_.value("measurements", ordered_json::array());
+    db_ = std::move(out);
+}
+
+ordered_json::iterator Database::find_measurement(const Task &t, const std::string &knobs,
+                                                  int threads) {
+    auto &m = db_["measurements"];
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        if ((*it)["problem"] == t.key() && (*it)["isa"] == t.isa && (*it)["knobs"] == knobs &&
+            (*it).value("threads", 1) == threads) {
+            return it;
+        }
+    }
+    return m.end();
+}
+
+std::optional<double> Database::cached(const Task &t, const std::string &knobs,
+                                       int threads) const {
+    for (const auto &m : db_["measurements"]) {
+        if (m["problem"] == t.key() && m["isa"] == t.isa && m["knobs"] == knobs &&
+            m.value("threads", 1) == threads && m.contains("ms")) {
+            return m["ms"].get<double>();
+        }
+    }
+    return std::nullopt;
+}
+
+bool Database::failed(const Task &t, const std::string &knobs, int threads) const {
+    for (const auto &m : db_["measurements"]) {
+        if (m["problem"] == t.key() && m["isa"] == t.isa && m["knobs"] == knobs &&
+            m.value("threads", 1) == threads && m.contains("error")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::pair<std::string, double>> Database::measured(const Task &t,
+                                                               int threads) const {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto &m : db_["measurements"]) {
+        if (m["problem"] == t.key() && m["isa"] == t.isa && m.value("threads", 1) == threads &&
+            m.contains("ms")) {
+            out.emplace_back(m["knobs"].get<std::string>(), m["ms"].get<double>());
+        }
+    }
+    return out;
+}
+
+void Database::record(const Task &t, const std::string &knobs, int threads, double ms,
+                      const std::string &error, bool hand) {
+    ordered_json m;
+    m["problem"] = t.key();
+    m["op"] = t.op;
+    m["isa"] = t.isa;
+    m["threads"] = threads;
+    m["knobs"] = knobs;
+    if (error.empty()) {
+        m["ms"] = std::round(ms * 1e6) / 1e6;
+    } else {
+        m["error"] = error.substr(0, 300);
+    }
+    if (hand) m["hand"] = true;
+    auto it = find_measurement(t, knobs, threads);
+    if (it != db_["measurements"].end()) {
+        *it = m;
+    } else {
+        db_["measurements"].push_back(m);
+    }
+}
+
+void Database::set_variant(const Task &t, const std::optional<Result> &r) {
+    auto &vs = db_["variants"];
+    const std::string name = t.variant_name();
+    for (auto it = vs.begin(); it != vs.end(); ++it) {
+        if ((*it)["name"] == name) {
+            vs.erase(it);
+            break;
+        }
+    }
+    if (!r) return;
+    const auto &p = t.problem;
+    ordered_json v;
+    v["name"] = name;
+    v["op"] = t.op;
+    if (t.op != "pointwise") {
+        v["kernel"] = t.kernel();
+        v["stride"] = t.stride();
+        v["dilation"] = t.dilation();
+    }
+    if (t.op == "depthwise" || t.op == "separable") v["multiplier"] = t.multiplier();
+    v["schedule"] = "tuned";
+    v["knobs"] = r->knobs;
+    v["isas"] = {t.isa};
+    ordered_json shape;
+    shape["c_in"] = p.c;
+    shape["h"] = p.h;
+    shape["w"] = p.w;
+    if (t.op != "depthwise") shape["c_out"] = p.o;
+    v["shape"] = shape;
+    auto round = [](double x, double unit) { return std::round(x / unit) * unit; };
+    ordered_json tuning;
+    tuning["problem"] = t.key();
+    tuning["hand_ms"] = round(r->hand_ms, 1e-6);
+    tuning["tuned_ms"] = round(r->tuned_ms, 1e-6);
+    tuning["speedup"] = round(r->hand_ms / r->tuned_ms, 1e-3);
+    tuning["evaluations"] = r->evaluations;
+    tuning["seconds"] = round(r->seconds, 0.1);
+    tuning["threads"] = r->threads;
+    v["tuning"] = tuning;
+    vs.push_back(v);
+}
+
+namespace {
+// dump(2), except that each measurement takes one line: the cache grows to hundreds of them.
+std::string pretty(const ordered_json &db) {
+    std::string s = "{\n";
+    bool first = true;
+    for (const auto &[key, value] : db.items()) {
+        s += first ? "" : ",\n";
+        first = false;
+        s += "  " + ordered_json(key).dump() + ": ";
+        if (key == "measurements" && !value.empty()) {
+            s += "[\n";
+            for (size_t i = 0; i < value.size(); i++) {
+                s += "    " + value[i].dump() + (i + 1 < value.size() ? ",\n" : "\n");
+            }
+            s += "  ]";
+        } else {
+            std::string v = value.dump(2);
+            for (size_t pos = 0; (pos = v.find('\n', pos)) != std::string::npos; pos += 3) {
+                v.replace(pos, 1, "\n  ");
+            }
+            s += v;
+        }
+    }
+    return s + "\n}\n";
+}
+}  // namespace
+
+void Database::save() {
+    db_["machine"] = machine_;
+    db_["halide_version"] = fmt::format("{}.{}.{}", HALIDE_VERSION_MAJOR, HALIDE_VERSION_MINOR,
+                                        HALIDE_VERSION_PATCH);
+    const std::time_t now = std::time(nullptr);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
+    db_["date"] = date;
+    const std::string tmp = path_ + ".tmp";
+    {
+        std::ofstream f(tmp);
+        if (!f) throw std::runtime_error("cannot write " + tmp);
+        f << pretty(db_);
+    }
+    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+        throw std::runtime_error("cannot replace " + path_);
+    }
+}
+
+}  // namespace convgen::tune

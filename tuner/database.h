@@ -1,0 +1,59 @@
+// The per-target tuning database, schedules/tuned/<arch>.json: a kernels.json "variants"
+// fragment the build compiles (one entry per tuned shape that beat hand), plus every
+// measurement taken, so a later run resumes without re-measuring. Format fixed by the build
+// (cmake/ConvgenVariants.cmake); see README, Autotuning.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "task.h"
+
+namespace convgen::tune {
+
+struct Result {  // one task's outcome, for its variant entry
+    double hand_ms = 0, tuned_ms = 0;
+    std::string knobs;
+    int evaluations = 0;
+    double seconds = 0;
+    int threads = 1;
+};
+
+class Database {
+public:
+    // Loads `path` if it exists (keeping its variants and measurements), else starts empty.
+    Database(std::string path, std::string target_arch);
+    // What ran the measurements: the host CPU by default, a board for cross runs.
+    void set_machine(const std::string &m) { machine_ = m; }
+
+    // A cached median, if this (problem, isa, knobs, threads) was measured before.
+    std::optional<double> cached(const Task &t, const std::string &knobs, int threads) const;
+    // Records a measurement (replacing an earlier one of the same key); error non-empty =
+    // the candidate failed and is recorded so it is not retried.
+    void record(const Task &t, const std::string &knobs, int threads, double ms,
+                const std::string &error, bool hand);
+    bool failed(const Task &t, const std::string &knobs, int threads) const;
+    // Every successful measurement of the task: (knobs, ms).
+    std::vector<std::pair<std::string, double>> measured(const Task &t, int threads) const;
+
+    // Writes (or, with no result, removes) the task's variant entry.
+    void set_variant(const Task &t, const std::optional<Result> &r);
+
+    // Stamps machine, Halide version and date, and writes the file (atomically).
+    void save();
+
+    const nlohmann::ordered_json &json() const { return db_; }
+
+private:
+    nlohmann::ordered_json::iterator find_measurement(const Task &t, const std::string &knobs,
+                                                      int threads);
+    std::string path_, machine_;
+    nlohmann::ordered_json db_;
+};
+
+// "model name" of /proc/cpuinfo (the host), or "unknown".
+std::string host_cpu_model();
+
+}  // namespace convgen::tune

@@ -1,0 +1,158 @@
+#include "jit_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "Halide.h"
+
+namespace convgen::tune {
+
+using Halide::Buffer;
+
+// Buffers in the generators' Halide order: activations (c, x, y, n), weights as the runtime
+// packs them (generators/algorithms.h). Random values, fixed seed: every candidate of a task
+// sees the same data, so its output must equal the hand schedule's.
+struct JitRunner::Data {
+    Buffer<float> input, w1, b1, w2, b2, output, expected;
+    bool have_expected = false;
+    // Recently compiled candidates: the confirmation re-times hand and the winner several
+    // times, and a separable pipeline takes seconds to compile.
+    std::map<std::string, Halide::Callable> compiled;
+};
+
+namespace {
+
+Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float scale) {
+    Buffer<float> b(sizes);
+    std::uniform_real_distribution<float> u(-scale, scale);
+    b.for_each_value([&](float &v) { v = u(rng); });
+    return b;
+}
+
+std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
+    const auto &p = t.problem;
+    std::mt19937 rng(1234);
+    auto d = std::make_unique<JitRunner::Data>();
+    const int mid = t.mid_channels();
+    d->input = random_buffer({p.c, p.w, p.h, p.n}, rng, 1.0f);
+    if (t.op == "conv2d") {
+        d->w1 = random_buffer({p.o, p.c, p.kw, p.kh}, rng, 0.2f);
+        d->b1 = random_buffer({p.o}, rng, 0.5f);
+    } else if (t.op == "pointwise") {
+        d->w1 = random_buffer({p.o, p.c}, rng, 0.2f);
+        d->b1 = random_buffer({p.o}, rng, 0.5f);
+    } else {
+        d->w1 = random_buffer({mid, p.kw, p.kh}, rng, 0.5f);
+        d->b1 = random_buffer({mid}, rng, 0.5f);
+        if (t.op == "separable") {
+            d->w2 = random_buffer({p.o, mid}, rng, 0.2f);
+            d->b2 = random_buffer({p.o}, rng, 0.5f);
+        }
+    }
+    const int out_c = t.op == "depthwise" ? mid : p.o;
+    d->output = Buffer<float>(out_c, p.out_w(), p.out_h(), p.n);
+    return d;
+}
+
+// One call of the compiled pipeline, arguments in the generator's Input order then the Output.
+std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunner::Data &d) {
+    const auto &p = t.problem;
+    const int s = p.stride, dil = p.dilation, m = p.multiplier;
+    const int pl = t.pad_left(), pt = t.pad_top();
+    const float lo = 0.0f, hi = 6.0f;  // ReLU6, as the benchmarks fuse it
+    if (t.op == "conv2d")
+        return [=, &d] { return c(d.input, d.w1, d.b1, s, s, dil, dil, pl, pt, lo, hi, d.output); };
+    if (t.op == "depthwise")
+        return [=, &d] {
+            return c(d.input, d.w1, d.b1, m, s, s, dil, dil, pl, pt, lo, hi, d.output);
+        };
+    if (t.op == "pointwise") return [=, &d] { return c(d.input, d.w1, d.b1, lo, hi, d.output); };
+    return [=, &d] {
+        return c(d.input, d.w1, d.b1, d.w2, d.b2, m, s, s, dil, dil, pl, pt, lo, hi, lo, hi,
+                 d.output);
+    };
+}
+
+Halide::Callable compile(const Task &task, const std::string &knobs) {
+    const Halide::Target target(task.halide_target);
+    auto gen = Halide::Internal::GeneratorRegistry::create("convgen_" + task.op,
+                                                           Halide::GeneratorContext(target));
+    if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
+    // The variant's fixed parameters, as cmake/ConvgenVariants.cmake passes them.
+    if (task.op != "pointwise") {
+        gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
+        gen->set_generatorparam_value("stride", std::to_string(task.stride()));
+        gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
+    }
+    if (task.op == "depthwise" || task.op == "separable") {
+        gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
+    }
+    gen->set_generatorparam_value("knobs", knobs);
+    return gen->compile_to_callable();
+}
+
+double now_ms() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+JitRunner::JitRunner(TimingOptions options) : options_(options) {}
+JitRunner::~JitRunner() = default;
+
+Timing JitRunner::measure(const Task &task, const std::string &knobs) {
+    auto &slot = data_[task.key() + "/" + task.isa];
+    if (!slot) slot = make_data(task);
+    Data &d = *slot;
+    Timing result;
+    try {
+        auto found = d.compiled.find(knobs);
+        if (found == d.compiled.end()) {
+            if (d.compiled.size() >= 8) d.compiled.clear();
+            found = d.compiled.emplace(knobs, compile(task, knobs)).first;
+        }
+        const Halide::Callable callable = found->second;
+        const auto run = bind_call(task, callable, d);
+
+        // Warm-up, and the correctness check against the hand schedule's output.
+        d.output.fill(-1.0f);
+        double t0 = now_ms();
+        if (run() != 0) throw std::runtime_error("the pipeline returned an error");
+        const double first_ms = now_ms() - t0;
+        if (!d.have_expected) {
+            d.expected = d.output.copy();
+            d.have_expected = true;
+        } else {
+            double worst = 0;
+            d.output.for_each_element([&](const int *pos) {
+                worst = std::max(worst, double(std::abs(d.output(pos) - d.expected(pos))));
+            });
+            if (worst > 1e-3) {
+                throw std::runtime_error("output differs from the hand schedule's by " +
+                                         std::to_string(worst));
+            }
+        }
+        const int iterations =
+            std::max(1, int(std::ceil(options_.min_sample_ms / std::max(first_ms, 1e-3))));
+        std::vector<double> samples;
+        for (int r = 0; r < options_.repetitions; r++) {
+            t0 = now_ms();
+            for (int i = 0; i < iterations; i++) run();
+            samples.push_back((now_ms() - t0) / iterations);
+        }
+        std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+        result.ms = samples[samples.size() / 2];
+    } catch (const Halide::Error &e) {
+        result.error = e.what();
+    } catch (const std::exception &e) {
+        result.error = e.what();
+    }
+    return result;
+}
+
+}  // namespace convgen::tune

@@ -1,0 +1,209 @@
+// convgen-tune: searches the schedule knobs of convgen's ops per layer shape and ISA, and
+// writes the winners into the per-target database the AOT build compiles (database.h).
+//   convgen-tune --layers mobilenet_v1 --budget 60
+//   convgen-tune --problem sep:n1c128h56w56k3s1o128 --ops separable --budget 30
+//   convgen-tune --target aarch64 --problem dw:n1c32h16w16k3s1
+//       --run-command 'qemu-aarch64-static -L /usr/aarch64-linux-gnu {}'
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "Halide.h"
+#include "cross_runner.h"
+#include "database.h"
+#include "jit_runner.h"
+#include "layer_sets.h"
+#include "schedule.h"
+#include "search.h"
+#include "task.h"
+
+using namespace convgen::tune;
+
+namespace {
+
+// kernels.json's isa_targets.<arch>: ISA name -> Halide target string (one list, no copy).
+std::vector<std::pair<std::string, std::string>> isa_targets(const std::string &manifest,
+                                                             const std::string &arch) {
+    std::ifstream f(manifest);
+    if (!f) throw std::runtime_error("cannot read " + manifest);
+    const auto json = nlohmann::json::parse(f);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto &t : json.at("isa_targets").at(arch)) {
+        out.emplace_back(t.at("isa").get<std::string>(), t.at("halide").get<std::string>());
+    }
+    return out;
+}
+
+std::vector<std::string> split(const std::string &s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (!item.empty()) out.push_back(item);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"convgen-tune: autotunes convgen's schedule knobs per layer shape and writes "
+                 "schedules/tuned/<arch>.json, which the build compiles as extra variants"};
+    std::string target = "host", layers, problems, ops_filter, isas_opt, db_path;
+    std::string manifest = CONVGEN_SOURCE_DIR "/kernels.json";
+    SearchOptions search;
+    TimingOptions timing;
+    CrossOptions cross;
+    cross.harness_source = CONVGEN_SOURCE_DIR "/tuner/cross_harness.cpp";
+    cross.halide_include = CONVGEN_HALIDE_INCLUDE_DIR;
+    cross.work_dir = "convgen-tune-work";
+    double min_gain_pct = 3;
+    std::string machine;
+    bool list_only = false;
+    app.add_option("--target", target,
+                   "host (x86-64 JIT), aarch64 (cross: build, run through --run-command); "
+                   "cuda is not tuned yet")
+        ->check(CLI::IsMember({"host", "aarch64", "cuda"}));
+    app.add_option("--layers", layers, "preset layer sets, comma-separated: tutorial, "
+                                       "mobilenet_v1, mobilenet_v2 (bench/layer_sets.h)");
+    app.add_option("--problem", problems,
+                   "problem strings, comma-separated, e.g. sep:n1c128h56w56k3s1o128 "
+                   "(bench/problem_string.h); a sep layer is tuned as separable, depthwise "
+                   "and pointwise");
+    app.add_option("--ops", ops_filter,
+                   "only these ops, comma-separated: conv2d, depthwise, pointwise, separable");
+    app.add_option("--isa", isas_opt, "ISA levels to tune for, comma-separated (default: the "
+                                      "host's best; aarch64: neon)");
+    app.add_option("--db", db_path, "database file (default: schedules/tuned/<arch>.json)");
+    app.add_option("--manifest", manifest, "kernels.json, for the ISA targets");
+    app.add_option("--budget", search.budget_s, "search seconds per task (layer x op x ISA); "
+                                                "hand measurement and confirmation come on top")
+        ->capture_default_str();
+    app.add_option("--max-evals", search.max_evaluations,
+                   "new measurements per task (0 = until the budget ends)")
+        ->capture_default_str();
+    app.add_option("--min-gain", min_gain_pct,
+                   "percent a variant must beat hand by, re-measured back to back")
+        ->capture_default_str();
+    app.add_option("--confirm-rounds", search.confirm_rounds,
+                   "interleaved hand/best re-measurements before a variant is written")
+        ->capture_default_str();
+    app.add_option("--reps", timing.repetitions, "timing samples per candidate (median)")
+        ->capture_default_str();
+    app.add_option("--min-sample-ms", timing.min_sample_ms, "shortest timing sample")
+        ->capture_default_str();
+    app.add_option("--threads", timing.threads, "Halide threads while timing")
+        ->capture_default_str();
+    app.add_option("--seed", search.seed, "random seed of the search")->capture_default_str();
+    app.add_option("--run-command", cross.run_command,
+                   "cross targets: command running a candidate; {} is the binary, e.g. "
+                   "'qemu-aarch64-static -L /usr/aarch64-linux-gnu {}'");
+    app.add_option("--cxx", cross.cxx, "cross targets: compiler (default aarch64-linux-gnu-g++)");
+    app.add_option("--work-dir", cross.work_dir, "cross targets: scratch directory")
+        ->capture_default_str();
+    app.add_option("--machine", machine, "what the measurements ran on (default: host CPU model)");
+    app.add_flag("--list", list_only, "print the tasks and exit");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (target == "cuda") {
+            // The hook: a CudaRunner (runner.h) and the CUDA schedule's knob space
+            // (knob_space.cpp) are what is missing; the database and search are target-neutral.
+            throw std::runtime_error("--target cuda: not tuned yet (needs a CUDA runner and the "
+                                     "CUDA schedule's knob space; see tuner/runner.h)");
+        }
+        const std::string arch = target == "host" ? "x86_64" : "aarch64";
+        if (db_path.empty()) db_path = CONVGEN_SOURCE_DIR "/schedules/tuned/" + arch + ".json";
+        const auto targets = isa_targets(manifest, arch);
+        std::vector<std::string> isas = split(isas_opt);
+        if (isas.empty()) {
+            isas.push_back(target == "host" ? convgen::sched::isa_of(Halide::get_host_target())
+                                            : targets.front().first);
+        }
+
+        std::vector<convgen_bench::Problem> layer_list;
+        for (const auto &name : split(layers)) {
+            for (const auto &p : convgen_bench::layer_set(name)) layer_list.push_back(p);
+        }
+        for (const auto &p : convgen_bench::parse_problem_list(problems)) layer_list.push_back(p);
+        if (layer_list.empty()) throw std::runtime_error("no layers: give --layers or --problem");
+        const auto op_names = split(ops_filter);
+        const std::set<std::string> ops(op_names.begin(), op_names.end());
+
+        std::vector<Task> tasks;
+        std::set<std::string> seen;
+        for (const auto &layer : layer_list) {
+            for (const auto &p : single_op_problems(layer)) {
+                for (const auto &isa : isas) {
+                    Task t;
+                    t.op = op_of(p);
+                    t.problem = p;
+                    t.isa = isa;
+                    for (const auto &[name, halide] : targets) {
+                        if (name == isa) t.halide_target = halide;
+                    }
+                    if (t.halide_target.empty()) {
+                        throw std::runtime_error("ISA '" + isa + "' is not in " + manifest +
+                                                 " isa_targets." + arch);
+                    }
+                    if (!ops.empty() && !ops.count(t.op)) continue;
+                    if (!seen.insert(t.key() + "/" + isa).second) continue;  // shared halves
+                    tasks.push_back(t);
+                }
+            }
+        }
+        if (list_only) {
+            for (const auto &t : tasks) fmt::print("{} {} -> {}\n", t.key(), t.isa, t.variant_name());
+            return 0;
+        }
+
+        search.min_gain = min_gain_pct / 100.0;
+        search.threads = timing.threads;
+        search.progress_tty = isatty(fileno(stderr));
+        std::unique_ptr<Runner> runner;
+        Database db(db_path, arch);
+        if (target == "host") {
+            // Read when the JIT runtime's thread pool starts, i.e. before the first run.
+            setenv("HL_NUM_THREADS", std::to_string(timing.threads).c_str(), 1);
+            runner = std::make_unique<JitRunner>(timing);
+        } else {
+            if (cross.run_command.empty()) {
+                throw std::runtime_error("--target aarch64 needs --run-command");
+            }
+            if (cross.cxx.empty()) cross.cxx = "aarch64-linux-gnu-g++";
+            runner = std::make_unique<CrossRunner>(cross, timing);
+        }
+        if (!machine.empty()) {
+            db.set_machine(machine);
+        } else if (target != "host") {
+            db.set_machine("via: " + cross.run_command);
+        }
+
+        fmt::print("{} tasks, {:.0f} s search budget each, {} thread(s), database {}\n",
+                   tasks.size(), search.budget_s, timing.threads, db_path);
+        fmt::print("{:<34} {:<7} {:>9} {:>9} {:>8} {:>6} {:>7}  {}\n", "problem", "isa",
+                   "hand ms", "tuned ms", "speedup", "evals", "seconds", "variant");
+        for (const auto &t : tasks) {
+            const SearchOutcome o = tune_task(t, *runner, db, search);
+            const std::string line = fmt::format(
+                "{:<34} {:<7} {:>9.4g} {:>9.4g} {:>7.3f}x {:>6} {:>7.1f}  {}", t.key(), t.isa,
+                o.variant ? o.variant->hand_ms : o.hand_ms,
+                o.variant ? o.variant->tuned_ms : o.hand_ms,
+                o.variant ? o.variant->hand_ms / o.variant->tuned_ms : 1.0, o.evaluations,
+                o.seconds, o.variant ? t.variant_name() + " " + o.variant->knobs : "(hand)");
+            fmt::print("{}\n", line);
+            std::fflush(stdout);
+        }
+        fmt::print("wrote {}\n", db_path);
+    } catch (const std::exception &e) {
+        fmt::print(stderr, "convgen-tune: {}\n", e.what());
+        return 1;
+    }
+    return 0;
+}

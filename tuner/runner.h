@@ -1,0 +1,32 @@
+// How a candidate is measured. The search only sees this interface, so each kind of target
+// plugs in its own: JitRunner (the host, in process), CrossRunner (another architecture, through
+// a user's command). A CUDA runner is the hook for GPU targets: JIT with the cuda feature and
+// time with device synchronisation (not written yet; see README, Autotuning).
+#pragma once
+
+#include <string>
+
+#include "task.h"
+
+namespace convgen::tune {
+
+struct Timing {
+    double ms = 0;      // median of the repetitions
+    std::string error;  // non-empty: the candidate failed to compile, run or match hand
+};
+
+struct TimingOptions {
+    int repetitions = 7;         // samples; the median is reported
+    double min_sample_ms = 2.0;  // a sample repeats the kernel until it lasts this long
+    int threads = 1;             // Halide runtime threads the kernel may use
+};
+
+class Runner {
+public:
+    virtual ~Runner() = default;
+    // Times `task` scheduled with `knobs` (a full knob string). The first call per task must be
+    // the hand schedule: its output is the reference later candidates are checked against.
+    virtual Timing measure(const Task &task, const std::string &knobs) = 0;
+};
+
+}  // namespace convgen::tune

@@ -1,0 +1,39 @@
+// Evolutionary search over one task's knobs: the hand schedule is measured first (so the result
+// is never worse than hand), then mostly mutations of one or two knobs of tournament winners,
+// some crossovers, a few random restarts, until the budget runs out. Every measurement goes
+// to the database at once, and measurements already there are reused, not repeated.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "database.h"
+#include "runner.h"
+#include "task.h"
+
+namespace convgen::tune {
+
+struct SearchOptions {
+    double budget_s = 60;      // search time for this task (compiles included)
+    int max_evaluations = 0;   // new measurements for this task; 0 = no limit
+    double min_gain = 0.03;    // a variant must be this much faster than hand (0.03 = 3%)
+    int confirm_rounds = 3;    // back-to-back hand/best re-measurements before writing a variant
+    int threads = 1;           // recorded with every measurement (cached per thread count)
+    unsigned seed = 1;
+    bool progress_tty = false; // rewrite one status line instead of printing lines
+};
+
+struct SearchOutcome {
+    double hand_ms = 0;
+    std::string best_knobs;    // best non-hand candidate ("" if none)
+    double best_ms = 0;
+    std::optional<Result> variant;  // written to the database: beat hand in confirmation
+    int evaluations = 0;       // new measurements this run
+    int known = 0;             // candidates known for the task (this run and earlier)
+    double seconds = 0;
+};
+
+SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
+                        const SearchOptions &options);
+
+}  // namespace convgen::tune

@@ -1,0 +1,64 @@
+#include "task.h"
+
+#include <algorithm>
+
+namespace convgen::tune {
+
+using convgen_bench::Problem;
+using convgen_bench::ProblemOp;
+
+std::string op_of(const Problem &p) {
+    switch (p.op) {
+    case ProblemOp::conv: return "conv2d";
+    case ProblemOp::dw: return "depthwise";
+    case ProblemOp::pw: return "pointwise";
+    case ProblemOp::sep: return "separable";
+    }
+    return "?";
+}
+
+std::string Task::variant_name() const {
+    // "sep:n1c128h56..." -> "sep_c128h56...": batch 1 is implied (shape dispatch ignores n).
+    std::string s = key();
+    const auto colon = s.find(':');
+    std::string body = s.substr(colon + 1);
+    if (body.rfind("n1c", 0) == 0) body = body.substr(2);
+    return "tuned_" + s.substr(0, colon) + "_" + body + "_" + isa;
+}
+
+namespace {
+// TensorFlow SAME / VALID / explicit, as runtime/src/validation.cpp resolves it.
+int pad_before(const Problem &p, int in, int out, int k) {
+    if (p.pad == Problem::Pad::valid) return 0;
+    if (p.pad == Problem::Pad::explicit_pads) return p.pad_value;
+    const int dk = p.dilation * (k - 1) + 1;
+    return std::max(0, (out - 1) * p.stride + dk - in) / 2;
+}
+}  // namespace
+
+int Task::pad_top() const { return pad_before(problem, problem.h, problem.out_h(), problem.kh); }
+int Task::pad_left() const { return pad_before(problem, problem.w, problem.out_w(), problem.kw); }
+
+int Task::mid_channels() const {
+    return problem.op == ProblemOp::pw || problem.op == ProblemOp::conv
+               ? problem.c
+               : problem.c * problem.multiplier;
+}
+
+std::vector<Problem> single_op_problems(const Problem &layer) {
+    if (layer.op != ProblemOp::sep) return {layer};
+    Problem dw = layer, pw = layer;
+    dw.op = ProblemOp::dw;
+    dw.o = layer.c * layer.multiplier;
+    dw.name.clear();
+    pw = convgen_bench::parse_problem("pw:n" + std::to_string(layer.n) + "c" +
+                                      std::to_string(layer.c * layer.multiplier) + "h" +
+                                      std::to_string(layer.out_h()) + "w" +
+                                      std::to_string(layer.out_w()) + "o" +
+                                      std::to_string(layer.o));
+    Problem sep = layer;
+    sep.name.clear();
+    return {sep, dw, pw};
+}
+
+}  // namespace convgen::tune

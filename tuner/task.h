@@ -1,0 +1,41 @@
+// What the tuner tunes: one op of one layer shape on one ISA. A layer given as a problem string
+// (bench/problem_string.h) becomes one task per op it runs: a `sep` layer is tuned as the fused
+// separable op and as its depthwise and pointwise halves, since the runtime can run either.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "problem_string.h"
+
+namespace convgen::tune {
+
+struct Task {
+    std::string op;       // generator suffix: "conv2d", "depthwise", "pointwise", "separable"
+    convgen_bench::Problem problem;  // a single-op problem (conv, dw, pw or sep)
+    std::string isa;      // "avx512", "avx2", "sse41", "neon"
+    std::string halide_target;  // kernels.json's Halide target string for `isa`
+
+    // The problem string, e.g. "sep:n1c128h56w56k3s1o128": the database key.
+    std::string key() const { return problem.to_string(); }
+    // The variant name the build will use, e.g. "tuned_sep_c128h56w56k3s1o128_avx512".
+    std::string variant_name() const;
+    // The fixed generator parameters of the variant: the problem's square kernel, stride,
+    // dilation and multiplier (0 = read at run time, e.g. for a non-square kernel).
+    int kernel() const { return problem.kh == problem.kw ? problem.kh : 0; }
+    int stride() const { return problem.stride; }
+    int dilation() const { return problem.dilation; }
+    int multiplier() const { return problem.multiplier; }
+    // Padding in front of the first row / column, as convgen resolves it (TensorFlow SAME).
+    int pad_top() const;
+    int pad_left() const;
+    // Channels the depthwise stage produces (dw, sep) or the pointwise reduces over (pw, conv).
+    int mid_channels() const;
+};
+
+// The tasks of one layer: conv -> conv2d; dw -> depthwise; pw -> pointwise;
+// sep -> separable, depthwise, pointwise (in that order), each filtered by `ops` (empty = all).
+std::vector<convgen_bench::Problem> single_op_problems(const convgen_bench::Problem &layer);
+std::string op_of(const convgen_bench::Problem &p);
+
+}  // namespace convgen::tune
