@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache
               g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+              libfmt-dev libcli11-dev nlohmann-json3-dev  # convgen-tune (tuner/)
               libdnnl-dev libxnnpack-dev libpthreadpool-dev)  # convgen_bench's optional peers
 missing=()
 for p in "${apt_packages[@]}"; do

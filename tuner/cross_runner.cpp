@@ -44,67 +44,81 @@ CrossRunner::CrossRunner(CrossOptions cross, TimingOptions timing)
     fs::create_directories(cross_.work_dir);
 }
 
+CrossRunner::~CrossRunner() {
+    std::error_code ignored;
+    for (const auto &[key, exe] : built_) fs::remove_all(fs::path(exe).parent_path(), ignored);
+}
+
 Timing CrossRunner::measure(const Task &task, const std::string &knobs) {
     Timing result;
     try {
-        const fs::path dir = fs::path(cross_.work_dir) / fmt::format("candidate{}", counter_++);
-        fs::create_directories(dir);
-        // 1. The generator, as the AOT build runs it, for the target.
-        auto gen = Halide::Internal::GeneratorRegistry::create(
-            "convgen_" + task.op, Halide::GeneratorContext(Halide::Target(task.halide_target)));
-        if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
-        if (task.op != "pointwise") {
-            gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
-            gen->set_generatorparam_value("stride", std::to_string(task.stride()));
-            gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
-        }
-        if (task.op == "depthwise" || task.op == "separable") {
-            gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
-        }
-        gen->set_generatorparam_value("knobs", knobs);
-        gen->build_module("convgen_tune_candidate")
-            .compile({{Halide::OutputFileType::static_library, (dir / "candidate.a").string()},
-                      {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});
-        // 2. Linked with the timing harness by the target's compiler.
-        const fs::path exe = dir / "run";
-        run_shell(fmt::format("{} -O2 -std=c++17 -DTUNE_OP_{} -I{} -I{} {} {} -o {} -lpthread -ldl",
-                              cross_.cxx, upper(task.op), dir.string(), cross_.halide_include,
-                              cross_.harness_source, (dir / "candidate.a").string(),
-                              exe.string()));
-        // 3. Run where it can run.
-        const auto &p = task.problem;
-        const std::string args = fmt::format(
-            "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}", p.c, p.w, p.h, p.n, p.o, p.kw,
-            p.kh, p.stride, p.dilation, p.multiplier, task.pad_left(), task.pad_top(),
-            p.out_w(), p.out_h(), timing_.repetitions, timing_.min_sample_ms, timing_.threads);
-        std::string cmd = cross_.run_command;
-        const auto brace = cmd.find("{}");
-        if (brace == std::string::npos) {
-            cmd += " " + exe.string() + " " + args;
-        } else {
-            cmd.replace(brace, 2, exe.string() + " " + args);
-        }
-        const std::string out = run_shell(cmd);
-        double ms = 0, checksum = 0;
-        const auto at = out.rfind("ms=");
-        if (at == std::string::npos ||
-            std::sscanf(out.c_str() + at, "ms=%lf checksum=%lf", &ms, &checksum) != 2) {
-            throw std::runtime_error("no timing in the harness output: " + out.substr(0, 300));
-        }
-        // The first call per task is the hand schedule's: later candidates must agree with it.
-        const std::string key = task.key() + "/" + task.isa;
-        if (!checksum_.count(key)) {
-            checksum_[key] = checksum;
-        } else if (std::abs(checksum - checksum_[key]) > 1e-4 * (1 + std::abs(checksum_[key]))) {
-            throw std::runtime_error(fmt::format("output checksum {} differs from hand's {}",
-                                                 checksum, checksum_[key]));
-        }
-        result.ms = ms;
-        fs::remove_all(dir);  // candidates are cheap to rebuild; keep the disk clean
+        const std::string key = task.key() + "/" + task.isa + "/" + knobs;
+        if (!built_.count(key)) built_[key] = build(task, knobs);
+        result.ms = run(task, built_[key]);
     } catch (const std::exception &e) {
         result.error = e.what();
     }
     return result;
+}
+
+std::string CrossRunner::build(const Task &task, const std::string &knobs) {
+    const fs::path dir = fs::path(cross_.work_dir) / fmt::format("candidate{}", counter_++);
+    fs::create_directories(dir);
+    // 1. The generator, as the AOT build runs it, for the target.
+    auto gen = Halide::Internal::GeneratorRegistry::create(
+        "convgen_" + task.op, Halide::GeneratorContext(Halide::Target(task.halide_target)));
+    if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
+    if (task.op != "pointwise") {
+        gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
+        gen->set_generatorparam_value("stride", std::to_string(task.stride()));
+        gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
+    }
+    if (task.op == "depthwise" || task.op == "separable") {
+        gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
+    }
+    gen->set_generatorparam_value("knobs", knobs);
+    gen->build_module("convgen_tune_candidate")
+        .compile({{Halide::OutputFileType::static_library, (dir / "candidate.a").string()},
+                  {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});
+    // 2. Linked with the timing harness by the target's compiler.
+    const fs::path exe = dir / "run";
+    run_shell(fmt::format("{} -O2 -std=c++17 -DTUNE_OP_{} -I{} -I{} {} {} -o {} -lpthread -ldl",
+                          cross_.cxx, upper(task.op), dir.string(), cross_.halide_include,
+                          cross_.harness_source, (dir / "candidate.a").string(),
+                          exe.string()));
+    return exe.string();
+}
+
+double CrossRunner::run(const Task &task, const std::string &exe) {
+    // 3. Run where it can run.
+    const auto &p = task.problem;
+    const std::string args = fmt::format(
+        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}", p.c, p.w, p.h, p.n, p.o, p.kw,
+        p.kh, p.stride, p.dilation, p.multiplier, task.pad_left(), task.pad_top(),
+        p.out_w(), p.out_h(), timing_.repetitions, timing_.min_sample_ms, timing_.threads);
+    std::string cmd = cross_.run_command;
+    const auto brace = cmd.find("{}");
+    if (brace == std::string::npos) {
+        cmd += " " + exe + " " + args;
+    } else {
+        cmd.replace(brace, 2, exe + " " + args);
+    }
+    const std::string out = run_shell(cmd);
+    double ms = 0, checksum = 0;
+    const auto at = out.rfind("ms=");
+    if (at == std::string::npos ||
+        std::sscanf(out.c_str() + at, "ms=%lf checksum=%lf", &ms, &checksum) != 2) {
+        throw std::runtime_error("no timing in the harness output: " + out.substr(0, 300));
+    }
+    // The first call per task is the hand schedule's: later candidates must agree with it.
+    const std::string key = task.key() + "/" + task.isa;
+    if (!checksum_.count(key)) {
+        checksum_[key] = checksum;
+    } else if (std::abs(checksum - checksum_[key]) > 1e-4 * (1 + std::abs(checksum_[key]))) {
+        throw std::runtime_error(fmt::format("output checksum {} differs from hand's {}",
+                                             checksum, checksum_[key]));
+    }
+    return ms;
 }
 
 }  // namespace convgen::tune

@@ -23,13 +23,17 @@ struct CrossOptions {
 class CrossRunner : public Runner {
 public:
     CrossRunner(CrossOptions cross, TimingOptions timing);
+    ~CrossRunner() override;  // removes the candidates it built
     Timing measure(const Task &task, const std::string &knobs) override;
 
 private:
+    std::string build(const Task &task, const std::string &knobs);  // -> the binary
+    double run(const Task &task, const std::string &exe);           // -> median ms
     CrossOptions cross_;
     TimingOptions timing_;
     int counter_ = 0;
     std::map<std::string, double> checksum_;  // the hand schedule's, per task
+    std::map<std::string, std::string> built_;  // task + knobs -> binary, for re-timing
 };
 
 }  // namespace convgen::tune
