@@ -1,0 +1,130 @@
+# The tuner's CTests (tuner/CMakeLists.txt), one MODE each, all on tiny layers and budgets:
+#   roundtrip  tune one op into a fresh database, compile the database's variant with
+#              cmake/ConvgenVariants.cmake (tuned_build/) and check it against the reference
+#   resume     a second run re-measures nothing it has measured (hand aside), and a variant
+#              that no longer beats hand by the margin is taken out of the database
+#   hand       every op's hand knob set, as the tuner spells it, is accepted by its generator
+foreach (var MODE TUNER SOURCE_DIR WORK_DIR)
+    if (NOT DEFINED ${var})
+        message(FATAL_ERROR "${var} is required")
+    endif ()
+endforeach ()
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(db "${WORK_DIR}/db.json")
+
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    message("${out}")
+    if (NOT rc EQUAL 0)
+        message(FATAL_ERROR "failed (${rc}): ${ARGN}")
+    endif ()
+endfunction()
+
+# expect("<if() condition>" "<what was expected>")
+function(expect cond what)
+    cmake_language(EVAL CODE "if (NOT (${cond}))
+        message(FATAL_ERROR [[expected ${what}]])
+    endif ()")
+endfunction()
+
+# Counts the database's measurements, and those marked hand / failed.
+function(count_measurements OUT_ALL OUT_HAND OUT_FAILED)
+    file(READ "${db}" json)
+    string(JSON n LENGTH "${json}" measurements)
+    set(hand 0)
+    set(failed 0)
+    set(keys "")
+    math(EXPR last "${n} - 1")
+    foreach (i RANGE ${last})
+        string(JSON k GET "${json}" measurements ${i} knobs)
+        string(JSON p GET "${json}" measurements ${i} problem)
+        list(APPEND keys "${p}/${k}")
+        string(JSON h ERROR_VARIABLE missing GET "${json}" measurements ${i} hand)
+        if (NOT missing AND h)
+            math(EXPR hand "${hand} + 1")
+        endif ()
+        string(JSON e ERROR_VARIABLE missing GET "${json}" measurements ${i} error)
+        if (NOT missing)
+            math(EXPR failed "${failed} + 1")
+            message("failed measurement: ${e}")
+        endif ()
+    endforeach ()
+    list(REMOVE_DUPLICATES keys)
+    list(LENGTH keys distinct)
+    if (NOT distinct EQUAL n)
+        message(FATAL_ERROR "the database measured a (problem, knobs) pair twice")
+    endif ()
+    set(${OUT_ALL} ${n} PARENT_SCOPE)
+    set(${OUT_HAND} ${hand} PARENT_SCOPE)
+    set(${OUT_FAILED} ${failed} PARENT_SCOPE)
+endfunction()
+
+set(quick --db "${db}" --reps 3 --min-sample-ms 0.5 --confirm-rounds 1 --budget 60)
+
+if (MODE STREQUAL "roundtrip")
+    # --min-gain -100: write the best non-hand candidate whatever its time, so the build below
+    # compiles knobs the hand schedule does not use (a real run requires >= 3%).
+    run(${TUNER} --problem sep:n1c16h8w8k3s1o16 --ops separable --max-evals 2 --min-gain -100
+        ${quick})
+    file(READ "${db}" json)
+    string(JSON nv LENGTH "${json}" variants)
+    expect("nv EQUAL 1" "one variant, got ${nv}")
+    string(JSON name GET "${json}" variants 0 name)
+    string(JSON knobs GET "${json}" variants 0 knobs)
+    string(JSON isa GET "${json}" variants 0 isas 0)
+    string(JSON c_out GET "${json}" variants 0 shape c_out)
+    expect("name MATCHES \"^tuned_sep_c16h8w8k3s1o16_\"" "a tuned_sep_ name, got ${name}")
+    expect("c_out EQUAL 16" "shape.c_out 16")
+    count_measurements(n hand failed)
+    expect("n EQUAL 3 AND hand EQUAL 1" "hand + 2 measurements, got ${n} (${hand} hand)")
+    string(JSON hand_knobs GET "${json}" measurements 0 knobs)
+    expect("NOT knobs STREQUAL hand_knobs" "tuned knobs other than hand's (${hand_knobs})")
+
+    # The build's input: kernels.json's ISA target for the tuned ISA, and the database's
+    # variants, given to the project's own convgen_add_variants.
+    file(READ "${SOURCE_DIR}/kernels.json" kernels)
+    string(JSON ntargets LENGTH "${kernels}" isa_targets x86_64)
+    math(EXPR last "${ntargets} - 1")
+    foreach (i RANGE ${last})
+        string(JSON t_isa GET "${kernels}" isa_targets x86_64 ${i} isa)
+        if (t_isa STREQUAL isa)
+            string(JSON target GET "${kernels}" isa_targets x86_64 ${i})
+        endif ()
+    endforeach ()
+    string(JSON variants GET "${json}" variants)
+    set(manifest "{\"isa_targets\": {\"x86_64\": [${target}]}, \"variants\": ${variants}}")
+    file(WRITE "${WORK_DIR}/manifest.json" "${manifest}")
+    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tuner/tests/tuned_build" -B "${WORK_DIR}/build"
+        -G "${GENERATOR}" "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}" -DCMAKE_BUILD_TYPE=Release
+        "-DHalide_DIR=${HALIDE_DIR}" "-Dconvgen-halide_generators_DIR=${GENERATORS_DIR}"
+        "-DCONVGEN_SOURCE_DIR=${SOURCE_DIR}" "-DTUNED_MANIFEST=${WORK_DIR}/manifest.json")
+    run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
+    execute_process(COMMAND "${WORK_DIR}/build/check_tuned" RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+    message("${out}")
+    expect("rc EQUAL 0 AND out MATCHES \"PASS\"" "the tuned kernel to match the reference")
+elseif (MODE STREQUAL "resume")
+    run(${TUNER} --problem pw:n1c16h8w8o16 --max-evals 3 --min-gain -100 ${quick})
+    count_measurements(n1 hand1 failed1)
+    expect("n1 EQUAL 4 AND hand1 EQUAL 1" "hand + 3 measurements, got ${n1}")
+    file(READ "${db}" json)
+    string(JSON nv LENGTH "${json}" variants)
+    expect("nv EQUAL 1" "a variant after the first run")
+    # Resumed: 3 new candidates, none repeated (count_measurements fails on a repeat), hand
+    # re-measured in place. A margin no candidate can meet removes the variant.
+    run(${TUNER} --problem pw:n1c16h8w8o16 --max-evals 3 --min-gain 1000 ${quick})
+    count_measurements(n2 hand2 failed2)
+    expect("n2 EQUAL 7 AND hand2 EQUAL 1" "hand + 6 measurements after resuming, got ${n2}")
+    file(READ "${db}" json)
+    string(JSON nv LENGTH "${json}" variants)
+    expect("nv EQUAL 0" "no variant once none beats hand by the margin")
+elseif (MODE STREQUAL "hand")
+    # --budget 0: only the hand schedule of each task, i.e. each op's full knob set.
+    run(${TUNER} --problem conv:n1c8h8k3o16,sep:n1c16h8w8k3s2o16 --db "${db}" --budget 0
+        --reps 1)
+    count_measurements(n hand failed)
+    expect("n EQUAL 4 AND hand EQUAL 4 AND failed EQUAL 0"
+           "4 hand measurements (conv2d, separable, depthwise, pointwise), got ${n}/${hand}")
+else ()
+    message(FATAL_ERROR "unknown MODE ${MODE}")
+endif ()
