@@ -40,6 +40,16 @@ std::vector<std::pair<std::string, std::string>> isa_targets(const std::string &
     return out;
 }
 
+// Whether the JIT may run code for this target here: every x86 feature it uses is the host's.
+bool host_runs(const std::string &halide_target) {
+    using T = Halide::Target;
+    const T host = Halide::get_host_target(), t(halide_target);
+    for (auto f : {T::SSE41, T::AVX, T::AVX2, T::FMA, T::F16C, T::AVX512, T::AVX512_Skylake}) {
+        if (t.has_feature(f) && !host.has_feature(f)) return false;
+    }
+    return true;
+}
+
 std::vector<std::string> split(const std::string &s) {
     std::vector<std::string> out;
     std::stringstream ss(s);
@@ -151,6 +161,9 @@ int main(int argc, char **argv) {
                     if (t.halide_target.empty()) {
                         throw std::runtime_error("ISA '" + isa + "' is not in " + manifest +
                                                  " isa_targets." + arch);
+                    }
+                    if (target == "host" && !host_runs(t.halide_target)) {
+                        throw std::runtime_error("this CPU cannot run ISA '" + isa + "'");
                     }
                     if (!ops.empty() && !ops.count(t.op)) continue;
                     if (!seen.insert(t.key() + "/" + isa).second) continue;  // shared halves
