@@ -141,7 +141,11 @@ int main(int argc, char **argv) {
         for (const auto &name : split(layers)) {
             for (const auto &p : convgen_bench::layer_set(name)) layer_list.push_back(p);
         }
-        for (const auto &p : convgen_bench::parse_problem_list(problems)) layer_list.push_back(p);
+        if (!problems.empty()) {
+            for (const auto &p : convgen_bench::parse_problem_list(problems)) {
+                layer_list.push_back(p);
+            }
+        }
         if (layer_list.empty()) throw std::runtime_error("no layers: give --layers or --problem");
         const auto op_names = split(ops_filter);
         const std::set<std::string> ops(op_names.begin(), op_names.end());

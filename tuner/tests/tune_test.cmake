@@ -119,6 +119,13 @@ elseif (MODE STREQUAL "resume")
     string(JSON nv LENGTH "${json}" variants)
     expect("nv EQUAL 0" "no variant once none beats hand by the margin")
 elseif (MODE STREQUAL "hand")
+    # A preset expands to its layers' ops: MobileNetV1's 9 blocks x (separable, dw, pw).
+    execute_process(COMMAND ${TUNER} --layers mobilenet_v1 --list RESULT_VARIABLE rc
+                    OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    string(REGEX MATCHALL "-> tuned_[a-z]+_[a-z0-9]+" listed "${out}")
+    list(LENGTH listed n)
+    expect("rc EQUAL 0 AND n EQUAL 27" "27 tasks from --layers mobilenet_v1, got ${n}: ${out}")
+    expect("out MATCHES \"dw:n1c64h112w112k3s2 \"" "the 64-channel stride-2 depthwise task")
     # --budget 0: only the hand schedule of each task, i.e. each op's full knob set.
     run(${TUNER} --problem conv:n1c8h8k3o16,sep:n1c16h8w8k3s2o16 --db "${db}" --budget 0
         --reps 1)
