@@ -33,9 +33,10 @@ struct Task {
     int mid_channels() const;
 };
 
-// The tasks of one layer: conv -> conv2d; dw -> depthwise; pw -> pointwise;
-// sep -> separable, depthwise, pointwise (in that order), each filtered by `ops` (empty = all).
+// The single-op problems of one layer: a sep layer gives itself (the fused op), its depthwise
+// and its pointwise, in that order; any other layer gives itself.
 std::vector<convgen_bench::Problem> single_op_problems(const convgen_bench::Problem &layer);
+// The generator an op-problem is tuned with: conv2d, depthwise, pointwise or separable.
 std::string op_of(const convgen_bench::Problem &p);
 
 }  // namespace convgen::tune
