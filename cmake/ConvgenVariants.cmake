@@ -1,17 +1,23 @@
-# Turns the variant manifest (kernels.json) into Halide libraries and the runtime's dispatch table.
+# Turns the variant manifest (kernels.json, plus the tuned database schedules/tuned/<arch>.json
+# when it exists) into Halide libraries and the runtime's dispatch table.
 #
-#   convgen_add_variants(MANIFEST <json> GENERATOR <generator target> RUNTIME <halide runtime>
+#   convgen_add_variants(MANIFESTS <json>... GENERATOR <generator target> RUNTIME <halide runtime>
 #                        OUT_LIBRARIES <var> OUT_INCLUDE_DIR <var>)
 #
 # For each variant and each ISA target of the architecture being built for (isa_targets.x86_64
-# or isa_targets.aarch64): add_halide_library(convgen_k_<name>_<isa>) from generator
-# convgen_<op> with the variant's fixed parameters and knobs, all sharing one Halide runtime.
+# or isa_targets.aarch64), restricted to the variant's "isas" when it lists some:
+# add_halide_library(convgen_k_<name>_<isa>) from generator convgen_<op> with the variant's fixed
+# parameters, knobs and schedule, all sharing one Halide runtime. A "schedule" naming a Halide
+# autoscheduler (Mullapudi2016, Adams2019, Li2018) runs that autoscheduler at generation time.
 # The ISA dispatch lives in the runtime rather than in Halide's multi-target wrapper, because
 # that wrapper fixes its choice at the first call: convgen must be able to report the ISA it
 # runs and let tests force each level, per operator.
 # Two tables go to <binary dir>/generated/, in manifest order:
-#   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, "schedule")
+#   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
+#                                         "schedule", dispatch, c_in, h, w, c_out)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
+# dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
+# are the "shape" a tuned variant is restricted to (0 = any).
 
 set(_convgen_variant_keys kernel stride dilation multiplier)
 
@@ -49,50 +55,123 @@ function(convgen_manifest_targets MANIFEST OUT_TARGETS OUT_ISAS)
     set(${OUT_ISAS} "${isas}" PARENT_SCOPE)
 endfunction()
 
+set(_convgen_autoschedulers Mullapudi2016 Adams2019 Li2018)
+set(_convgen_shape_keys c_in h w c_out)
+
+# Reads entry <i> of <json>'s "variants" and adds its libraries; appends to the caller's
+# `table`, `kernels` and `libs`.
+function(_convgen_add_variant json i targets isas)
+    string(JSON name GET "${json}" variants ${i} name)
+    string(JSON op GET "${json}" variants ${i} op)
+    string(JSON schedule GET "${json}" variants ${i} schedule)
+    string(JSON knobs ERROR_VARIABLE no_knobs GET "${json}" variants ${i} knobs)
+    if (no_knobs)
+        set(knobs "")
+    endif ()
+    set(params "")
+    set(fixed "")
+    foreach (key IN LISTS _convgen_variant_keys)
+        string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${i} ${key})
+        if (missing)
+            set(value 0)
+        else ()
+            list(APPEND params "${key}=${value}")
+        endif ()
+        string(APPEND fixed ", ${value}")
+    endforeach ()
+    if (knobs)
+        list(APPEND params "knobs=${knobs}")
+    endif ()
+    set(autoscheduler "")
+    if (schedule IN_LIST _convgen_autoschedulers)
+        # Enough parallel tasks for a small server; the estimates come from the generator.
+        set(autoscheduler AUTOSCHEDULER Halide::${schedule})
+        list(APPEND params "autoscheduler.parallelism=8")
+    elseif (schedule MATCHES "^(hand|tuned|naive)$")
+        list(APPEND params "schedule=${schedule}")
+    else ()
+        message(FATAL_ERROR "variant ${name}: unknown schedule '${schedule}' (hand, tuned, naive, "
+                            "${_convgen_autoschedulers})")
+    endif ()
+    string(JSON dispatch ERROR_VARIABLE missing GET "${json}" variants ${i} dispatch)
+    if (missing OR dispatch)
+        set(dispatch 1)
+    else ()
+        set(dispatch 0)
+    endif ()
+    set(shape "")
+    foreach (key IN LISTS _convgen_shape_keys)
+        string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${i} shape ${key})
+        if (missing)
+            set(value 0)
+        endif ()
+        string(APPEND shape ", ${value}")
+    endforeach ()
+    # The ISA levels to build: all of the architecture's, or those the variant lists.
+    string(JSON n_isas ERROR_VARIABLE all_isas LENGTH "${json}" variants ${i} isas)
+    set(wanted "${isas}")
+    if (NOT all_isas)
+        set(wanted "")
+        if (n_isas GREATER 0)
+            math(EXPR last "${n_isas} - 1")
+            foreach (j RANGE ${last})
+                string(JSON isa GET "${json}" variants ${i} isas ${j})
+                list(APPEND wanted "${isa}")
+            endforeach ()
+        endif ()
+    endif ()
+    set(built FALSE)
+    foreach (t isa IN ZIP_LISTS targets isas)
+        if (NOT isa IN_LIST wanted)
+            continue ()
+        endif ()
+        add_halide_library(convgen_k_${name}_${isa} FROM ${ARG_GENERATOR}
+                           GENERATOR convgen_${op}
+                           FUNCTION_NAME convgen_${name}_${isa}
+                           TARGETS ${t}
+                           USE_RUNTIME ${ARG_RUNTIME}
+                           ${autoscheduler}
+                           PARAMS ${params})
+        list(APPEND libs convgen_k_${name}_${isa})
+        string(APPEND kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
+        set(built TRUE)
+    endforeach ()
+    # A variant for other architectures only (e.g. tuned for avx512) is left out of this build.
+    if (built)
+        string(APPEND table
+               "CONVGEN_VARIANT(${op}, ${name}${fixed}, \"${schedule}\", ${dispatch}${shape})\n")
+    endif ()
+    set(table "${table}" PARENT_SCOPE)
+    set(kernels "${kernels}" PARENT_SCOPE)
+    set(libs "${libs}" PARENT_SCOPE)
+endfunction()
+
 function(convgen_add_variants)
-    cmake_parse_arguments(ARG "" "MANIFEST;GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_INCLUDE_DIR" "" ${ARGN})
-    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${ARG_MANIFEST}")
-    file(READ "${ARG_MANIFEST}" json)
-    convgen_manifest_targets("${ARG_MANIFEST}" targets isas)
+    cmake_parse_arguments(ARG "" "GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_INCLUDE_DIR" "MANIFESTS"
+                          ${ARGN})
+    list(GET ARG_MANIFESTS 0 main_manifest)
+    convgen_manifest_targets("${main_manifest}" targets isas)
 
     set(table "// Generated from kernels.json by cmake/ConvgenVariants.cmake. Do not edit.\n")
     set(kernels "${table}")
     set(libs "")
-    string(JSON n LENGTH "${json}" variants)
-    math(EXPR last "${n} - 1")
-    foreach (i RANGE ${last})
-        string(JSON name GET "${json}" variants ${i} name)
-        string(JSON op GET "${json}" variants ${i} op)
-        string(JSON schedule GET "${json}" variants ${i} schedule)
-        string(JSON knobs ERROR_VARIABLE no_knobs GET "${json}" variants ${i} knobs)
-        if (no_knobs)
-            set(knobs "")
+    set(names "")
+    foreach (manifest IN LISTS ARG_MANIFESTS)
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
+        file(READ "${manifest}" json)
+        string(JSON n ERROR_VARIABLE none LENGTH "${json}" variants)
+        if (none OR n EQUAL 0)
+            continue ()
         endif ()
-        set(params "")
-        set(fixed "")
-        foreach (key IN LISTS _convgen_variant_keys)
-            string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${i} ${key})
-            if (missing)
-                set(value 0)
-            else ()
-                list(APPEND params "${key}=${value}")
+        math(EXPR last "${n} - 1")
+        foreach (i RANGE ${last})
+            string(JSON name GET "${json}" variants ${i} name)
+            if (name IN_LIST names)
+                message(FATAL_ERROR "${manifest}: variant name '${name}' is used twice")
             endif ()
-            string(APPEND fixed ", ${value}")
+            list(APPEND names "${name}")
+            _convgen_add_variant("${json}" ${i} "${targets}" "${isas}")
         endforeach ()
-        if (knobs)
-            list(APPEND params "knobs=${knobs}")
-        endif ()
-        foreach (t isa IN ZIP_LISTS targets isas)
-            add_halide_library(convgen_k_${name}_${isa} FROM ${ARG_GENERATOR}
-                               GENERATOR convgen_${op}
-                               FUNCTION_NAME convgen_${name}_${isa}
-                               TARGETS ${t}
-                               USE_RUNTIME ${ARG_RUNTIME}
-                               PARAMS ${params})
-            list(APPEND libs convgen_k_${name}_${isa})
-            string(APPEND kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
-        endforeach ()
-        string(APPEND table "CONVGEN_VARIANT(${op}, ${name}${fixed}, \"${schedule}\")\n")
     endforeach ()
 
     set(dir "${CMAKE_BINARY_DIR}/generated")

@@ -11,6 +11,7 @@ public:
     GeneratorParam<int> stride{"stride", 0};      // both axes; 0 = any
     GeneratorParam<int> dilation{"dilation", 0};  // both axes; 0 = any
     GeneratorParam<std::string> knobs{"knobs", ""};
+    GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
     Input<Buffer<float, 4>> weights{"weights"};  // (c_out, c_in, kx, ky)
@@ -34,10 +35,19 @@ public:
         algo::Conv2d p = algo::conv2d(padded, weights, bias, weights.dim(1).extent(), w,
                                       act_min, act_max);
         output = p.result;
+        const Estimates e(kernel, stride);
+        estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
+        weights.set_estimates({{0, e.c_out}, {0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
+        bias.set_estimates({{0, e.c_out}});
+        estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
+        stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
+        dilation_x.set_estimate(1), dilation_y.set_estimate(1);
+        pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
+        act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_conv2d, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         weights.dim(1).extent(), input.dim(0).extent(), kernel, kernel, stride},
-                       get_target(), knobs);
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

@@ -12,6 +12,7 @@ public:
     GeneratorParam<int> dilation{"dilation", 0};
     GeneratorParam<int> multiplier{"multiplier", 0};  // 0 = any (run time)
     GeneratorParam<std::string> knobs{"knobs", ""};
+    GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
     Input<Buffer<float, 3>> weights{"weights"};  // (c_in * multiplier, kx, ky)
@@ -37,10 +38,20 @@ public:
                                             fixed_or(multiplier, channel_multiplier), w,
                                             act_min, act_max);
         output = p.result;
+        const Estimates e(kernel, stride);
+        estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
+        weights.set_estimates({{0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
+        bias.set_estimates({{0, e.c_in}});
+        estimate_tensor(output, e.c_in, e.out_width(), e.out_height(), e.batch);
+        channel_multiplier.set_estimate(1);
+        stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
+        dilation_x.set_estimate(1), dilation_y.set_estimate(1);
+        pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
+        act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_depthwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride},
-                       get_target(), knobs);
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

@@ -2,6 +2,7 @@
 // into compile-time constants, and the hand-off to the schedule layer.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 #include "Halide.h"
@@ -23,14 +24,57 @@ void require_zero_min(Buf &b) {
     for (int i = 0; i < b.dimensions(); i++) b.dim(i).set_min(0);
 }
 
-// Names the schedule layer's ISA for this target and runs the given schedule with the knobs.
+// How a variant is scheduled (kernels.json "schedule"): "hand" and "tuned" run schedules/ with
+// the variant's knobs; "naive" keeps Halide's defaults (each stage computed where it is used,
+// serial, scalar: the floor the benchmarks compare against); with an autoscheduler (CMake passes
+// autoscheduler=<name>) the generator only supplies bounds estimates and Halide schedules.
+struct ScheduleChoice {
+    std::string kind;       // the "schedule" GeneratorParam
+    std::string knob_spec;  // the "knobs" GeneratorParam
+    bool autoscheduled;     // Generator::using_autoscheduler()
+};
+
+// Names the schedule layer's ISA for this target and runs the given schedule with the knobs,
+// unless the variant is naive or autoscheduled.
 template <typename Pipeline, typename ScheduleFn>
 void apply_schedule(ScheduleFn schedule, Pipeline &p, sched::Problem problem,
-                    const Halide::Target &target, const std::string &knob_spec) {
+                    const Halide::Target &target, const ScheduleChoice &choice) {
+    const bool hand = choice.kind == "hand" || choice.kind == "tuned";
+    if (!hand && choice.kind != "naive") {
+        throw std::invalid_argument("schedule='" + choice.kind +
+                                    "': expected hand, tuned or naive (autoschedulers are chosen "
+                                    "with autoscheduler=<name>)");
+    }
+    if ((choice.autoscheduled || !hand) && !choice.knob_spec.empty()) {
+        throw std::invalid_argument("knobs are only read by the hand/tuned schedules, not by a " +
+                                    std::string(choice.autoscheduled ? "autoscheduled" : "naive") +
+                                    " variant");
+    }
+    if (choice.autoscheduled || !hand) return;
     problem.target = target;
-    sched::Knobs knobs(knob_spec, sched::isa_of(target));
+    sched::Knobs knobs(choice.knob_spec, sched::isa_of(target));
     schedule(p, problem, knobs);
     knobs.check_all_used();
+}
+
+// Bounds estimates, read only by the autoschedulers: a MobileNetV1 middle layer (128 -> 128
+// channels at 56x56, batch 1, ReLU6) with the variant's kernel and stride where it fixes them,
+// else 3x3 stride 1 with SAME padding.
+struct Estimates {
+    int c_in = 128, c_out = 128, width = 56, height = 56, batch = 1, kernel = 3, stride = 1;
+    Estimates(int fixed_kernel, int fixed_stride) {
+        if (fixed_kernel > 0) kernel = fixed_kernel;
+        if (fixed_stride > 0) stride = fixed_stride;
+    }
+    int out_width() const { return (width + stride - 1) / stride; }
+    int out_height() const { return (height + stride - 1) / stride; }
+    int pad() const { return (kernel - 1) / 2; }
+};
+
+// An NHWC tensor's estimate in Halide's (c, x, y, n) order.
+template <typename Buf>
+void estimate_tensor(Buf &b, int channels, int width, int height, int batch) {
+    b.set_estimates({{0, channels}, {0, width}, {0, height}, {0, batch}});
 }
 
 }  // namespace convgen::gen

@@ -8,6 +8,7 @@ using namespace Halide;
 class PointwiseGenerator : public Generator<PointwiseGenerator> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
+    GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
     Input<Buffer<float, 2>> weights{"weights"};  // (c_out, c_in)
@@ -21,10 +22,16 @@ public:
         algo::Pointwise p =
             algo::pointwise(input, weights, bias, weights.dim(1).extent(), act_min, act_max);
         output = p.result;
+        const Estimates e(1, 1);
+        estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
+        weights.set_estimates({{0, e.c_out}, {0, e.c_in}});
+        bias.set_estimates({{0, e.c_out}});
+        estimate_tensor(output, e.c_out, e.width, e.height, e.batch);
+        act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_pointwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         weights.dim(1).extent(), input.dim(0).extent(), 1, 1, 1},
-                       get_target(), knobs);
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

@@ -13,6 +13,7 @@ public:
     GeneratorParam<int> dilation{"dilation", 0};
     GeneratorParam<int> multiplier{"multiplier", 0};
     GeneratorParam<std::string> knobs{"knobs", ""};
+    GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};            // (c_in, x, y, n)
     Input<Buffer<float, 3>> dw_weights{"dw_weights"};  // (c_in * multiplier, kx, ky)
@@ -42,10 +43,23 @@ public:
                                             fixed_or(multiplier, channel_multiplier),
                                             dw_channels, w, dw_min, dw_max, pw_min, pw_max);
         output = p.pw.result;
+        const Estimates e(kernel, stride);
+        estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
+        dw_weights.set_estimates({{0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
+        dw_bias.set_estimates({{0, e.c_in}});
+        pw_weights.set_estimates({{0, e.c_out}, {0, e.c_in}});
+        pw_bias.set_estimates({{0, e.c_out}});
+        estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
+        channel_multiplier.set_estimate(1);
+        stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
+        dilation_x.set_estimate(1), dilation_y.set_estimate(1);
+        pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
+        dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f);
+        pw_min.set_estimate(0.0f), pw_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_separable, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         dw_channels, input.dim(0).extent(), kernel, kernel, stride},
-                       get_target(), knobs);
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -300,7 +302,11 @@ TEST(Implementation, DepthwiseDispatch) {
         EXPECT_TRUE(says_why) << d.variant << ": " << d.reason;
     }
     for (const auto &v : variants()) {
-        if (v.op == OpKind::depthwise && v.name != "dwconv2d_generic") expected.insert(v.name);
+        // Benchmark baselines and tuned variants are not candidates of the general choice.
+        const bool candidate = v.auto_dispatch && v.shape.any();
+        if (v.op == OpKind::depthwise && v.name != "dwconv2d_generic" && candidate) {
+            expected.insert(v.name);
+        }
     }
     EXPECT_EQ(declined, expected);
     EXPECT_NE(impl.to_string().find("dwconv2d_generic"), std::string::npos) << impl.to_string();
@@ -336,7 +342,15 @@ TEST(Implementation, NativeIsas) {
 #else
     EXPECT_EQ(isas, (std::vector<Isa>{Isa::sse41, Isa::avx2, Isa::avx512}));
 #endif
-    for (const auto &v : variants()) EXPECT_EQ(v.isas.size(), isas.size()) << v.name;
+    // Every dispatched variant on every level; baselines and tuned variants on the levels they
+    // list (at least one).
+    for (const auto &v : variants()) {
+        if (v.auto_dispatch && v.shape.any()) {
+            EXPECT_EQ(v.isas.size(), isas.size()) << v.name;
+        } else {
+            EXPECT_GE(v.isas.size(), 1u) << v.name;
+        }
+    }
 }
 
 TEST(Implementation, GlobalMaxIsaCaps) {
@@ -365,7 +379,8 @@ TEST(Implementation, VariantsListEveryOp) {
             if (v.op != op) continue;
             any = true;
             // A variant fixing nothing accepts every problem, so dispatch never runs dry.
-            generic |= v.kernel == 0 && v.stride == 0 && v.dilation == 0 && v.multiplier == 0;
+            generic |= v.auto_dispatch && v.shape.any() && v.kernel == 0 && v.stride == 0 &&
+                       v.dilation == 0 && v.multiplier == 0;
             EXPECT_FALSE(v.isas.empty()) << v.name << " is compiled for no ISA";
         }
         EXPECT_TRUE(any) << to_string(op) << " has no variant";
@@ -376,6 +391,103 @@ TEST(Implementation, VariantsListEveryOp) {
     }
     EXPECT_EQ(names.count("dwconv2d_k3x3_s1_m1"), 1u);
     EXPECT_EQ(names.count("pwconv2d"), 1u);
+}
+
+// One operator of `op` with the given channels and window (SAME padding, ReLU, no bias), run on
+// an input of h x w; for the dispatch tests.
+struct AnyOperator {
+    std::function<const Implementation &(const TensorDesc &)> implementation;
+    std::function<std::vector<float>(const std::vector<float> &, const TensorDesc &)> run;
+};
+AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride,
+                          const OperatorOptions &options) {
+    const Window w{kernel, kernel, stride, stride, 1, 1, Padding::same()};
+    const auto weights = std::make_shared<std::vector<float>>(
+        random_floats(size_t(kernel) * kernel * c_in * c_out + c_in * kernel * kernel, 7));
+    const float *wp = weights->data();
+    switch (op) {
+    case OpKind::conv2d: {
+        auto o = std::make_shared<Conv2d>(Conv2dDesc{c_in, c_out, w, Activation::relu()}, wp,
+                                          nullptr, options);
+        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
+                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
+    }
+    case OpKind::depthwise: {
+        auto o = std::make_shared<Depthwise>(DepthwiseDesc{c_in, 1, w, Activation::relu()}, wp,
+                                             nullptr, options);
+        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
+                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
+    }
+    case OpKind::pointwise: {
+        auto o = std::make_shared<Pointwise>(PointwiseDesc{c_in, c_out, Activation::relu()}, wp,
+                                             nullptr, options);
+        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
+                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
+    }
+    case OpKind::separable: {
+        auto o = std::make_shared<Separable>(
+            SeparableDesc{c_in, 1, c_out, w, Activation::relu(), Activation::relu()}, wp, nullptr,
+            wp + size_t(c_in) * kernel * kernel, nullptr, options);
+        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
+                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
+    }
+    }
+    return {};
+}
+
+TEST(Implementation, BaselinesRunOnlyWhenNamed) {
+    // Naive and autoscheduled variants ("dispatch": false) are never the automatic choice, and
+    // run, reporting their schedule, when named.
+    int baselines = 0;
+    const TensorDesc in = TensorDesc::nhwc(1, 30, 30, 64);
+    for (const auto &v : variants()) {
+        if (v.auto_dispatch) continue;
+        baselines++;
+        const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
+        const Implementation general = make_operator(v.op, 64, 64, k, s, {}).implementation(in);
+        EXPECT_NE(general.variant, v.name);
+        EXPECT_EQ(general.schedule, "hand") << general.variant;
+        OperatorOptions named;
+        named.variant = v.name;
+        const Implementation forced = make_operator(v.op, 64, 64, k, s, named).implementation(in);
+        EXPECT_EQ(forced.variant, v.name);
+        EXPECT_EQ(forced.schedule, v.schedule);
+    }
+    EXPECT_GE(baselines, 4) << "kernels.json should list a naive baseline per op";
+}
+
+TEST(Implementation, TunedVariantOnlyOnItsShape) {
+    // A tuned variant (schedules/tuned/<arch>.json) runs for exactly the shape it was tuned on
+    // and gives the hand schedule's result there; any other input size runs the general choice.
+    const Isa isa = std::min(detected_isa(), max_isa());
+    int checked = 0;
+    for (const auto &v : variants()) {
+        if (v.shape.any() || std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) {
+            continue;
+        }
+        const int c_out = v.op == OpKind::depthwise ? v.shape.in_channels : v.shape.out_channels;
+        const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
+        const AnyOperator op = make_operator(v.op, v.shape.in_channels, c_out, k, s, {});
+        const TensorDesc tuned = TensorDesc::nhwc(1, v.shape.height, v.shape.width,
+                                                  v.shape.in_channels);
+        TensorDesc other = tuned;
+        other.h += 1;
+        EXPECT_EQ(op.implementation(tuned).variant, v.name);
+        EXPECT_EQ(op.implementation(tuned).schedule, "tuned");
+        EXPECT_NE(op.implementation(other).variant, v.name);
+        EXPECT_EQ(op.implementation(other).variant,
+                  make_operator(v.op, v.shape.in_channels, c_out, k, s, {})
+                      .implementation(other)
+                      .variant);
+        OperatorOptions hand;
+        hand.variant = op.implementation(other).variant;
+        const auto x = random_floats(tuned.elements(), 11);
+        const auto want =
+            make_operator(v.op, v.shape.in_channels, c_out, k, s, hand).run(x, tuned);
+        EXPECT_TRUE(all_close(op.run(x, tuned), want, 1e-4)) << v.name;
+        checked++;
+    }
+    if (checked == 0) GTEST_SKIP() << "this build has no tuned variant for " << to_string(isa);
 }
 
 // ---- (e) thread count --------------------------------------------------------------------------

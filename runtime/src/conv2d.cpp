@@ -18,7 +18,8 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     const int64_t count =
         checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
     auto state = std::make_shared<OperatorState>();
-    state->selection = select_kernel(OpKind::conv2d, window_key(w, 1), options);
+    state->selection = select_kernel(
+        OpKind::conv2d, dispatch_key(w, 1, d.in_channels, d.out_channels), options);
     state->buffers.push_back(
         pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
     state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
@@ -30,6 +31,9 @@ TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
 }
 
 const Implementation &Conv2d::implementation() const { return state_->selection.impl; }
+const Implementation &Conv2d::implementation(const TensorDesc &input) const {
+    return state_->selection.for_input(input).impl;
+}
 
 void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
@@ -39,11 +43,12 @@ void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
     const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    auto *kernel = reinterpret_cast<conv2d_kernel_t *>(state_->selection.kernel);
+    const Choice &choice = state_->selection.for_input(input.desc);
+    auto *kernel = reinterpret_cast<conv2d_kernel_t *>(choice.kernel);
     check_kernel_result(kernel(in.raw(), weights.raw(), bias.raw(), w.stride_w, w.stride_h,
                                w.dilation_w, w.dilation_h, pad.left, pad.top, act.min, act.max,
                                out.raw()),
-                        state_->selection.impl.variant);
+                        choice.impl.variant);
 }
 
 void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,

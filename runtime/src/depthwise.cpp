@@ -18,7 +18,8 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     const int oc = d.out_channels();
     const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
     auto state = std::make_shared<OperatorState>();
-    state->selection = select_kernel(OpKind::depthwise, window_key(w, d.multiplier), options);
+    state->selection =
+        select_kernel(OpKind::depthwise, dispatch_key(w, d.multiplier, d.channels, oc), options);
     state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
     state->buffers.push_back(pack_copy(bias, oc, {oc}));
     state_ = std::move(state);
@@ -29,6 +30,9 @@ TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
 }
 
 const Implementation &Depthwise::implementation() const { return state_->selection.impl; }
+const Implementation &Depthwise::implementation(const TensorDesc &input) const {
+    return state_->selection.for_input(input).impl;
+}
 
 void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
     validate_tensor("input", input.data, input.desc, desc_.channels);
@@ -38,11 +42,12 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
     const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    auto *kernel = reinterpret_cast<depthwise_kernel_t *>(state_->selection.kernel);
+    const Choice &choice = state_->selection.for_input(input.desc);
+    auto *kernel = reinterpret_cast<depthwise_kernel_t *>(choice.kernel);
     check_kernel_result(kernel(in.raw(), weights.raw(), bias.raw(), desc_.multiplier,
                                w.stride_w, w.stride_h, w.dilation_w, w.dilation_h, pad.left,
                                pad.top, act.min, act.max, out.raw()),
-                        state_->selection.impl.variant);
+                        choice.impl.variant);
 }
 
 void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,

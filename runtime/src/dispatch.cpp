@@ -27,8 +27,10 @@ const KernelEntry kKernels[] = {
 
 std::vector<VariantInfo> make_variants() {
     std::vector<VariantInfo> v = {
-#define CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, schedule) \
-    {OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, {}},
+#define CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
+                        c_in, h, w, c_out)                                                \
+    {OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0,     \
+     {c_in, h, w, c_out}, {}},
 #include "convgen_variants.inc"
 #undef CONVGEN_VARIANT
     };
@@ -48,7 +50,7 @@ void *find_kernel(const std::string &variant, Isa isa) {
 }
 
 // Why `v` cannot run `key`, or "" if it can.
-std::string decline_reason(const VariantInfo &v, const detail::WindowKey &key) {
+std::string decline_reason(const VariantInfo &v, const detail::DispatchKey &key) {
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
     if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel)) {
         return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " +
@@ -67,6 +69,13 @@ std::string decline_reason(const VariantInfo &v, const detail::WindowKey &key) {
                std::to_string(v.multiplier);
     }
     return "";
+}
+
+// Whether a tuned variant's channel counts are this operator's (its height and width are
+// matched per input in run()).
+bool channels_match(const VariantInfo::Shape &shape, const detail::DispatchKey &key) {
+    return (!shape.in_channels || shape.in_channels == key.in_channels) &&
+           (!shape.out_channels || shape.out_channels == key.out_channels);
 }
 
 }  // namespace
@@ -91,34 +100,57 @@ const std::vector<VariantInfo> &variants() {
 
 namespace detail {
 
-Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &options) {
+const Choice &Selection::for_input(const TensorDesc &input) const {
+    for (const auto &s : shaped) {
+        if ((!s.height || s.height == input.h) && (!s.width || s.width == input.w)) {
+            return s;
+        }
+    }
+    return *this;
+}
+
+Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions &options) {
     install_halide_handlers();
     require_native_isa(options.max_isa, "options.max_isa");
     const Isa isa = std::min({detected_isa(), max_isa(), options.max_isa});
+    const bool forced = !options.variant.empty();
     Selection s;
-    bool known = options.variant.empty();
+    bool known = !forced, chosen = false;
     for (const auto &v : variants()) {
         if (v.op != op) continue;
-        if (!options.variant.empty() && v.name != options.variant) {
-            s.impl.declined.push_back({v.name, "not the variant requested in options"});
-            continue;
-        }
+        if (forced && v.name != options.variant) continue;
+        const bool tuned = !forced && !v.shape.any();
+        // Baselines run only when named; tuned variants only for their channels (and, in run(),
+        // their input size).
+        if (!forced && (!v.auto_dispatch || (tuned && !channels_match(v.shape, key)))) continue;
+        if (chosen && !tuned) continue;
         known = true;
         const std::string reason = decline_reason(v, key);
+        void *kernel = reason.empty() ? find_kernel(v.name, isa) : nullptr;
+        if (tuned) {
+            if (kernel) {
+                Selection::Shaped t;
+                t.kernel = kernel;
+                t.impl = {v.name, isa, v.schedule, {}};
+                t.height = v.shape.height;
+                t.width = v.shape.width;
+                s.shaped.push_back(t);
+            }
+            continue;
+        }
         if (!reason.empty()) {
             s.impl.declined.push_back({v.name, reason});
-            continue;
-        }
-        s.kernel = find_kernel(v.name, isa);
-        if (!s.kernel) {
+        } else if (!kernel) {
             s.impl.declined.push_back({v.name, std::string("not compiled for ") + to_string(isa)});
-            continue;
+        } else {
+            s.kernel = kernel;
+            s.impl.variant = v.name;
+            s.impl.isa = isa;
+            s.impl.schedule = v.schedule;
+            chosen = true;
         }
-        s.impl.variant = v.name;
-        s.impl.isa = isa;
-        s.impl.schedule = v.schedule;
-        return s;
     }
+    if (chosen) return s;
     if (!known) {
         fail(ErrorCode::unsupported, "options.variant",
              "options.variant = '" + options.variant + "' is not a compiled " + to_string(op) +

@@ -37,20 +37,34 @@ using separable_kernel_t = int(halide_buffer_t *input, halide_buffer_t *dw_weigh
 
 // ---- dispatch ---------------------------------------------------------------------------
 
-// The window parameters a variant may have fixed at compile time.
-struct WindowKey {
+// What dispatch looks at when an operator is created: the window parameters a variant may have
+// fixed at compile time, and the channel counts a tuned variant's shape names.
+struct DispatchKey {
     int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
     int multiplier = 1;
+    int in_channels = 0, out_channels = 0;
 };
 
-struct Selection {
+struct Choice {
     void *kernel = nullptr;  // cast to the op's *_kernel_t
     Implementation impl;
 };
 
+struct Selection : Choice {
+    // Variants tuned for this operator's channels and window at one input height x width.
+    struct Shaped : Choice {
+        int height = 0, width = 0;
+    };
+    std::vector<Shaped> shaped;
+    // The variant tuned for exactly this input's height and width, else the general choice.
+    const Choice &for_input(const TensorDesc &input) const;
+};
+
 // Tries the op's variants in manifest order (specialised first, generic last) and takes the
-// first that accepts `key`, on the highest ISA allowed by the CPU, set_max_isa and `options`.
-Selection select_kernel(OpKind op, const WindowKey &key, const OperatorOptions &options);
+// first that accepts `key`, on the highest ISA allowed by the CPU, set_max_isa and `options`;
+// also collects the tuned variants whose shape matches `key`'s channels, for run() to pick by
+// input size. Variants marked "dispatch": false run only when `options` names them.
+Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions &options);
 
 // ---- Halide glue ------------------------------------------------------------------------
 
@@ -101,8 +115,8 @@ struct ClampBounds {
 };
 ClampBounds activation_bounds(const Activation &a);
 
-// The window parameters used for dispatch.
-WindowKey window_key(const Window &w, int multiplier);
+// The key dispatch chooses a variant by.
+DispatchKey dispatch_key(const Window &w, int multiplier, int in_channels, int out_channels);
 
 // Explicit top/left padding after resolving SAME/VALID for this input.
 struct ResolvedPadding {

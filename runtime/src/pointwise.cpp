@@ -13,8 +13,11 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     validate_activation(d.activation, "desc.activation");
     check_not_null("weights", weights);
     const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
+    DispatchKey pointwise_key;  // 1x1, stride 1
+    pointwise_key.in_channels = d.in_channels;
+    pointwise_key.out_channels = d.out_channels;
     auto state = std::make_shared<OperatorState>();
-    state->selection = select_kernel(OpKind::pointwise, WindowKey{}, options);
+    state->selection = select_kernel(OpKind::pointwise, pointwise_key, options);
     state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
     state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
     state_ = std::move(state);
@@ -25,6 +28,9 @@ TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
 }
 
 const Implementation &Pointwise::implementation() const { return state_->selection.impl; }
+const Implementation &Pointwise::implementation(const TensorDesc &input) const {
+    return state_->selection.for_input(input).impl;
+}
 
 void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
@@ -32,10 +38,11 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
     const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    auto *kernel = reinterpret_cast<pointwise_kernel_t *>(state_->selection.kernel);
+    const Choice &choice = state_->selection.for_input(input.desc);
+    auto *kernel = reinterpret_cast<pointwise_kernel_t *>(choice.kernel);
     check_kernel_result(
         kernel(in.raw(), weights.raw(), bias.raw(), act.min, act.max, out.raw()),
-        state_->selection.impl.variant);
+        choice.impl.variant);
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,

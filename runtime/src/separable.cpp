@@ -44,7 +44,8 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
     const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
     auto state = std::make_shared<SeparableState>();
-    state->selection = select_kernel(OpKind::separable, window_key(w, d.multiplier), options);
+    state->selection = select_kernel(
+        OpKind::separable, dispatch_key(w, d.multiplier, d.in_channels, d.out_channels), options);
     if (options.variant.empty() && !fusion_pays(d)) {
         state->dw = std::make_unique<Depthwise>(d.depthwise(), dw_weights, dw_bias, options);
         state->pw = std::make_unique<Pointwise>(d.pointwise(), pw_weights, pw_bias, options);
@@ -69,6 +70,9 @@ TensorDesc Separable::output_desc(const TensorDesc &input) const {
 }
 
 const Implementation &Separable::implementation() const { return state_->selection.impl; }
+const Implementation &Separable::implementation(const TensorDesc &input) const {
+    return state_->selection.for_input(input).impl;
+}
 
 void Separable::run(const ConstTensor &input, const Tensor &output) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
@@ -91,12 +95,13 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView dw_w(state_->buffers[0]), dw_b(state_->buffers[1]);
     BufferView pw_w(state_->buffers[2]), pw_b(state_->buffers[3]);
-    auto *kernel = reinterpret_cast<separable_kernel_t *>(state_->selection.kernel);
+    const Choice &choice = state_->selection.for_input(input.desc);
+    auto *kernel = reinterpret_cast<separable_kernel_t *>(choice.kernel);
     check_kernel_result(kernel(in.raw(), dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw(),
                                desc_.multiplier, w.stride_w, w.stride_h, w.dilation_w,
                                w.dilation_h, pad.left, pad.top, dw_act.min, dw_act.max,
                                act.min, act.max, out.raw()),
-                        state_->selection.impl.variant);
+                        choice.impl.variant);
 }
 
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,

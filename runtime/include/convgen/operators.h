@@ -14,12 +14,16 @@
 namespace convgen {
 
 struct OperatorOptions {
-    std::string variant;  // force a compiled variant by name; empty = best that accepts
+    std::string variant;  // force a compiled variant by name (any shape, benchmark baselines
+                          // included); empty = the best that accepts
     Isa max_isa = kHighestIsa;  // never use a level above this (also capped by set_max_isa);
                                 // a level of another architecture is an invalid_argument
 };
 
 // Which compiled variant an operator runs, on which ISA, and why earlier candidates declined.
+// implementation() is the general choice; implementation(input) is what run() uses for that
+// input: a variant tuned for exactly its height and width (schedules/tuned/) when the build has
+// one for this operator's channels and window, else the general choice.
 struct Implementation {
     std::string variant;
     Isa isa;
@@ -43,6 +47,7 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
+    const Implementation &implementation(const TensorDesc &input) const;
     const Conv2dDesc &desc() const { return desc_; }
 
 private:
@@ -58,6 +63,7 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
+    const Implementation &implementation(const TensorDesc &input) const;
     const DepthwiseDesc &desc() const { return desc_; }
 
 private:
@@ -73,6 +79,7 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
+    const Implementation &implementation(const TensorDesc &input) const;
     const PointwiseDesc &desc() const { return desc_; }
 
 private:
@@ -91,6 +98,7 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
+    const Implementation &implementation(const TensorDesc &input) const;
     const SeparableDesc &desc() const { return desc_; }
 
 private:

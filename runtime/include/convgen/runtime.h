@@ -38,12 +38,23 @@ int num_threads();
 enum class OpKind { conv2d, depthwise, pointwise, separable };
 const char *to_string(OpKind op);
 
-// One compiled variant, as listed in kernels.json. Fixed parameters are 0 where any is accepted.
+// One compiled variant, as listed in kernels.json or the tuned database
+// (schedules/tuned/<arch>.json). Fixed parameters are 0 where any is accepted.
 struct VariantInfo {
     OpKind op;
     std::string name;
     int kernel, stride, dilation, multiplier;
-    std::string schedule;  // "hand" | "tuned" | "autoscheduler"
+    // "hand", "tuned", "naive" (Halide's default schedule) or the Halide autoscheduler that
+    // scheduled it: "Mullapudi2016", "Adams2019", "Li2018".
+    std::string schedule;
+    // false: a benchmark baseline, run only when OperatorOptions::variant names it.
+    bool auto_dispatch;
+    // A tuned variant is chosen only for the shape it was tuned on (0 = any): input channels,
+    // input height and width, output channels (conv2d, pointwise, separable).
+    struct Shape {
+        int in_channels, height, width, out_channels;
+        bool any() const { return !in_channels && !height && !width && !out_channels; }
+    } shape;
     std::vector<Isa> isas;
 };
 const std::vector<VariantInfo> &variants();
