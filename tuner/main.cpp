@@ -149,6 +149,11 @@ int main(int argc, char **argv) {
         if (layer_list.empty()) throw std::runtime_error("no layers: give --layers or --problem");
         const auto op_names = split(ops_filter);
         const std::set<std::string> ops(op_names.begin(), op_names.end());
+        for (const auto &op : ops) {
+            if (op != "conv2d" && op != "depthwise" && op != "pointwise" && op != "separable") {
+                throw std::runtime_error("--ops: unknown op '" + op + "'");
+            }
+        }
 
         std::vector<Task> tasks;
         std::set<std::string> seen;

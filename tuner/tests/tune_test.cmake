@@ -5,6 +5,8 @@
 #   resume     a second run re-measures nothing it has measured (hand aside), and a variant
 #              that no longer beats hand by the margin is taken out of the database
 #   hand       every op's hand knob set, as the tuner spells it, is accepted by its generator
+#   cross      aarch64 cross mode under qemu: candidates built for arm-64-linux, linked with the
+#              cross harness, run, checked against hand and recorded (the timings mean nothing)
 foreach (var MODE TUNER SOURCE_DIR WORK_DIR)
     if (NOT DEFINED ${var})
         message(FATAL_ERROR "${var} is required")
@@ -133,6 +135,19 @@ elseif (MODE STREQUAL "hand")
     count_measurements(n hand failed)
     expect("n EQUAL 4 AND hand EQUAL 4 AND failed EQUAL 0"
            "4 hand measurements (conv2d, separable, depthwise, pointwise), got ${n}/${hand}")
+elseif (MODE STREQUAL "cross")
+    run(${TUNER} --target aarch64 --problem dw:n1c8h6w6k3s1
+        --max-evals 1 --min-gain -100 --work-dir "${WORK_DIR}/candidates"
+        --run-command "${QEMU} -L /usr/aarch64-linux-gnu {}" ${quick})
+    count_measurements(n hand failed)
+    expect("n EQUAL 2 AND hand EQUAL 1 AND failed EQUAL 0"
+           "hand + 1 measurement, none failed, got ${n}/${hand}/${failed}")
+    file(READ "${db}" json)
+    string(JSON arch GET "${json}" target_arch)
+    string(JSON isa GET "${json}" variants 0 isas 0)
+    expect("arch STREQUAL \"aarch64\" AND isa STREQUAL \"neon\"" "an aarch64 neon database")
+    file(GLOB left "${WORK_DIR}/candidates/*")
+    expect("NOT left" "the candidates' scratch files removed")
 else ()
     message(FATAL_ERROR "unknown MODE ${MODE}")
 endif ()
