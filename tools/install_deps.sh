@@ -37,3 +37,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 # pip is quick when everything is already satisfied.
 .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt
+# Optional benchmark extras (plots, the ONNX Runtime peer of tools/bench.sh): a failure here only
+# costs those.
+.venv/bin/pip install -q --disable-pip-version-check -r tools/requirements-bench.txt ||
+    echo "warning: tools/requirements-bench.txt not installed: tools/bench.sh will skip plots and ONNX Runtime" >&2
