@@ -36,7 +36,7 @@ def parse_name(run_name):
     for p in rest:
         if p.startswith("threads:"):
             threads = int(p.split(":", 1)[1])
-        else:
+        elif not p.startswith("repeats:"):  # a benchmark's own repetition count
             forced.append(p)
     return op, layer, "/".join(forced), threads
 
