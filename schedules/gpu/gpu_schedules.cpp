@@ -1,0 +1,160 @@
+#include "gpu_schedules.h"
+
+#include <functional>
+#include <vector>
+
+namespace convgen::sched::gpu {
+
+using namespace Halide;
+
+namespace {
+
+struct GpuVars {
+    Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"};  // register tile split
+    Var cb{"cb"}, ct{"ct"}, xb{"xb"}, xt{"xt"};  // block / thread splits
+    Var yn{"yn"};                                // (row, image), fused
+};
+
+struct GpuTile {
+    int tile_c = 4, tile_x = 4;         // per thread, in registers
+    int threads_c = 16, threads_x = 8;  // per block
+    bool channels_in_block = false;     // channel slices a serial loop inside the block
+};
+
+// One specialisation's loop nest. The register tile splits use ShiftInwards (no tail code: the
+// last tile shifts back over already computed points, so every index it touches is in range,
+// which also keeps the guarded-off threads' producers in bounds); the thread splits use
+// GuardWithIf, so any size runs with whole blocks.
+void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t) {
+    s.split(v.c, g.co, g.ci, t.tile_c, TailStrategy::ShiftInwards)
+        .split(v.x, g.xo, g.xi, t.tile_x, TailStrategy::ShiftInwards)
+        .split(g.co, g.cb, g.ct, t.threads_c, TailStrategy::GuardWithIf)
+        .split(g.xo, g.xb, g.xt, t.threads_x, TailStrategy::GuardWithIf)
+        .reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n)
+        .fuse(v.y, v.n, g.yn);
+    if (t.channels_in_block) {
+        s.gpu_blocks(g.xb, g.yn);
+    } else {
+        s.gpu_blocks(g.cb, g.xb, g.yn);
+    }
+    s.gpu_threads(g.ct, g.xt);
+    if (t.tile_c > 1) s.unroll(g.ci);
+    if (t.tile_x > 1) s.unroll(g.xi);
+}
+
+// The specialisation ladder: the full register tile wherever the output has at least that many
+// channels and pixels (and `extra` holds), then one pixel per thread, then one output per
+// thread. Each branch has constant tile extents, so the accumulators unroll into registers.
+void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Expr &channels,
+                  const Expr &width, const GpuTile &full,
+                  const std::function<Expr(const GpuTile &)> &fits = nullptr) {
+    auto cond = [&](const GpuTile &t) {
+        Expr c = channels >= t.tile_c && width >= t.tile_x;
+        return fits ? (c && fits(t)) : c;
+    };
+    tile_stage(f.specialize(cond(full)), v, g, full);
+    GpuTile narrow = full;
+    narrow.tile_x = 1;
+    if (full.tile_x > 1) tile_stage(f.specialize(cond(narrow)), v, g, narrow);
+    GpuTile one = narrow;
+    one.tile_c = 1;
+    if (fits) {
+        tile_stage(f.specialize(cond(one)), v, g, one);
+        one.threads_x = 1;  // the smallest block that still fits: one pixel
+    }
+    tile_stage(f, v, g, one);
+}
+
+// The accumulator of one thread's tile, computed inside the thread loops: all of it lives in
+// registers while the reduction runs (reduction_order innermost-first, outside the tile).
+void accumulate_per_thread(Func acc, Func out, const algo::Vars &v, const GpuVars &g,
+                           const std::vector<VarOrRVar> &reduction_order) {
+    acc.compute_at(out, g.ct).unroll(v.c).unroll(v.x);
+    std::vector<VarOrRVar> order{v.c, v.x};
+    order.insert(order.end(), reduction_order.begin(), reduction_order.end());
+    order.push_back(v.y);
+    order.push_back(v.n);
+    acc.update().reorder(order).unroll(v.c).unroll(v.x);
+}
+
+GpuTile read_tile(Knobs &knobs, GpuTile d) {
+    d.tile_c = knobs.get("tile_c", d.tile_c);
+    d.tile_x = knobs.get("tile_x", d.tile_x);
+    d.threads_c = knobs.get("threads_c", d.threads_c);
+    d.threads_x = knobs.get("threads_x", d.threads_x);
+    return d;
+}
+
+}  // namespace
+
+// Standard conv: the pointwise layout, reducing over c_in innermost, then the taps. 4 channels
+// x 4 pixels = 16 accumulators per thread; a block of 16 x 8 threads covers 64 channels x 32
+// pixels of a row.
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    const GpuTile t = read_tile(knobs, {});
+    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y, p.r.z});
+    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.y).unroll(p.r.z);
+}
+
+// Depthwise is memory-bound: 4 channels x 2 pixels per thread keeps the taps' weights in
+// registers across the two pixels; 16 x 8 threads make a block read 64 channels x 16 pixels,
+// whole 256-byte rows of NHWC channels per pixel.
+void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    GpuTile d;
+    d.tile_x = 2;
+    const GpuTile t = read_tile(knobs, d);
+    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y});
+    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
+}
+
+// Pointwise is a GEMM: per step of the c_in reduction a thread loads 4 weights (consecutive
+// channels) and 4 inputs (one per pixel, the same address across the channel lanes: a
+// broadcast) for 16 FMAs.
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    const GpuTile t = read_tile(knobs, {});
+    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
+}
+
+// Fused separable: a block owns 4 x 2 = 8 pixels of a row (threads_x = 4 tiles of tile_x = 2)
+// and, by default, walks all output channels of them in slices of 16 x 4 = 64 (a serial loop
+// inside the block). Before that, its threads compute the depthwise result for those pixels
+// and every intermediate channel into shared memory (compute_at the block, GPUShared): 8 x
+// 1024 channels x 4 bytes = 32 KB for MobileNetV1's deepest block, under the 48 KB every CUDA
+// GPU gives a block without opting in. The pointwise threads then reduce over it. Wider
+// intermediates take narrower blocks (the ladder's `fits` test), down to one pixel per block.
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    GpuTile d;
+    d.tile_x = 2;
+    d.threads_x = 4;
+    GpuTile t = read_tile(knobs, d);
+    t.channels_in_block = knobs.get("channels_in_block", 1);
+    const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
+    const Expr mid = problem.in_channels;
+    auto fits = [&](const GpuTile &tile) {
+        return mid <= shared_bytes / (4 * tile.tile_x * tile.threads_x);
+    };
+    output_tiles(p.pw.result, p.pw.v, g, problem.out_channels, problem.out_width, t, fits);
+    accumulate_per_thread(p.pw.acc, p.pw.result, p.pw.v, g, {p.pw.r.x});
+
+    // The depthwise tile: computed per block by the same threads, laid out as the pointwise
+    // threads are (channels across threads_c lanes, pixels across threads_x).
+    const algo::Vars &v = p.dw.v;
+    const Var dco("dco"), dci("dci"), dxo("dxo"), dxi("dxi");
+    p.dw.result.compute_at(p.pw.result, t.channels_in_block ? g.xb : g.cb)
+        .store_in(MemoryType::GPUShared)
+        .split(v.c, dco, dci, t.threads_c, TailStrategy::GuardWithIf)
+        .split(v.x, dxo, dxi, t.threads_x, TailStrategy::GuardWithIf)
+        .reorder(dci, dxi, dco, dxo, v.y, v.n)
+        .gpu_threads(dci, dxi);
+    p.dw.acc.compute_at(p.dw.result, dci);
+    if (problem.kernel_w > 0) p.dw.acc.update().unroll(p.dw.r.x).unroll(p.dw.r.y);
+}
+
+}  // namespace convgen::sched::gpu
