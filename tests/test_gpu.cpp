@@ -142,6 +142,20 @@ TEST_P(GpuBackendTest, MobileNetBlockAfterWarmUp) {
     }));
 }
 
+// An intermediate too wide for the full shared-memory tile (1600 channels x 16 or 8 pixels
+// exceeds 48 KB) takes a narrower block of the separable ladder.
+TEST_P(GpuBackendTest, WideIntermediateTakesANarrowerBlock) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    Problem p;
+    p.op = OpKind::separable;
+    p.n = 1, p.h = 3, p.w = 17, p.ci = 1600, p.co = 8;
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    EXPECT_TRUE(testing_support::matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
+        return make_gpu(q, w, o, gpu::Memory::host);
+    }));
+}
+
 TEST_P(GpuBackendTest, ReportsTheVariantAndTarget) {
     SKIP_UNLESS_AVAILABLE(GetParam(), "");
     gpu::GpuOptions o;

@@ -1,6 +1,5 @@
 #include "gpu_schedules.h"
 
-#include <functional>
 #include <vector>
 
 namespace convgen::sched::gpu {
@@ -19,6 +18,10 @@ struct GpuTile {
     int tile_c = 4, tile_x = 4;         // per thread, in registers
     int threads_c = 16, threads_x = 8;  // per block
     bool channels_in_block = false;     // channel slices a serial loop inside the block
+    // Split pixels into blocks of tile_x * threads_x first, with ShiftInwards: every block then
+    // covers exactly that many (the last one shifted back), so what a block computes at its
+    // level has a constant width (needs width >= tile_x * threads_x).
+    bool shift_threads_x = false;
 };
 
 // One specialisation's loop nest. The register tile splits use ShiftInwards (no tail code: the
@@ -27,11 +30,17 @@ struct GpuTile {
 // GuardWithIf, so any size runs with whole blocks.
 void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t) {
     s.split(v.c, g.co, g.ci, t.tile_c, TailStrategy::ShiftInwards)
-        .split(v.x, g.xo, g.xi, t.tile_x, TailStrategy::ShiftInwards)
-        .split(g.co, g.cb, g.ct, t.threads_c, TailStrategy::GuardWithIf)
-        .split(g.xo, g.xb, g.xt, t.threads_x, TailStrategy::GuardWithIf)
-        .reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n)
-        .fuse(v.y, v.n, g.yn);
+        .split(g.co, g.cb, g.ct, t.threads_c, TailStrategy::GuardWithIf);
+    if (t.shift_threads_x) {
+        // A block's pixels first (the last block shifted back), then the threads' tiles, which
+        // divide it exactly.
+        s.split(v.x, g.xb, g.xo, t.tile_x * t.threads_x, TailStrategy::ShiftInwards)
+            .split(g.xo, g.xt, g.xi, t.tile_x);
+    } else {
+        s.split(v.x, g.xo, g.xi, t.tile_x, TailStrategy::ShiftInwards)
+            .split(g.xo, g.xb, g.xt, t.threads_x, TailStrategy::GuardWithIf);
+    }
+    s.reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n).fuse(v.y, v.n, g.yn);
     if (t.channels_in_block) {
         s.gpu_blocks(g.xb, g.yn);
     } else {
@@ -43,25 +52,16 @@ void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t
 }
 
 // The specialisation ladder: the full register tile wherever the output has at least that many
-// channels and pixels (and `extra` holds), then one pixel per thread, then one output per
-// thread. Each branch has constant tile extents, so the accumulators unroll into registers.
+// channels and pixels, then one pixel per thread, then one output per thread. Each branch has
+// constant tile extents, so the accumulators unroll into registers.
 void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Expr &channels,
-                  const Expr &width, const GpuTile &full,
-                  const std::function<Expr(const GpuTile &)> &fits = nullptr) {
-    auto cond = [&](const GpuTile &t) {
-        Expr c = channels >= t.tile_c && width >= t.tile_x;
-        return fits ? (c && fits(t)) : c;
-    };
-    tile_stage(f.specialize(cond(full)), v, g, full);
+                  const Expr &width, const GpuTile &full) {
+    tile_stage(f.specialize(channels >= full.tile_c && width >= full.tile_x), v, g, full);
     GpuTile narrow = full;
     narrow.tile_x = 1;
-    if (full.tile_x > 1) tile_stage(f.specialize(cond(narrow)), v, g, narrow);
+    if (full.tile_x > 1) tile_stage(f.specialize(channels >= full.tile_c), v, g, narrow);
     GpuTile one = narrow;
     one.tile_c = 1;
-    if (fits) {
-        tile_stage(f.specialize(cond(one)), v, g, one);
-        one.threads_x = 1;  // the smallest block that still fits: one pixel
-    }
     tile_stage(f, v, g, one);
 }
 
@@ -121,26 +121,43 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
 }
 
-// Fused separable: a block owns 4 x 2 = 8 pixels of a row (threads_x = 4 tiles of tile_x = 2)
-// and, by default, walks all output channels of them in slices of 16 x 4 = 64 (a serial loop
-// inside the block). Before that, its threads compute the depthwise result for those pixels
-// and every intermediate channel into shared memory (compute_at the block, GPUShared): 8 x
-// 1024 channels x 4 bytes = 32 KB for MobileNetV1's deepest block, under the 48 KB every CUDA
-// GPU gives a block without opting in. The pointwise threads then reduce over it. Wider
-// intermediates take narrower blocks (the ladder's `fits` test), down to one pixel per block.
+// Fused separable: a block owns threads_x x tile_x = 4 x 4 = 16 pixels of a row and, by
+// default, walks all output channels of them in slices of threads_c x tile_c = 16 x 4 = 64 (a
+// serial loop inside the block), each thread accumulating 4 channels x 4 pixels in registers.
+// Before that, the block's threads compute the depthwise result for its pixels and every
+// intermediate channel into shared memory (compute_at the block, GPUShared), which the
+// pointwise reduction then reads: per step 4 weight loads (consecutive channels, coalesced
+// across lanes) and 4 shared loads (one per pixel, a broadcast) for 16 FMAs.
+// The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
+// 16 pixels x 4 bytes x intermediate channels fits up to 768 channels; wider intermediates or
+// narrower rows take the next rung of the ladder, halving tile_x (8 pixels: 1536 channels, e.g.
+// MobileNetV1's 1024-channel blocks), then 4 pixels with one per thread, then one pixel and
+// one output per thread (12288 channels).
+// The pixel split into blocks shifts inwards (shift_threads_x), so the shared tile has a
+// constant width: with a guarded split Halide sizes it by a loop over every block on the host,
+// at every call.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
     GpuTile d;
-    d.tile_x = 2;
+    d.tile_x = 4;
     d.threads_x = 4;
     GpuTile t = read_tile(knobs, d);
     t.channels_in_block = knobs.get("channels_in_block", 1);
+    t.shift_threads_x = true;
     const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
-    const Expr mid = problem.in_channels;
-    auto fits = [&](const GpuTile &tile) {
-        return mid <= shared_bytes / (4 * tile.tile_x * tile.threads_x);
+    const Expr mid = problem.in_channels, out_c = problem.out_channels, width = problem.out_width;
+    Func out = p.pw.result;
+    const algo::Vars &pv = p.pw.v;
+    auto rung = [&](const GpuTile &tile) {
+        const int pixels = tile.tile_x * tile.threads_x;
+        tile_stage(out.specialize(out_c >= tile.tile_c && width >= pixels &&
+                                  mid <= shared_bytes / (4 * pixels)),
+                   pv, g, tile);
     };
-    output_tiles(p.pw.result, p.pw.v, g, problem.out_channels, problem.out_width, t, fits);
+    for (GpuTile r = t; r.tile_x >= 1; r.tile_x /= 2) rung(r);
+    GpuTile one = t;
+    one.tile_c = one.tile_x = one.threads_x = 1;
+    tile_stage(out, pv, g, one);
     accumulate_per_thread(p.pw.acc, p.pw.result, p.pw.v, g, {p.pw.r.x});
 
     // The depthwise tile: computed per block by the same threads, laid out as the pointwise
