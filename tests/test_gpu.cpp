@@ -8,7 +8,10 @@
 // kernels on the CPU: the whole grid of all ten OpenCL variants takes about 20 s there.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <set>
+#include <thread>
 
 #include "convgen/gpu.h"
 #include "problem.h"
@@ -197,6 +200,100 @@ TEST_P(GpuBackendTest, BadInputIsAnErrorNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(Backends, GpuBackendTest,
                          ::testing::Values(gpu::Backend::cuda, gpu::Backend::opencl),
                          [](const auto &info) { return std::string(gpu::to_string(info.param)); });
+
+// The caller's CUDA context and stream (GpuOptions::cuda_context / cuda_stream, and
+// cuda_current_context), with memory the caller allocated in that context: the driver API
+// through dlsym, as a CUDA application without the runtime API would hold them.
+struct CudaDriver {
+    using CUresult = int;
+    CUresult (*primary_retain)(void **, int);
+    CUresult (*primary_release)(int);
+    CUresult (*set_current)(void *);
+    CUresult (*stream_create)(void **, unsigned);
+    CUresult (*stream_destroy)(void *);
+    CUresult (*stream_sync)(void *);
+    CUresult (*mem_alloc)(uint64_t *, size_t);
+    CUresult (*mem_free)(uint64_t);
+    CUresult (*htod)(uint64_t, const void *, size_t);
+    CUresult (*dtoh)(void *, uint64_t, size_t);
+    CudaDriver() {
+        void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+        auto sym = [lib](const char *name) { return lib ? dlsym(lib, name) : nullptr; };
+        primary_retain = reinterpret_cast<decltype(primary_retain)>(sym("cuDevicePrimaryCtxRetain"));
+        primary_release = reinterpret_cast<decltype(primary_release)>(sym("cuDevicePrimaryCtxRelease_v2"));
+        set_current = reinterpret_cast<decltype(set_current)>(sym("cuCtxSetCurrent"));
+        stream_create = reinterpret_cast<decltype(stream_create)>(sym("cuStreamCreate"));
+        stream_destroy = reinterpret_cast<decltype(stream_destroy)>(sym("cuStreamDestroy_v2"));
+        stream_sync = reinterpret_cast<decltype(stream_sync)>(sym("cuStreamSynchronize"));
+        mem_alloc = reinterpret_cast<decltype(mem_alloc)>(sym("cuMemAlloc_v2"));
+        mem_free = reinterpret_cast<decltype(mem_free)>(sym("cuMemFree_v2"));
+        htod = reinterpret_cast<decltype(htod)>(sym("cuMemcpyHtoD_v2"));
+        dtoh = reinterpret_cast<decltype(dtoh)>(sym("cuMemcpyDtoH_v2"));
+    }
+};
+
+TEST(GpuCuda, RunsOnTheCallersContextAndStream) {
+    SKIP_UNLESS_AVAILABLE(gpu::Backend::cuda, "");
+    CudaDriver cu;
+    ASSERT_TRUE(cu.primary_retain && cu.dtoh) << "libcuda.so.1 lacks the driver API used here";
+    void *ctx = nullptr, *stream = nullptr;
+    ASSERT_EQ(cu.primary_retain(&ctx, 0), 0);
+    ASSERT_EQ(cu.set_current(ctx), 0);
+    ASSERT_EQ(cu.stream_create(&stream, 1 /* CU_STREAM_NON_BLOCKING */), 0);
+    for (bool current : {false, true}) {
+        gpu::GpuOptions o;
+        o.backend = gpu::Backend::cuda;
+        o.cuda_stream = stream;
+        if (current) o.cuda_current_context = true; else o.cuda_context = ctx;
+        Problem p;
+        p.op = OpKind::separable;
+        p.n = 2, p.h = 9, p.w = 20, p.ci = 64, p.co = 40;
+        EXPECT_TRUE(testing_support::matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
+            auto op = std::make_shared<gpu::Separable>(q.separable(), w.w1, w.b1, w.w2, w.b2, o);
+            OperatorUnderTest t;
+            t.output_desc = [op](const TensorDesc &in) { return op->output_desc(in); };
+            t.run = [op, &cu, stream](const ConstTensor &i, const Tensor &out) {
+                const size_t in_bytes = i.desc.elements() * sizeof(float);
+                const size_t out_bytes = out.desc.elements() * sizeof(float);
+                uint64_t din = 0, dout = 0;
+                ASSERT_EQ(cu.mem_alloc(&din, in_bytes), 0);
+                ASSERT_EQ(cu.mem_alloc(&dout, out_bytes), 0);
+                ASSERT_EQ(cu.htod(din, i.data, in_bytes), 0);
+                op->run({reinterpret_cast<float *>(din), i.desc},
+                        {reinterpret_cast<float *>(dout), out.desc});
+                ASSERT_EQ(cu.stream_sync(stream), 0);  // run() only enqueued the kernel
+                ASSERT_EQ(cu.dtoh(out.data, dout, out_bytes), 0);
+                cu.mem_free(din), cu.mem_free(dout);
+            };
+            return t;
+        })) << (current ? "cuda_current_context" : "cuda_context");
+    }
+    cu.stream_destroy(stream);
+    cu.primary_release(0);
+}
+
+// Several threads running one operator at once (run() is const and thread-safe).
+TEST_P(GpuBackendTest, ConcurrentRunsOfOneOperator) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    const std::vector<float> w(32 * 24, 0.125f), b(24, 1.0f);
+    gpu::Pointwise op(PointwiseDesc{32, 24, {}}, w.data(), b.data(), o);
+    const TensorDesc in = TensorDesc::nhwc(1, 5, 7, 32), out = op.output_desc(in);
+    std::vector<std::thread> threads;
+    std::vector<int> bad(4, 0);
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&, t] {
+            std::vector<float> x(in.elements(), float(t)), y(out.elements(), -1.0f);
+            for (int i = 0; i < 5; i++) {
+                op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
+                for (float v : y) bad[t] += v != 1.0f + 32 * 0.125f * t;
+            }
+        });
+    }
+    for (auto &th : threads) th.join();
+    for (int t = 0; t < 4; t++) EXPECT_EQ(bad[t], 0) << "thread " << t;
+}
 
 // Where there is no GPU (this is what CI checks for CUDA), asking for one is a convgen::Error
 // that says so, not a crash and not a Halide abort.
