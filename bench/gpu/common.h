@@ -1,9 +1,9 @@
 // Shared by the CUDA benchmarks (convgen_cuda_bench, cudnn_separable_bench): the command line,
 // the layers (MobileNetV1's separable blocks from bench/layer_sets.h, or problem strings), CUDA
-// event timing and the CSV rows that tools/gpu_check.sh turns into one table.
+// event timing and the CSV rows that tools/gpu_check.sh turns into one table. No CUDA API here:
+// convgen_cuda_bench uses the driver API (any driver new enough for the PTX), the cuDNN one the
+// runtime API.
 #pragma once
-
-#include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,12 +18,14 @@
 
 namespace gpubench {
 
-#define GPUBENCH_CUDA(call)                                                                  \
-    do {                                                                                     \
-        const cudaError_t e_ = (call);                                                       \
-        if (e_ != cudaSuccess)                                                               \
-            throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));    \
-    } while (0)
+// Events on one stream: what time_us needs from either CUDA API.
+struct StreamTimer {
+    virtual ~StreamTimer() = default;
+    virtual void start() = 0;
+    virtual void stop() = 0;
+    virtual double elapsed_ms() = 0;  // waits for the stop event
+    virtual void sync() = 0;          // waits for the stream
+};
 
 struct Args {
     std::vector<int> batches{1, 32};
@@ -76,17 +78,6 @@ inline Args parse_args(int argc, char **argv, const char *usage) {
     return a;
 }
 
-// Exits with status 2 and "no CUDA device" unless the CUDA runtime sees a device.
-inline void require_device(const char *program) {
-    int count = 0;
-    const cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::fprintf(stderr, "%s: no CUDA device (%s)\n", program,
-                     e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports none");
-        std::exit(2);
-    }
-}
-
 inline std::vector<float> random_floats(size_t n, unsigned seed, float scale = 1.0f) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> d(-scale, scale);
@@ -98,24 +89,16 @@ inline std::vector<float> random_floats(size_t n, unsigned seed, float scale = 1
 // Median over `reps` of the mean time of `iters` back-to-back calls, between CUDA events on
 // `stream`, in microseconds. One untimed call first; JIT and uploads happened in warm-up.
 template <typename Fn>
-double time_us(cudaStream_t stream, int iters, int reps, Fn fn) {
-    cudaEvent_t start, stop;
-    GPUBENCH_CUDA(cudaEventCreate(&start));
-    GPUBENCH_CUDA(cudaEventCreate(&stop));
+double time_us(StreamTimer &timer, int iters, int reps, Fn fn) {
     fn();
-    GPUBENCH_CUDA(cudaStreamSynchronize(stream));
+    timer.sync();
     std::vector<double> us;
     for (int r = 0; r < reps; r++) {
-        GPUBENCH_CUDA(cudaEventRecord(start, stream));
+        timer.start();
         for (int i = 0; i < iters; i++) fn();
-        GPUBENCH_CUDA(cudaEventRecord(stop, stream));
-        GPUBENCH_CUDA(cudaEventSynchronize(stop));
-        float ms = 0;
-        GPUBENCH_CUDA(cudaEventElapsedTime(&ms, start, stop));
-        us.push_back(1000.0 * ms / iters);
+        timer.stop();
+        us.push_back(1000.0 * timer.elapsed_ms() / iters);
     }
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
     std::sort(us.begin(), us.end());
     return us[us.size() / 2];
 }

@@ -10,6 +10,7 @@
 //   cudnn_separable_bench [--batches=1,32] [--iters=50] [--reps=7] [--problem=sep:...] [--csv]
 //
 // Without a CUDA device it prints "no CUDA device" and exits with status 2.
+#include <cuda_runtime.h>
 #include <cudnn.h>
 
 #include "common.h"
@@ -21,6 +22,32 @@ namespace {
 const char kUsage[] =
     "usage: cudnn_separable_bench [--batches=1,32] [--iters=50] [--reps=7] "
     "[--problem=sep:n1c128h56k3s1o128,...] [--csv]\n";
+
+#define GPUBENCH_CUDA(call)                                                                  \
+    do {                                                                                     \
+        const cudaError_t e_ = (call);                                                       \
+        if (e_ != cudaSuccess)                                                               \
+            throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));    \
+    } while (0)
+
+struct RuntimeTimer : gpubench::StreamTimer {
+    cudaStream_t stream;
+    cudaEvent_t a{}, b{};
+    explicit RuntimeTimer(cudaStream_t s) : stream(s) {
+        GPUBENCH_CUDA(cudaEventCreate(&a));
+        GPUBENCH_CUDA(cudaEventCreate(&b));
+    }
+    ~RuntimeTimer() override { cudaEventDestroy(a), cudaEventDestroy(b); }
+    void start() override { GPUBENCH_CUDA(cudaEventRecord(a, stream)); }
+    void stop() override { GPUBENCH_CUDA(cudaEventRecord(b, stream)); }
+    double elapsed_ms() override {
+        GPUBENCH_CUDA(cudaEventSynchronize(b));
+        float ms = 0;
+        GPUBENCH_CUDA(cudaEventElapsedTime(&ms, a, b));
+        return ms;
+    }
+    void sync() override { GPUBENCH_CUDA(cudaStreamSynchronize(stream)); }
+};
 
 #define CUDNN(call)                                                                          \
     do {                                                                                     \
@@ -110,9 +137,10 @@ void bench_layer(cudnnHandle_t h, const convgen_bench::Problem &p, int n,
         Stage dw(h, n, p.c, p.h, p.w, mid, p.kh, p.c, p.stride, pad, x, m);
         Stage pw(h, n, mid, dw.out_h, dw.out_w, p.o, 1, 1, 1, 0, m, y);
         const auto f = gpubench::flops(p, n);
-        const double t_dw = gpubench::time_us(stream, args.iters, args.reps, [&] { dw.run(h, x, m); });
-        const double t_pw = gpubench::time_us(stream, args.iters, args.reps, [&] { pw.run(h, m, y); });
-        const double t_both = gpubench::time_us(stream, args.iters, args.reps,
+        RuntimeTimer timer(stream);
+        const double t_dw = gpubench::time_us(timer, args.iters, args.reps, [&] { dw.run(h, x, m); });
+        const double t_pw = gpubench::time_us(timer, args.iters, args.reps, [&] { pw.run(h, m, y); });
+        const double t_both = gpubench::time_us(timer, args.iters, args.reps,
                                                 [&] { dw.run(h, x, m), pw.run(h, m, y); });
         row(args.csv, "cudnn", p, n, "unfused", t_both, f.dw + f.pw);
         row(args.csv, "cudnn", p, n, "dw", t_dw, f.dw);
@@ -127,7 +155,12 @@ int main(int argc, char **argv) {
     setenv("NVIDIA_TF32_OVERRIDE", "0", 1);  // before any CUDA library initialises
     try {
         const gpubench::Args args = gpubench::parse_args(argc, argv, kUsage);
-        gpubench::require_device("cudnn_separable_bench");
+        int count = 0;
+        if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess || count == 0) {
+            std::fprintf(stderr, "cudnn_separable_bench: no CUDA device (%s)\n",
+                         e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports none");
+            return 2;
+        }
         GPUBENCH_CUDA(cudaSetDevice(0));
         cudaDeviceProp prop{};
         GPUBENCH_CUDA(cudaGetDeviceProperties(&prop, 0));
