@@ -6,8 +6,9 @@
 #   tools/gpu_check.sh [bin dir]      # default build/; built with tools/build.sh if missing
 #
 # Needs only the three binaries (tests/convgen_gpu_tests, bench/gpu/convgen_cuda_bench,
-# bench/gpu/cudnn_separable_bench; CUDA runtime linked statically, libcuda from the driver,
-# libcudnn.so.9 for the last) and python3, so a machine without Halide can run a copied build:
+# bench/gpu/cudnn_separable_bench; the first two need just the driver's libcuda.so.1, the last
+# libcudnn.so.9 and a driver for CUDA 13) and python3, so a machine without Halide can run a
+# copied build:
 #   tools/gpu_check.sh --stage DIR    # copies them into DIR (~30 MB), to carry elsewhere
 # Results (logs, CSV, table) go to $OUT if set, else gpu_check_out/. Exit status: non-zero if
 # any CUDA test failed or skipped or a benchmark failed.
