@@ -80,6 +80,7 @@ OperatorUnderTest make_gpu(const Problem &q, const ProblemWeights &w, const gpu:
             din.upload(i.data);
             dout.upload(out.data);  // the sentinel gaps, to check they stay untouched
             op->run({din.handle(), i.desc}, {dout.handle(), out.desc}, gpu::Memory::device);
+            gpu::synchronize(o);  // run() only enqueued the kernel
             dout.download(out.data);
         };
     };
