@@ -40,7 +40,7 @@ int capability_of(const std::string &target) {
 
 // Why `v` cannot run `key`, or "" if it can (the CPU dispatch's rule: fixed parameters must
 // match).
-std::string decline_reason(const VariantInfo &v, const convgen::detail::WindowKey &key) {
+std::string decline_reason(const VariantInfo &v, const detail::GpuKey &key) {
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
     if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel))
         return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " + pair(v.kernel, v.kernel);
@@ -85,8 +85,7 @@ std::string GpuImplementation::to_string() const {
 
 namespace detail {
 
-GpuSelection select_gpu_kernel(OpKind op, const convgen::detail::WindowKey &key,
-                               const GpuOptions &options) {
+GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &options) {
     require_backend(options.backend);  // says so if the backend is not compiled in
     const int capability = options.backend == Backend::cuda ? cuda_compute_capability() : 0;
     GpuSelection s;

@@ -78,7 +78,7 @@ void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &o
     out.finish(true);
 }
 
-std::shared_ptr<GpuOperatorState> make_state(OpKind op, const WindowKey &key,
+std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::GpuKey &key,
                                              const GpuOptions &options) {
     auto state = std::make_shared<GpuOperatorState>();
     state->options = options;
@@ -132,7 +132,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     const auto &w = d.window;
     const int64_t count =
         checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
-    auto state = make_state(OpKind::conv2d, window_key(w, 1), options);
+    auto state = make_state(OpKind::conv2d, detail::gpu_key(w, 1), options);
     state->buffers.push_back(
         pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
     state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
@@ -172,7 +172,7 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     const auto &w = d.window;
     const int oc = d.out_channels();
     const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
-    auto state = make_state(OpKind::depthwise, window_key(w, d.multiplier), options);
+    auto state = make_state(OpKind::depthwise, detail::gpu_key(w, d.multiplier), options);
     state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
     state->buffers.push_back(pack_copy(bias, oc, {oc}));
     state_ = std::move(state);
@@ -207,7 +207,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     validate_activation(d.activation, "desc.activation");
     check_not_null("weights", weights);
     const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
-    auto state = make_state(OpKind::pointwise, WindowKey{}, options);
+    auto state = make_state(OpKind::pointwise, detail::GpuKey{}, options);
     state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
     state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
     state_ = std::move(state);
@@ -247,7 +247,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     const int mid = d.in_channels * d.multiplier;
     const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
     const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
-    auto state = make_state(OpKind::separable, window_key(w, d.multiplier), options);
+    auto state = make_state(OpKind::separable, detail::gpu_key(w, d.multiplier), options);
     state->buffers.push_back(pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}));
     state->buffers.push_back(pack_copy(dw_bias, mid, {mid}));
     state->buffers.push_back(pack_copy(pw_weights, pw_count, {d.out_channels, mid}));
