@@ -11,12 +11,13 @@ namespace {
 struct GpuVars {
     Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"};  // register tile split
     Var cb{"cb"}, ct{"ct"}, xb{"xb"}, xt{"xt"};  // block / thread splits
-    Var yn{"yn"};                                // (row, image), fused
+    Var yo{"yo"}, yi{"yi"}, yb{"yb"}, yt{"yt"};  // rows, when tiled (tile_y, threads_y)
+    Var yn{"yn"};                                // (row or row tile, image), fused
 };
 
 struct GpuTile {
-    int tile_c = 4, tile_x = 4;         // per thread, in registers
-    int threads_c = 16, threads_x = 8;  // per block
+    int tile_c = 4, tile_x = 4, tile_y = 1;           // per thread, in registers
+    int threads_c = 16, threads_x = 8, threads_y = 1;  // per block
     bool channels_in_block = false;     // channel slices a serial loop inside the block
     // Split pixels into blocks of tile_x * threads_x first, with ShiftInwards: every block then
     // covers exactly that many (the last one shifted back), so what a block computes at its
@@ -40,26 +41,47 @@ void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t
         s.split(v.x, g.xo, g.xi, t.tile_x, TailStrategy::ShiftInwards)
             .split(g.xo, g.xb, g.xt, t.threads_x, TailStrategy::GuardWithIf);
     }
-    s.reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n).fuse(v.y, v.n, g.yn);
+    const bool rows = t.tile_y > 1 || t.threads_y > 1;
+    if (rows) {
+        // Patches of rows too: narrow outputs (MobileNet's 14- and 7-wide layers) still fill
+        // the block's threads.
+        s.split(v.y, g.yo, g.yi, t.tile_y, TailStrategy::ShiftInwards)
+            .split(g.yo, g.yb, g.yt, t.threads_y, TailStrategy::GuardWithIf)
+            .reorder(g.ci, g.xi, g.yi, g.ct, g.xt, g.yt, g.cb, g.xb, g.yb, v.n)
+            .fuse(g.yb, v.n, g.yn);
+    } else {
+        s.reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n).fuse(v.y, v.n, g.yn);
+    }
     if (t.channels_in_block) {
         s.gpu_blocks(g.xb, g.yn);
     } else {
         s.gpu_blocks(g.cb, g.xb, g.yn);
     }
-    s.gpu_threads(g.ct, g.xt);
+    if (rows) {
+        s.gpu_threads(g.ct, g.xt, g.yt);
+    } else {
+        s.gpu_threads(g.ct, g.xt);
+    }
     if (t.tile_c > 1) s.unroll(g.ci);
     if (t.tile_x > 1) s.unroll(g.xi);
+    if (t.tile_y > 1) s.unroll(g.yi);
 }
 
 // The specialisation ladder: the full register tile wherever the output has at least that many
-// channels and pixels, then one pixel per thread, then one output per thread. Each branch has
-// constant tile extents, so the accumulators unroll into registers.
-void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Expr &channels,
-                  const Expr &width, const GpuTile &full) {
-    tile_stage(f.specialize(channels >= full.tile_c && width >= full.tile_x), v, g, full);
+// channels, pixels and rows, then one pixel per thread, then one output per thread. Each branch
+// has constant tile extents, so the accumulators unroll into registers.
+void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Problem &problem,
+                  const GpuTile &full) {
+    const Expr &channels = problem.out_channels, &width = problem.out_width;
+    const Expr &height = problem.out_height;
+    tile_stage(f.specialize(channels >= full.tile_c && width >= full.tile_x &&
+                            height >= full.tile_y),
+               v, g, full);
     GpuTile narrow = full;
-    narrow.tile_x = 1;
-    if (full.tile_x > 1) tile_stage(f.specialize(channels >= full.tile_c), v, g, narrow);
+    narrow.tile_x = narrow.tile_y = 1;
+    if (full.tile_x > 1 || full.tile_y > 1) {
+        tile_stage(f.specialize(channels >= full.tile_c), v, g, narrow);
+    }
     GpuTile one = narrow;
     one.tile_c = 1;
     tile_stage(f, v, g, one);
@@ -69,55 +91,66 @@ void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Expr &cha
 // registers while the reduction runs (reduction_order innermost-first, outside the tile).
 void accumulate_per_thread(Func acc, Func out, const algo::Vars &v, const GpuVars &g,
                            const std::vector<VarOrRVar> &reduction_order) {
-    acc.compute_at(out, g.ct).unroll(v.c).unroll(v.x);
-    std::vector<VarOrRVar> order{v.c, v.x};
+    acc.compute_at(out, g.ct).unroll(v.c).unroll(v.x).unroll(v.y);
+    std::vector<VarOrRVar> order{v.c, v.x, v.y};
     order.insert(order.end(), reduction_order.begin(), reduction_order.end());
-    order.push_back(v.y);
     order.push_back(v.n);
-    acc.update().reorder(order).unroll(v.c).unroll(v.x);
+    acc.update().reorder(order).unroll(v.c).unroll(v.x).unroll(v.y);
 }
 
-GpuTile read_tile(Knobs &knobs, GpuTile d) {
+// `rows`: the op tiles rows too (tile_y, threads_y); the fused separable does not.
+GpuTile read_tile(Knobs &knobs, GpuTile d, bool rows = true) {
     d.tile_c = knobs.get("tile_c", d.tile_c);
     d.tile_x = knobs.get("tile_x", d.tile_x);
     d.threads_c = knobs.get("threads_c", d.threads_c);
     d.threads_x = knobs.get("threads_x", d.threads_x);
+    if (rows) {
+        d.tile_y = knobs.get("tile_y", d.tile_y);
+        d.threads_y = knobs.get("threads_y", d.threads_y);
+    }
     return d;
+}
+
+// The standalone ops' block: 16 x 4 x 2 = 128 threads over 16 channel tiles x 4 x 2 pixel
+// tiles; with 2 x 2-pixel register tiles it covers 8 x 4 pixels, so even the 7 x 7 outputs of
+// MobileNet's last layers fill most of a block.
+GpuTile standalone_tile(int tile_c, int tile_x, int tile_y) {
+    GpuTile t;
+    t.tile_c = tile_c, t.tile_x = tile_x, t.tile_y = tile_y;
+    t.threads_c = 16, t.threads_x = 4, t.threads_y = 2;
+    return t;
 }
 
 }  // namespace
 
 // Standard conv: the pointwise layout, reducing over c_in innermost, then the taps. 4 channels
-// x 4 pixels = 16 accumulators per thread; a block of 16 x 8 threads covers 64 channels x 32
-// pixels of a row.
+// x 2 x 2 pixels = 16 accumulators per thread.
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    const GpuTile t = read_tile(knobs, {});
-    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y, p.r.z});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.y).unroll(p.r.z);
 }
 
 // Depthwise is memory-bound: 4 channels x 2 pixels per thread keeps the taps' weights in
-// registers across the two pixels; 16 x 8 threads make a block read 64 channels x 16 pixels,
-// whole 256-byte rows of NHWC channels per pixel.
+// registers across the two pixels; a block reads 64 channels (256 contiguous NHWC bytes) of
+// 8 x 2 pixels.
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    GpuTile d;
-    d.tile_x = 2;
-    const GpuTile t = read_tile(knobs, d);
-    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 1));
+    output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
 }
 
 // Pointwise is a GEMM: per step of the c_in reduction a thread loads 4 weights (consecutive
-// channels) and 4 inputs (one per pixel, the same address across the channel lanes: a
-// broadcast) for 16 FMAs.
+// channels) and 4 inputs (one per pixel of its 2 x 2 tile, the same address across the channel
+// lanes: a broadcast) for 16 FMAs.
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    const GpuTile t = read_tile(knobs, {});
-    output_tiles(p.result, p.v, g, problem.out_channels, problem.out_width, t);
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
 }
 
@@ -141,7 +174,7 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
     GpuTile d;
     d.tile_x = 4;
     d.threads_x = 4;
-    GpuTile t = read_tile(knobs, d);
+    GpuTile t = read_tile(knobs, d, /*rows=*/false);
     t.channels_in_block = knobs.get("channels_in_block", 1);
     t.shift_threads_x = true;
     const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
