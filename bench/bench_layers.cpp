@@ -22,7 +22,9 @@
 // Names: <op>/<layer>[/<forced>]/threads:<n>/real_time, where <layer> is the set's tag
 // (MobileNetV1: c128_128_56_s1 = c_in, c_out, H=W, stride) or the canonical problem string. Counters: GFLOP/s (FLOPs as
 // convgen::cost counts them: a multiply-add is 2, bias and activation not counted), %peak
-// (against --convgen_peak_gflops per core times the thread count), and the label names the
+// (against --convgen_peak_gflops per core times the thread count), GB/s and %bw (the compulsory
+// bytes of op_bytes() per second, against the bandwidth), FLOP/B (arithmetic intensity, for the
+// roofline), and the label names the
 // variant(s) and ISA that ran. Time is wall-clock (UseRealTime), as the kernels run on their own
 // thread pool. (Debian's libbenchmark prints "Library was built as DEBUG": that is about the
 // benchmark library itself, not convgen's kernels.)
@@ -32,8 +34,13 @@
 // so each benchmark prints mean, median, stddev and cv of 5 repetitions; read the median.
 // convgen's own flags:
 //   --convgen_peak_gflops=X   peak GFLOP/s of one core (default: env CONVGEN_PEAK_GFLOPS, else
-//                             116, the measured FMA peak of one Zen 4 core of the development
-//                             machine)
+//                             measured at start-up by peak_probe.h's FMA loop)
+//   --convgen_peak_gbps=X     memory bandwidth in GB/s for %bw (default: env CONVGEN_PEAK_GBPS,
+//                             else a STREAM triad measured per thread count at start-up)
+//   --convgen_probe           print the probed (or given) peaks as JSON and exit
+//   --convgen_schedules=S,... also run each layer's ops with the variant of each schedule the
+//                             build has (hand, tuned, naive, Mullapudi2016, Adams2019, Li2018;
+//                             all; none): <op>/<layer>/sched:<S>/...
 //   --convgen_threads=1,2     thread counts to register
 //   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | neon (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
@@ -59,6 +66,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -67,6 +75,7 @@
 
 #include "convgen/convgen.h"
 #include "layer_sets.h"
+#include "peak_probe.h"
 #include "peer.h"
 #include "problem_string.h"
 #if CONVGEN_BENCH_ONEDNN
@@ -81,11 +90,12 @@ namespace {
 using convgen_bench::Problem;
 using convgen_bench::ProblemOp;
 
-constexpr double kDefaultPeakGflopsPerCore = 116.0;  // measured FMA peak, one Zen 4 core
-
 struct Settings {
-    double peak_gflops_per_core = kDefaultPeakGflopsPerCore;
+    double peak_gflops_per_core = 0;  // 0: measured by the probe at start-up
+    double peak_gbps = 0;             // memory bandwidth; 0: probed per thread count
+    std::map<int, double> probed_gbps;  // thread count -> probed bandwidth
     std::vector<int> threads = {1, 2};
+    std::vector<std::string> schedules;  // --convgen_schedules: hand, tuned, naive, ...
     std::string variant;  // forced on the benchmarks of its op; empty = dispatcher's choice
     std::vector<std::string> layer_sets;  // empty: mobilenet_v1 unless problems are given
     std::vector<Problem> problems;        // from --convgen_problem
@@ -139,6 +149,7 @@ struct Job {
     std::vector<std::vector<float>> buffers;
     std::function<void()> run;
     int64_t flops = 0;
+    int64_t bytes = 0;  // compulsory traffic: every tensor read or written once (see op_bytes)
     std::string label;
 };
 
@@ -149,6 +160,30 @@ convgen::Padding padding_of(const Problem &p) {
     case Problem::Pad::explicit_pads: return convgen::Padding::symmetric(p.pad_value);
     }
     return convgen::Padding::same();
+}
+
+// The bytes op must move at least: its input, weights and bias read once, its output written
+// once (fp32); the unfused separable block also writes and reads its intermediate, which the
+// fused one keeps in cache. The roofline's arithmetic intensity is FLOPs / these bytes.
+int64_t op_bytes(Op op, const Problem &p) {
+    const int64_t in = int64_t(p.n) * p.h * p.w * p.c, hidden = int64_t(p.c) * p.multiplier;
+    const int64_t mid = int64_t(p.n) * p.out_h() * p.out_w() * hidden;
+    const int64_t out = int64_t(p.n) * p.out_h() * p.out_w() * p.o;
+    const int64_t taps = int64_t(p.kh) * p.kw;
+    const int64_t dw = in + taps * hidden + hidden + mid;
+    int64_t elements = 0;
+    switch (op) {
+    case Op::depthwise: elements = dw; break;
+    case Op::pointwise:
+        elements = p.op == ProblemOp::pw
+                       ? in + int64_t(p.c) * p.o + p.o + int64_t(p.n) * p.h * p.w * p.o
+                       : mid + hidden * p.o + p.o + out;
+        break;
+    case Op::separable_unfused: elements = dw + mid + hidden * p.o + p.o + out; break;
+    case Op::separable_fused: elements = dw - mid + hidden * p.o + p.o + out; break;
+    case Op::conv2d: elements = in + taps * p.c * p.o + p.o + out; break;
+    }
+    return elements * int64_t(sizeof(float));
 }
 
 // op on problem p: a sep problem runs any op (pointwise at the depthwise's output resolution,
@@ -176,6 +211,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
     const TensorDesc pw_in = pw_only ? in : mid;
     const TensorDesc pw_out = TensorDesc::nhwc(p.n, pw_in.h, pw_in.w, p.o);
     const float pw_scale = 1.0f / std::sqrt(float(pw_desc.in_channels));
+    job->bytes = op_bytes(op, p);
 
     switch (op) {
     case Op::depthwise: {
@@ -297,6 +333,7 @@ int64_t op_flops(Op op, const Problem &p) {
     auto resources = peer.resources;
     job->run = [run = peer.run, resources] { run(); };
     job->flops = op_flops(op, p);
+    job->bytes = op_bytes(op, p);
     job->label = peer.label;
     return job;
 }
@@ -312,6 +349,17 @@ Job &job_for(const Spec &spec) {
         key = spec.key;
     }
     return *job;
+}
+
+// The memory bandwidth a run on `threads` threads can reach: given, or probed.
+double peak_gbps(int threads) {
+    if (g_settings.peak_gbps > 0) return g_settings.peak_gbps;
+    auto it = g_settings.probed_gbps.find(threads);
+    if (it == g_settings.probed_gbps.end()) {
+        it = g_settings.probed_gbps.emplace(threads, convgen_bench::probe_bandwidth_gbps(threads))
+                 .first;
+    }
+    return it->second;
 }
 
 void run_benchmark(benchmark::State &state, const Spec &spec) {
@@ -334,8 +382,12 @@ void run_benchmark(benchmark::State &state, const Spec &spec) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double gflops = job->flops * 1e-9 * double(state.iterations()) / seconds;
+    const double gbps = job->bytes * 1e-9 * double(state.iterations()) / seconds;
     state.counters["GFLOP/s"] = gflops;
     state.counters["%peak"] = 100.0 * gflops / (g_settings.peak_gflops_per_core * spec.threads);
+    state.counters["GB/s"] = gbps;
+    state.counters["%bw"] = 100.0 * gbps / peak_gbps(spec.threads);
+    state.counters["FLOP/B"] = job->bytes ? double(job->flops) / double(job->bytes) : 0.0;
     state.SetLabel(job->label);
 }
 
@@ -347,10 +399,12 @@ void add(Op op, const Problem &layer, const std::string &forced,
     const std::string name = key + "/threads:" + std::to_string(threads);
     static std::set<std::string> registered;  // a layer in two sets runs once
     if (!registered.insert(name).second) return;
-    benchmark::RegisterBenchmark(name.c_str(),
-                                 [spec](benchmark::State &s) { run_benchmark(s, spec); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
+    auto *b = benchmark::RegisterBenchmark(
+        name.c_str(), [spec](benchmark::State &s) { run_benchmark(s, spec); });
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
+    // The naive schedule is a floor, 10-1000x slower (its fused separable recomputes the
+    // depthwise for every output channel): one repetition says enough.
+    if (forced == "sched:naive") b->Repetitions(1);
 }
 
 bool variant_is_op(const std::string &variant, convgen::OpKind op) {
@@ -427,6 +481,65 @@ void register_forced(int threads) {
     }
 }
 
+const std::vector<std::string> kAllSchedules = {"hand",          "tuned",     "naive",
+                                                 "Mullapudi2016", "Adams2019", "Li2018"};
+
+// The variant of `kind` scheduled by `schedule` that would run `op` of `layer`, or "" if the
+// build has none: the window must fit its fixed parameters, and a tuned variant's shape must be
+// the layer's (for a sep layer's pointwise: the depthwise output).
+std::string variant_for(Op op, convgen::OpKind kind, const Problem &layer,
+                        const std::string &schedule) {
+    const bool pw_of_sep = op == Op::pointwise && layer.op == ProblemOp::sep;
+    const int c_in = pw_of_sep ? layer.c * layer.multiplier : layer.c;
+    const int h = pw_of_sep ? layer.out_h() : layer.h, w = pw_of_sep ? layer.out_w() : layer.w;
+    const int c_out = op == Op::depthwise ? layer.c * layer.multiplier : layer.o;
+    for (const auto &v : convgen::variants()) {
+        if (v.op != kind || v.schedule != schedule) continue;
+        if (schedule == "hand" && !(v.auto_dispatch && v.shape.any())) continue;
+        if (kind != convgen::OpKind::pointwise) {
+            const bool window = (!v.kernel || (v.kernel == layer.kh && v.kernel == layer.kw)) &&
+                                (!v.stride || v.stride == layer.stride) &&
+                                (!v.dilation || v.dilation == layer.dilation) &&
+                                (!v.multiplier || v.multiplier == layer.multiplier);
+            if (!window) continue;
+        }
+        if (!v.shape.any()) {
+            const auto &sh = v.shape;
+            const bool shape = (!sh.in_channels || sh.in_channels == c_in) &&
+                               (!sh.height || sh.height == h) && (!sh.width || sh.width == w) &&
+                               (!sh.out_channels || sh.out_channels == c_out);
+            if (!shape) continue;
+        }
+        return v.name;
+    }
+    return "";
+}
+
+// Each schedule of --convgen_schedules on every selected layer, where the build has a variant
+// for it: <op>/<layer>/sched:<schedule>/threads:<n>, the variant in the label.
+void register_schedules(int threads) {
+    using convgen::OpKind;
+    const std::pair<Op, OpKind> ops[] = {{Op::depthwise, OpKind::depthwise},
+                                         {Op::pointwise, OpKind::pointwise},
+                                         {Op::separable_fused, OpKind::separable},
+                                         {Op::conv2d, OpKind::conv2d}};
+    for (const Problem &layer : selected_layers()) {
+        for (const auto &[op, kind] : ops) {
+            const bool runs = layer.op == ProblemOp::sep ||
+                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
+                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
+                              (layer.op == ProblemOp::conv && op == Op::conv2d);
+            if (!runs) continue;
+            for (const std::string &schedule : g_settings.schedules) {
+                convgen::OperatorOptions options;
+                options.variant = variant_for(op, kind, layer, schedule);
+                if (options.variant.empty()) continue;
+                add(op, layer, "sched:" + schedule, options, threads);
+            }
+        }
+    }
+}
+
 // The peers on every selected layer: the ops of the main suite that are one convolution
 // (depthwise, pointwise, conv2d), named <op>/<layer>/peer:<name>/threads:<n>.
 void register_peers(int threads) {
@@ -471,6 +584,7 @@ std::unique_ptr<Job> make_body_job(bool fused) {
                 buffer(p.o, 0.1f));
             steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
             job->flops += cost(d, in, true).flops;
+            job->bytes += op_bytes(Op::conv2d, p);
         } else {
             const SeparableDesc d{p.c, 1, p.o, window, Activation::relu6(), Activation::relu6()};
             const float *dw_w = buffer(9LL * p.c, dw_scale), *dw_b = buffer(p.c, 0.1f);
@@ -489,6 +603,7 @@ std::unique_ptr<Job> make_body_job(bool fused) {
                 });
             }
             job->flops += cost(d, in, true, true).flops;
+            job->bytes += op_bytes(fused ? Op::separable_fused : Op::separable_unfused, p);
         }
         x = y;
         in = out;
@@ -521,6 +636,7 @@ void register_all() {
     threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
     for (int t : threads) {
         register_main_suite(t);
+        register_schedules(t);
         if (t == threads.front() && mobilenet_v1_selected()) register_forced(t);
         if (mobilenet_v1_selected()) register_body(t);
     }
@@ -548,12 +664,13 @@ int main(int argc, char **argv) {
     if (const char *env = std::getenv("CONVGEN_PEAK_GFLOPS")) {
         g_settings.peak_gflops_per_core = std::atof(env);
     }
+    if (const char *env = std::getenv("CONVGEN_PEAK_GBPS")) g_settings.peak_gbps = std::atof(env);
     // Defaults first, so that the user's own --benchmark_* flags (later) override them.
     std::vector<char *> args = {argv[0]};
     std::string defaults[] = {"--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
                               "--benchmark_min_time=0.05"};
     for (auto &d : defaults) args.push_back(d.data());
-    bool list_layers = false;
+    bool list_layers = false, probe_only = false;
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -565,6 +682,29 @@ int main(int argc, char **argv) {
             };
             if (const char *v = value("--convgen_peak_gflops")) {
                 g_settings.peak_gflops_per_core = std::atof(v);
+            } else if (const char *v = value("--convgen_peak_gbps")) {
+                g_settings.peak_gbps = std::atof(v);
+            } else if (const char *v = value("--convgen_schedules")) {
+                const std::string list = v;
+                for (size_t start = 0, comma;; start = comma + 1) {
+                    comma = list.find(',', start);
+                    const std::string sched = list.substr(start, comma - start);
+                    const bool known = std::find(kAllSchedules.begin(), kAllSchedules.end(),
+                                                 sched) != kAllSchedules.end();
+                    if (sched == "all") {
+                        g_settings.schedules = kAllSchedules;
+                    } else if (known) {
+                        g_settings.schedules.push_back(sched);
+                    } else if (sched != "none") {
+                        std::fprintf(stderr, "unknown schedule '%s' (hand, tuned, naive, "
+                                             "Mullapudi2016, Adams2019, Li2018, all, none)\n",
+                                     sched.c_str());
+                        return 2;
+                    }
+                    if (comma == std::string::npos) break;
+                }
+            } else if (a == "--convgen_probe") {
+                probe_only = true;
             } else if (const char *v = value("--convgen_threads")) {
                 g_settings.threads = parse_int_list(v);
             } else if (const char *v = value("--convgen_max_isa")) {
@@ -621,9 +761,32 @@ int main(int argc, char **argv) {
                 args.push_back(argv[i]);
             }
         }
-        if (!(g_settings.peak_gflops_per_core > 0)) {
-            std::fprintf(stderr, "peak GFLOP/s must be > 0\n");
+        if (g_settings.peak_gflops_per_core < 0 || g_settings.peak_gbps < 0) {
+            std::fprintf(stderr, "peak GFLOP/s and GB/s must be > 0 (0 = probe)\n");
             return 2;
+        }
+        // The probe runs once, before any benchmark, while the machine is as quiet as it gets.
+        const bool flops_probed = !(g_settings.peak_gflops_per_core > 0);
+        if (flops_probed) {
+            g_settings.peak_gflops_per_core = convgen_bench::probe_fma_gflops_per_core();
+            if (!(g_settings.peak_gflops_per_core > 0)) {
+                std::fprintf(stderr, "this CPU has no FMA to probe; give --convgen_peak_gflops\n");
+                return 2;
+            }
+        }
+        if (!(g_settings.peak_gbps > 0)) {
+            for (int t : g_settings.threads) peak_gbps(t);
+        }
+        if (probe_only) {
+            std::printf("{\"fma_gflops_per_core\": %.1f, \"bandwidth_gbps\": {",
+                        g_settings.peak_gflops_per_core);
+            const char *sep = "";
+            for (int t : g_settings.threads) {
+                std::printf("%s\"%d\": %.1f", sep, t, peak_gbps(t));
+                sep = ", ";
+            }
+            std::printf("}}\n");
+            return 0;
         }
         if (!g_settings.variant.empty()) {
             bool known = false;
@@ -654,9 +817,17 @@ int main(int argc, char **argv) {
     args.push_back(nullptr);
     benchmark::Initialize(&n, args.data());
     if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
-    char peak[32];
-    std::snprintf(peak, sizeof peak, "%g", g_settings.peak_gflops_per_core);
-    benchmark::AddCustomContext("convgen.peak_gflops_per_core", peak);
+    auto number = [](double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", v);
+        return std::string(buf);
+    };
+    benchmark::AddCustomContext("convgen.peak_gflops_per_core",
+                                number(g_settings.peak_gflops_per_core));
+    for (int t : g_settings.threads) {
+        benchmark::AddCustomContext("convgen.peak_gbps.threads:" + std::to_string(t),
+                                    number(peak_gbps(t)));
+    }
     benchmark::AddCustomContext("convgen.detected_isa",
                                 convgen::to_string(convgen::detected_isa()));
 #if CONVGEN_BENCH_ONEDNN

@@ -56,6 +56,9 @@ function(convgen_manifest_targets MANIFEST OUT_TARGETS OUT_ISAS)
 endfunction()
 
 set(_convgen_autoschedulers Mullapudi2016 Adams2019 Li2018)
+# Adams2019's beam search at its default width (32) takes minutes per conv variant on 2 cores;
+# the default build runs it greedily (1). Benchmarks that compare it should build with 32.
+set(CONVGEN_ADAMS2019_BEAM_SIZE 1 CACHE STRING "Beam size of the Adams2019-scheduled baselines")
 set(_convgen_shape_keys c_in h w c_out)
 
 # Reads entry <i> of <json>'s "variants" and adds its libraries; appends to the caller's
@@ -87,6 +90,9 @@ function(_convgen_add_variant json i targets isas)
         # Enough parallel tasks for a small server; the estimates come from the generator.
         set(autoscheduler AUTOSCHEDULER Halide::${schedule})
         list(APPEND params "autoscheduler.parallelism=8")
+        if (schedule STREQUAL "Adams2019")
+            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ADAMS2019_BEAM_SIZE}")
+        endif ()
     elseif (schedule MATCHES "^(hand|tuned|naive)$")
         list(APPEND params "schedule=${schedule}")
     else ()

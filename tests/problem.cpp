@@ -167,6 +167,29 @@ Problem fit_to(Problem p, const VariantInfo &v) {
 }
 
 ::testing::AssertionResult matches_reference(const Problem &p, const OperatorOptions &options) {
+    return matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
+        OperatorUnderTest t;
+        auto wrap = [&t](auto op) {
+            t.output_desc = [op](const TensorDesc &in) { return op->output_desc(in); };
+            t.run = [op](const ConstTensor &i, const Tensor &o) { op->run(i, o); };
+        };
+        switch (q.op) {
+        case OpKind::conv2d: wrap(std::make_shared<Conv2d>(q.conv2d(), w.w1, w.b1, options)); break;
+        case OpKind::depthwise:
+            wrap(std::make_shared<Depthwise>(q.depthwise(), w.w1, w.b1, options));
+            break;
+        case OpKind::pointwise:
+            wrap(std::make_shared<Pointwise>(q.pointwise(), w.w1, w.b1, options));
+            break;
+        case OpKind::separable:
+            wrap(std::make_shared<Separable>(q.separable(), w.w1, w.b1, w.w2, w.b2, options));
+            break;
+        }
+        return t;
+    });
+}
+
+::testing::AssertionResult matches_reference(const Problem &p, const MakeOperator &make) {
     std::mt19937 rng(std::hash<std::string>{}(p.str()) & 0xffffffff);
     TensorDesc in_desc = TensorDesc::nhwc(p.n, p.h, p.w, p.ci);
     if (p.strided) in_desc = with_gaps(in_desc);
@@ -175,19 +198,16 @@ Problem fit_to(Problem p, const VariantInfo &v) {
     const int mid = p.ci * p.multiplier;
 
     ref::Out want;
-    TensorDesc out_desc;
-    std::function<void(const ConstTensor &, const Tensor &)> run;
     std::vector<float> w1, b1, w2, b2;
     int64_t taps = 0;  // length of each output's dot product, for the tolerance
+    ProblemWeights weights{};
     switch (p.op) {
     case OpKind::conv2d: {
         w1 = random_floats(size_t(wd.kernel_h) * wd.kernel_w * p.ci * p.co, rng);
         b1 = random_floats(p.co, rng);
         const float *bias = p.bias ? b1.data() : nullptr;
         want = ref::conv2d(p.conv2d(), w1.data(), bias, in_desc, x.data());
-        auto op = std::make_shared<Conv2d>(p.conv2d(), w1.data(), bias, options);
-        out_desc = op->output_desc(in_desc);
-        run = [op](auto &i, auto &o) { op->run(i, o); };
+        weights = {w1.data(), bias, nullptr, nullptr};
         taps = int64_t(wd.kernel_h) * wd.kernel_w * p.ci;
         break;
     }
@@ -196,9 +216,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         b1 = random_floats(mid, rng);
         const float *bias = p.bias ? b1.data() : nullptr;
         want = ref::depthwise(p.depthwise(), w1.data(), bias, in_desc, x.data());
-        auto op = std::make_shared<Depthwise>(p.depthwise(), w1.data(), bias, options);
-        out_desc = op->output_desc(in_desc);
-        run = [op](auto &i, auto &o) { op->run(i, o); };
+        weights = {w1.data(), bias, nullptr, nullptr};
         taps = int64_t(wd.kernel_h) * wd.kernel_w;
         break;
     }
@@ -207,9 +225,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         b1 = random_floats(p.co, rng);
         const float *bias = p.bias ? b1.data() : nullptr;
         want = ref::pointwise(p.pointwise(), w1.data(), bias, in_desc, x.data());
-        auto op = std::make_shared<Pointwise>(p.pointwise(), w1.data(), bias, options);
-        out_desc = op->output_desc(in_desc);
-        run = [op](auto &i, auto &o) { op->run(i, o); };
+        weights = {w1.data(), bias, nullptr, nullptr};
         taps = p.ci;
         break;
     }
@@ -222,14 +238,14 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         const float *pw_bias = p.bias ? b2.data() : nullptr;
         want = ref::separable(p.separable(), w1.data(), dw_bias, w2.data(), pw_bias, in_desc,
                               x.data());
-        auto op = std::make_shared<Separable>(p.separable(), w1.data(), dw_bias, w2.data(),
-                                              pw_bias, options);
-        out_desc = op->output_desc(in_desc);
-        run = [op](auto &i, auto &o) { op->run(i, o); };
+        weights = {w1.data(), dw_bias, w2.data(), pw_bias};
         taps = int64_t(wd.kernel_h) * wd.kernel_w * mid;
         break;
     }
     }
+    const OperatorUnderTest op = make(p, weights);
+    TensorDesc out_desc = op.output_desc(in_desc);
+    const auto &run = op.run;
     if (!want.desc.same_shape(out_desc)) {
         return ::testing::AssertionFailure() << p.str() << ": output shape " << out_desc.to_string()
                                              << ", reference " << want.desc.to_string();

@@ -2,6 +2,7 @@
 // printable as one benchdnn-style line so any failing case can be reproduced by reading it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,18 @@ Problem fit_to(Problem p, const convgen::VariantInfo &v);
 // element, and checks that strided outputs' gaps were not written.
 ::testing::AssertionResult matches_reference(const Problem &p,
                                              const convgen::OperatorOptions &options);
+
+// The operator under test, made from the problem's weights (biases null when p.bias is false):
+// its output shape for an input, and a call that runs it on host tensors.
+struct OperatorUnderTest {
+    std::function<convgen::TensorDesc(const convgen::TensorDesc &)> output_desc;
+    std::function<void(const convgen::ConstTensor &, const convgen::Tensor &)> run;
+};
+struct ProblemWeights {
+    const float *w1, *b1, *w2, *b2;  // conv2d/depthwise/pointwise: w1, b1; separable: all four
+};
+using MakeOperator = std::function<OperatorUnderTest(const Problem &, const ProblemWeights &)>;
+// As above, for any implementation of the op (e.g. the GPU operators of tests/test_gpu.cpp).
+::testing::AssertionResult matches_reference(const Problem &p, const MakeOperator &make);
 
 }  // namespace testing_support

@@ -1,0 +1,176 @@
+// convgen on GPUs: the same four operators, run by kernels compiled ahead of time for CUDA
+// (PTX for compute capability 8.0 and 8.6, JIT-compiled by the driver at the first call; runs
+// on any NVIDIA GPU of capability >= 8.0, e.g. A100, RTX 30xx/40xx, H100) and for OpenCL (CI
+// runs them on PoCL). Built on x86-64 Linux only; elsewhere every backend reports unavailable.
+//
+// Memory. run(input, output, Memory::device) takes device memory: `data` is then the device
+// handle of the tensor's first element, a CUdeviceptr (CUDA) or a cl_mem (OpenCL), cast to a
+// float pointer; nothing is copied, and on CUDA the call only enqueues the kernel on the stream
+// (the output is ready when the stream says so, as with cuDNN). Memory::host takes host
+// pointers: each run copies the input to the device, runs, copies the output back and returns
+// when it is there (device scratch is cached by Halide between calls). Weights and biases are
+// copied to the device once, at the first run or warm_up(), and stay there until the operator
+// is destroyed; they live in the context of that first run.
+//
+// Contexts and streams (CUDA). By default the kernels run on a context convgen's Halide runtime
+// creates on device 0, on its null stream. GpuOptions::cuda_context / cuda_stream make them run
+// on the caller's CUcontext and CUstream instead (e.g. PyTorch's current ones), or
+// cuda_current_context on whatever context is current on the calling thread (the CUDA runtime
+// API's primary context after cudaSetDevice/cudaFree(0)). Device pointers must belong to the
+// context the operator runs on.
+//
+// First call. The driver compiles the PTX (and PoCL the OpenCL C) at an operator's first run;
+// warm_up() pays that, and the weights' upload, up front so that timed runs exclude it.
+//
+// Errors. Every failure is a convgen::Error: no driver or no device (code unsupported, field
+// "backend", e.g. "no CUDA device: ..."), bad input as on the CPU, and any CUDA/OpenCL error
+// during a run (kernel_failed, with the driver's message). Nothing aborts.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operators.h"
+#include "params.h"
+#include "runtime.h"
+#include "tensor.h"
+
+namespace convgen::gpu {
+
+enum class Backend { cuda, opencl };
+const char *to_string(Backend b);
+
+// Whether this build has kernels for the backend (x86-64 builds have both).
+bool compiled(Backend b);
+// Whether operators of the backend can run here: compiled, its driver library loads
+// (libcuda.so.1 / libOpenCL.so.1, preloaded with RTLD_GLOBAL for Halide's runtime, which itself
+// would only look for the unversioned libcuda.so / libOpenCL.so of development packages), and
+// it has a device. If not and `why` is given, it receives the reason, e.g. "no CUDA device:
+// libcuda.so.1: cannot open shared object file".
+bool available(Backend b, std::string *why = nullptr);
+
+// The CUDA device's compute capability as major * 10 + minor (0 if unavailable).
+int cuda_compute_capability();
+
+enum class Memory { device, host };
+
+// The variants compiled for a backend (kernels.json gpu_variants, in dispatch order) and the
+// targets of each ("cuda_sm80", "cuda_sm86"; "opencl").
+struct GpuVariantInfo {
+    VariantInfo variant;
+    std::vector<std::string> targets;
+};
+std::vector<GpuVariantInfo> variants(Backend b);
+
+struct GpuOptions {
+    Backend backend = Backend::cuda;
+    std::string variant;  // force a compiled variant by name; empty = first that accepts
+    std::string target;   // force a compiled target ("cuda_sm80"); empty = newest the device runs
+    // CUDA only: CUcontext / CUstream to run on (see above). Null: Halide's own context and
+    // its null stream, unless cuda_current_context.
+    void *cuda_context = nullptr;
+    void *cuda_stream = nullptr;
+    bool cuda_current_context = false;
+};
+
+// Which compiled variant a GPU operator runs, for which target, and why others declined.
+struct GpuImplementation {
+    std::string variant;
+    Backend backend = Backend::cuda;
+    std::string target;  // "cuda_sm86", "cuda_sm80", "opencl"
+    std::string schedule;
+    std::vector<Implementation::Declined> declined;
+    std::string to_string() const;
+};
+
+namespace detail {
+struct GpuOperatorState;
+}
+
+// The operators take the same descriptors and host weight layouts as their CPU namesakes.
+class Conv2d {
+public:
+    Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
+           const GpuOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    void warm_up(const TensorDesc &input) const;
+    const GpuImplementation &implementation() const;
+
+private:
+    Conv2dDesc desc_;
+    std::shared_ptr<const detail::GpuOperatorState> state_;
+};
+
+class Depthwise {
+public:
+    Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
+              const GpuOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    void warm_up(const TensorDesc &input) const;
+    const GpuImplementation &implementation() const;
+
+private:
+    DepthwiseDesc desc_;
+    std::shared_ptr<const detail::GpuOperatorState> state_;
+};
+
+class Pointwise {
+public:
+    Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
+              const GpuOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    void warm_up(const TensorDesc &input) const;
+    const GpuImplementation &implementation() const;
+
+private:
+    PointwiseDesc desc_;
+    std::shared_ptr<const detail::GpuOperatorState> state_;
+};
+
+// Fused depthwise-separable: one kernel; the depthwise tile lives in shared memory.
+class Separable {
+public:
+    Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
+              const float *pw_weights, const float *pw_bias, const GpuOptions &options = {});
+    TensorDesc output_desc(const TensorDesc &input) const;
+    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    void warm_up(const TensorDesc &input) const;
+    const GpuImplementation &implementation() const;
+
+private:
+    SeparableDesc desc_;
+    std::shared_ptr<const detail::GpuOperatorState> state_;
+};
+
+// A device allocation of `floats` floats, for callers without their own (tests, benchmarks).
+// handle() is what run(..., Memory::device) takes as `data`.
+void synchronize(const GpuOptions &options);
+
+class DeviceBuffer {
+public:
+    DeviceBuffer(size_t floats, const GpuOptions &options = {});
+    ~DeviceBuffer();
+    DeviceBuffer(const DeviceBuffer &) = delete;
+    DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+    float *handle() const;
+    size_t size() const { return floats_; }
+    void upload(const float *src);  // size() floats, synchronous
+    void download(float *dst) const;  // size() floats, synchronous (waits for queued work)
+
+private:
+    friend void synchronize(const GpuOptions &options);
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    size_t floats_;
+};
+
+// Waits until the operator's queued work on this context/stream is done (cuStreamSynchronize /
+// clFinish), reporting any asynchronous error.
+void synchronize(const GpuOptions &options = {});
+
+}  // namespace convgen::gpu

@@ -1,0 +1,148 @@
+// The GPU dispatch table, generated from kernels.json (gpu_targets x gpu_variants) by
+// cmake/ConvgenGpuVariants.cmake, and the choice of variant and target. Variants are tried in
+// the CPU manifest's order (specialised first, generic last), with the same fixed parameters.
+#include <algorithm>
+
+#include "gpu_internal.h"
+
+#define CONVGEN_GPU_KERNEL(op, name, backend, isa) \
+    extern "C" convgen::gpu::detail::op##_kernel_t convgen_gpu_##name##_##isa;
+#include "convgen_gpu_kernels.inc"
+#undef CONVGEN_GPU_KERNEL
+
+namespace convgen::gpu {
+
+namespace {
+
+struct GpuKernelEntry {
+    OpKind op;
+    const char *variant;
+    Backend backend;
+    const char *target;
+    void *fn;
+};
+
+const std::vector<GpuKernelEntry> &kernels() {
+    static const std::vector<GpuKernelEntry> k = {
+#define CONVGEN_GPU_KERNEL(op, name, backend, isa) \
+    {OpKind::op, #name, Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa)},
+#include "convgen_gpu_kernels.inc"
+#undef CONVGEN_GPU_KERNEL
+    };
+    return k;
+}
+
+// "cuda_sm86" -> 86; 0 for targets without a capability.
+int capability_of(const std::string &target) {
+    const auto at = target.find("_sm");
+    return at == std::string::npos ? 0 : std::stoi(target.substr(at + 3));
+}
+
+// Why `v` cannot run `key`, or "" if it can (the CPU dispatch's rule: fixed parameters must
+// match).
+std::string decline_reason(const VariantInfo &v, const detail::GpuKey &key) {
+    auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
+    if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel))
+        return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " + pair(v.kernel, v.kernel);
+    if (v.stride && (key.stride_h != v.stride || key.stride_w != v.stride))
+        return "stride " + pair(key.stride_h, key.stride_w) + " is not its " + pair(v.stride, v.stride);
+    if (v.dilation && (key.dilation_h != v.dilation || key.dilation_w != v.dilation))
+        return "dilation " + pair(key.dilation_h, key.dilation_w) + " is not its " +
+               pair(v.dilation, v.dilation);
+    if (v.multiplier && key.multiplier != v.multiplier)
+        return "channel multiplier " + std::to_string(key.multiplier) + " is not its " +
+               std::to_string(v.multiplier);
+    return "";
+}
+
+}  // namespace
+
+const char *to_string(Backend b) { return b == Backend::cuda ? "cuda" : "opencl"; }
+
+bool compiled(Backend b) {
+    for (const auto &k : kernels())
+        if (k.backend == b) return true;
+    return false;
+}
+
+std::vector<GpuVariantInfo> variants(Backend b) {
+    std::vector<GpuVariantInfo> out;
+    for (const auto &v : convgen::variants()) {
+        GpuVariantInfo info{v, {}};
+        for (const auto &k : kernels())
+            if (k.backend == b && v.name == k.variant) info.targets.push_back(k.target);
+        if (!info.targets.empty()) out.push_back(info);
+    }
+    return out;
+}
+
+std::string GpuImplementation::to_string() const {
+    std::string s = variant + " on " + gpu::to_string(backend) + " (" + target + ", " +
+                    schedule + " schedule)";
+    for (const auto &d : declined) s += "; declined " + d.variant + ": " + d.reason;
+    return s;
+}
+
+namespace detail {
+
+GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &options) {
+    require_backend(options.backend);  // says so if the backend is not compiled in
+    const int capability = options.backend == Backend::cuda ? cuda_compute_capability() : 0;
+    GpuSelection s;
+    s.impl.backend = options.backend;
+    bool known = options.variant.empty();
+    for (const auto &v : convgen::variants()) {
+        if (v.op != op) continue;
+        // Only variants with a kernel for this backend.
+        std::vector<const GpuKernelEntry *> mine;
+        for (const auto &k : kernels())
+            if (k.backend == options.backend && v.name == k.variant) mine.push_back(&k);
+        if (mine.empty()) continue;
+        if (!options.variant.empty() && v.name != options.variant) {
+            s.impl.declined.push_back({v.name, "not the variant requested in options"});
+            continue;
+        }
+        known = true;
+        if (const std::string reason = decline_reason(v, key); !reason.empty()) {
+            s.impl.declined.push_back({v.name, reason});
+            continue;
+        }
+        // CUDA: the newest PTX the device can run (PTX JIT-compiles forward, never back).
+        const GpuKernelEntry *best = nullptr;
+        for (const auto *k : mine) {
+            const int c = capability_of(k->target);
+            if (!options.target.empty() && options.target != k->target) continue;
+            if (options.backend == Backend::cuda && c > capability) continue;
+            if (!best || c > capability_of(best->target)) best = k;
+        }
+        if (!best) {
+            s.impl.declined.push_back(
+                {v.name, !options.target.empty() && options.backend != Backend::cuda
+                             ? "not compiled for target '" + options.target + "'"
+                             : "not compiled for target '" + options.target +
+                                   "' or it is above the device's compute capability " +
+                                   std::to_string(capability / 10) + "." +
+                                   std::to_string(capability % 10)});
+            continue;
+        }
+        s.kernel = best->fn;
+        s.impl.variant = v.name;
+        s.impl.target = best->target;
+        s.impl.schedule = v.schedule;
+        return s;
+    }
+    if (!known) {
+        convgen::detail::fail(ErrorCode::unsupported, "options.variant",
+                              "options.variant = '" + options.variant + "' is not a compiled " +
+                                  to_string(options.backend) + " " + convgen::to_string(op) +
+                                  " variant");
+    }
+    std::string why;
+    for (const auto &d : s.impl.declined) why += "; " + d.variant + ": " + d.reason;
+    convgen::detail::fail(ErrorCode::unsupported, "options.variant",
+                          std::string("no compiled ") + to_string(options.backend) + " " +
+                              convgen::to_string(op) + " variant accepts this problem" + why);
+}
+
+}  // namespace detail
+}  // namespace convgen::gpu

@@ -1,0 +1,85 @@
+// GPU runtime internals: kernel signatures, the GPU dispatch table, the per-call user context
+// that carries the caller's CUDA context and stream to the Halide runtime's hooks, and the
+// driver probing. Nothing here is installed.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "HalideRuntime.h"
+#include "convgen/gpu.h"
+#include "internal.h"
+
+namespace convgen::gpu::detail {
+
+// The GPU kernels take Halide's user_context first (targets with the user_context feature),
+// then the CPU kernels' arguments (runtime/src/internal.h).
+using conv2d_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
+                            halide_buffer_t *bias, int32_t stride_x, int32_t stride_y,
+                            int32_t dilation_x, int32_t dilation_y, int32_t pad_left,
+                            int32_t pad_top, float act_min, float act_max,
+                            halide_buffer_t *output);
+using depthwise_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
+                               halide_buffer_t *bias, int32_t multiplier, int32_t stride_x,
+                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
+                               int32_t pad_left, int32_t pad_top, float act_min, float act_max,
+                               halide_buffer_t *output);
+using pointwise_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
+                               halide_buffer_t *bias, float act_min, float act_max,
+                               halide_buffer_t *output);
+using separable_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *dw_weights,
+                               halide_buffer_t *dw_bias, halide_buffer_t *pw_weights,
+                               halide_buffer_t *pw_bias, int32_t multiplier, int32_t stride_x,
+                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
+                               int32_t pad_left, int32_t pad_top, float dw_min, float dw_max,
+                               float pw_min, float pw_max, halide_buffer_t *output);
+
+// What Halide's user_context points to during a convgen GPU call.
+struct CallContext {
+    void *cuda_context = nullptr;  // CUcontext to use, or null for Halide's own
+    void *cuda_stream = nullptr;   // CUstream, or null for the default
+};
+// The call context for `o` (resolves cuda_current_context on the calling thread).
+CallContext call_context(const GpuOptions &o);
+
+// Loads the backend's driver (RTLD_GLOBAL) and checks for a device; throws
+// Error(unsupported, "backend", reason) if it cannot run. Installs the Halide hooks.
+void require_backend(Backend b);
+const halide_device_interface_t *device_interface(Backend b);
+
+// The window parameters a GPU variant may have fixed at compile time (the GPU runtime's own
+// copy of the CPU dispatch key, so the two can evolve independently).
+struct GpuKey {
+    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+    int multiplier = 1;
+};
+inline GpuKey gpu_key(const Window &w, int multiplier) {
+    return {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, multiplier};
+}
+
+struct GpuSelection {
+    void *kernel = nullptr;
+    GpuImplementation impl;
+};
+GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &options);
+
+// Wraps caller memory as a halide_buffer_t for one call: device handles are attached with
+// the backend's wrap call and detached again in the destructor; host memory is marked dirty
+// (inputs) so Halide copies it to the device.
+struct CallBuffer {
+    convgen::detail::BufferView view;
+    Backend backend;
+    Memory memory;
+    void *uc;
+    bool wrapped = false;
+    CallBuffer(const float *data, const TensorDesc &d, Backend b, Memory m, void *uc,
+               bool is_input);
+    ~CallBuffer();
+    halide_buffer_t *raw() { return view.raw(); }
+    // Host memory: copies an output back (after the kernel) and frees device scratch.
+    void finish(bool is_output);
+};
+
+}  // namespace convgen::gpu::detail

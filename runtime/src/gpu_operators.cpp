@@ -1,0 +1,279 @@
+// The GPU operators: the CPU operators' validation and weight packing, GPU dispatch, weights
+// uploaded once, and per-call wrapping of the caller's device or host memory.
+#include <array>
+#include <functional>
+
+#include "gpu_internal.h"
+
+namespace convgen::gpu {
+
+using namespace convgen::detail;
+using detail::CallBuffer;
+using detail::CallContext;
+
+namespace detail {
+
+struct GpuOperatorState {
+    GpuSelection selection;
+    GpuOptions options;
+    std::vector<PackedBuffer> buffers;  // host copies, packed as the CPU operators pack them
+
+    // Device copies of `buffers`, made by the first run (or warm_up) in that run's context.
+    mutable std::once_flag uploaded;
+    mutable std::vector<std::array<halide_dimension_t, 4>> dims;
+    mutable std::vector<halide_buffer_t> device;
+    mutable CallContext upload_context;
+
+    void upload(CallContext *uc) const {
+        std::call_once(uploaded, [&] {
+            dims.resize(buffers.size());
+            std::vector<halide_buffer_t> bufs(buffers.size());
+            const halide_device_interface_t *iface = device_interface(options.backend);
+            for (size_t i = 0; i < buffers.size(); i++) {
+                BufferView view(buffers[i]);
+                for (int d = 0; d < view.buf.dimensions; d++) dims[i][d] = view.dims[d];
+                bufs[i] = view.buf;
+                bufs[i].dim = dims[i].data();
+                bufs[i].flags = halide_buffer_flag_host_dirty;
+                const int rc = halide_copy_to_device(uc, &bufs[i], iface);
+                if (rc != 0) {
+                    for (size_t j = 0; j <= i; j++) halide_device_free(uc, &bufs[j]);
+                    check_kernel_result(rc, selection.impl.variant + " (uploading weights)");
+                }
+            }
+            device = std::move(bufs);
+            upload_context = *uc;
+        });
+    }
+
+    ~GpuOperatorState() {
+        for (auto &b : device) halide_device_free(&upload_context, &b);
+    }
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::GpuOperatorState;
+
+template <typename Kernel>
+Kernel *kernel_of(const GpuOperatorState &s) {
+    return reinterpret_cast<Kernel *>(s.selection.kernel);
+}
+
+// One call: wraps input and output, hands the kernel per-call copies of the weights' device
+// buffers (so concurrent runs share no halide_buffer_t), copies a host output back.
+using Launch = std::function<int(void *uc, halide_buffer_t *in, halide_buffer_t *out,
+                                 halide_buffer_t *w)>;
+void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &output,
+            Memory memory, const Launch &call) {
+    CallContext uc = detail::call_context(s.options);
+    s.upload(&uc);
+    CallBuffer in(input.data, input.desc, s.options.backend, memory, &uc, true);
+    CallBuffer out(output.data, output.desc, s.options.backend, memory, &uc, false);
+    std::array<halide_buffer_t, 4> w{};
+    for (size_t i = 0; i < s.device.size(); i++) w[i] = s.device[i];
+    check_kernel_result(call(&uc, in.raw(), out.raw(), w.data()), s.selection.impl.variant);
+    out.finish(true);
+}
+
+std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::GpuKey &key,
+                                             const GpuOptions &options) {
+    auto state = std::make_shared<GpuOperatorState>();
+    state->options = options;
+    state->selection = detail::select_gpu_kernel(op, key, options);
+    return state;
+}
+
+// validate_output, except that OpenCL device handles (cl_mem) are opaque: no address ranges to
+// compare, so only the same cl_mem for input and output counts as running in place.
+void check_output(const GpuOperatorState &s, const Tensor &out, const TensorDesc &expected,
+                  const ConstTensor &in, Memory memory) {
+    if (s.options.backend != Backend::opencl || memory != Memory::device) {
+        validate_output(out, expected, in);
+        return;
+    }
+    validate_tensor("output", out.data, out.desc, expected.c);
+    if (!out.desc.same_shape(expected)) {
+        fail(ErrorCode::invalid_argument, "output",
+             "output is " + out.desc.to_string() + ", but input " + in.desc.to_string() +
+                 " gives output " + expected.to_string());
+    }
+    if (static_cast<const void *>(out.data) == static_cast<const void *>(in.data)) {
+        fail(ErrorCode::unsupported, "output.data",
+             "output.data is input.data's cl_mem: convgen does not run in place");
+    }
+}
+
+// Runs once on zeros of the input's shape, through host memory: the driver's JIT, the weights'
+// upload and Halide's scratch allocations happen here rather than in the first timed run.
+template <typename Op>
+void warm_up_op(const Op &op, const TensorDesc &input) {
+    const TensorDesc in = TensorDesc::nhwc(input.n, input.h, input.w, input.c);
+    validate_tensor("input", &op, in, input.c);
+    const TensorDesc out = op.output_desc(in);
+    std::vector<float> x(in.elements(), 0.0f), y(out.elements(), 0.0f);
+    op.run({x.data(), in}, {y.data(), out}, Memory::host);
+}
+
+}  // namespace
+
+// ---- Conv2d ---------------------------------------------------------------------------------
+
+Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
+               const GpuOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.out_channels", d.out_channels);
+    validate_window(d.window, "desc.window");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const auto &w = d.window;
+    const int64_t count =
+        checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
+    auto state = make_state(OpKind::conv2d, detail::gpu_key(w, 1), options);
+    state->buffers.push_back(
+        pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels, input);
+}
+const GpuImplementation &Conv2d::implementation() const { return state_->selection.impl; }
+void Conv2d::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
+
+void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    auto *k = kernel_of<detail::conv2d_kernel_t>(*state_);
+    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return k(uc, in, &wb[0], &wb[1], w.stride_w, w.stride_h, w.dilation_w, w.dilation_h,
+                 pad.left, pad.top, act.min, act.max, out);
+    });
+}
+
+// ---- Depthwise ------------------------------------------------------------------------------
+
+Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
+                     const GpuOptions &options)
+    : desc_(d) {
+    check_positive("desc.channels", d.channels);
+    check_positive("desc.multiplier", d.multiplier);
+    checked_elements("desc.channels * desc.multiplier", {d.channels, d.multiplier});
+    validate_window(d.window, "desc.window");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const auto &w = d.window;
+    const int oc = d.out_channels();
+    const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
+    auto state = make_state(OpKind::depthwise, detail::gpu_key(w, d.multiplier), options);
+    state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(bias, oc, {oc}));
+    state_ = std::move(state);
+}
+
+TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels(), input);
+}
+const GpuImplementation &Depthwise::implementation() const { return state_->selection.impl; }
+void Depthwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
+
+void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    validate_tensor("input", input.data, input.desc, desc_.channels);
+    check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    auto *k = kernel_of<detail::depthwise_kernel_t>(*state_);
+    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return k(uc, in, &wb[0], &wb[1], desc_.multiplier, w.stride_w, w.stride_h,
+                 w.dilation_w, w.dilation_h, pad.left, pad.top, act.min, act.max, out);
+    });
+}
+
+// ---- Pointwise ------------------------------------------------------------------------------
+
+Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
+                     const GpuOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.out_channels", d.out_channels);
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("weights", weights);
+    const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
+    auto state = make_state(OpKind::pointwise, detail::GpuKey{}, options);
+    state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
+    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
+    return TensorDesc::nhwc(input.n, input.h, input.w, desc_.out_channels);
+}
+const GpuImplementation &Pointwise::implementation() const { return state_->selection.impl; }
+void Pointwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
+
+void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    check_output(*state_, output, output_desc(input.desc), input, memory);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    auto *k = kernel_of<detail::pointwise_kernel_t>(*state_);
+    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return k(uc, in, &wb[0], &wb[1], act.min, act.max, out);
+    });
+}
+
+// ---- Separable ------------------------------------------------------------------------------
+
+Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
+                     const float *pw_weights, const float *pw_bias, const GpuOptions &options)
+    : desc_(d) {
+    check_positive("desc.in_channels", d.in_channels);
+    check_positive("desc.multiplier", d.multiplier);
+    check_positive("desc.out_channels", d.out_channels);
+    checked_elements("desc.in_channels * desc.multiplier", {d.in_channels, d.multiplier});
+    validate_window(d.window, "desc.window");
+    validate_activation(d.dw_activation, "desc.dw_activation");
+    validate_activation(d.activation, "desc.activation");
+    check_not_null("dw_weights", dw_weights);
+    check_not_null("pw_weights", pw_weights);
+    const auto &w = d.window;
+    const int mid = d.in_channels * d.multiplier;
+    const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
+    const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
+    auto state = make_state(OpKind::separable, detail::gpu_key(w, d.multiplier), options);
+    state->buffers.push_back(pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}));
+    state->buffers.push_back(pack_copy(dw_bias, mid, {mid}));
+    state->buffers.push_back(pack_copy(pw_weights, pw_count, {d.out_channels, mid}));
+    state->buffers.push_back(pack_copy(pw_bias, d.out_channels, {d.out_channels}));
+    state_ = std::move(state);
+}
+
+TensorDesc Separable::output_desc(const TensorDesc &input) const {
+    return convgen::output_desc(desc_.window, desc_.out_channels, input);
+}
+const GpuImplementation &Separable::implementation() const { return state_->selection.impl; }
+void Separable::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
+
+void Separable::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    validate_tensor("input", input.data, input.desc, desc_.in_channels);
+    check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto &w = desc_.window;
+    const ResolvedPadding pad = resolve_padding(w, input.desc);
+    const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
+    const ClampBounds act = activation_bounds(desc_.activation);
+    auto *k = kernel_of<detail::separable_kernel_t>(*state_);
+    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return k(uc, in, &wb[0], &wb[1], &wb[2], &wb[3], desc_.multiplier, w.stride_w,
+                 w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
+                 dw_act.max, act.min, act.max, out);
+    });
+}
+
+}  // namespace convgen::gpu

@@ -1,0 +1,210 @@
+#include "gpu_schedules.h"
+
+#include <vector>
+
+namespace convgen::sched::gpu {
+
+using namespace Halide;
+
+namespace {
+
+struct GpuVars {
+    Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"};  // register tile split
+    Var cb{"cb"}, ct{"ct"}, xb{"xb"}, xt{"xt"};  // block / thread splits
+    Var yo{"yo"}, yi{"yi"}, yb{"yb"}, yt{"yt"};  // rows, when tiled (tile_y, threads_y)
+    Var yn{"yn"};                                // (row or row tile, image), fused
+};
+
+struct GpuTile {
+    int tile_c = 4, tile_x = 4, tile_y = 1;           // per thread, in registers
+    int threads_c = 16, threads_x = 8, threads_y = 1;  // per block
+    bool channels_in_block = false;     // channel slices a serial loop inside the block
+    // Split pixels into blocks of tile_x * threads_x first, with ShiftInwards: every block then
+    // covers exactly that many (the last one shifted back), so what a block computes at its
+    // level has a constant width (needs width >= tile_x * threads_x).
+    bool shift_threads_x = false;
+};
+
+// One specialisation's loop nest. The register tile splits use ShiftInwards (no tail code: the
+// last tile shifts back over already computed points, so every index it touches is in range,
+// which also keeps the guarded-off threads' producers in bounds); the thread splits use
+// GuardWithIf, so any size runs with whole blocks.
+void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t) {
+    s.split(v.c, g.co, g.ci, t.tile_c, TailStrategy::ShiftInwards)
+        .split(g.co, g.cb, g.ct, t.threads_c, TailStrategy::GuardWithIf);
+    if (t.shift_threads_x) {
+        // A block's pixels first (the last block shifted back), then the threads' tiles, which
+        // divide it exactly.
+        s.split(v.x, g.xb, g.xo, t.tile_x * t.threads_x, TailStrategy::ShiftInwards)
+            .split(g.xo, g.xt, g.xi, t.tile_x);
+    } else {
+        s.split(v.x, g.xo, g.xi, t.tile_x, TailStrategy::ShiftInwards)
+            .split(g.xo, g.xb, g.xt, t.threads_x, TailStrategy::GuardWithIf);
+    }
+    const bool rows = t.tile_y > 1 || t.threads_y > 1;
+    if (rows) {
+        // Patches of rows too: narrow outputs (MobileNet's 14- and 7-wide layers) still fill
+        // the block's threads.
+        s.split(v.y, g.yo, g.yi, t.tile_y, TailStrategy::ShiftInwards)
+            .split(g.yo, g.yb, g.yt, t.threads_y, TailStrategy::GuardWithIf)
+            .reorder(g.ci, g.xi, g.yi, g.ct, g.xt, g.yt, g.cb, g.xb, g.yb, v.n)
+            .fuse(g.yb, v.n, g.yn);
+    } else {
+        s.reorder(g.ci, g.xi, g.ct, g.xt, g.cb, g.xb, v.y, v.n).fuse(v.y, v.n, g.yn);
+    }
+    if (t.channels_in_block) {
+        s.gpu_blocks(g.xb, g.yn);
+    } else {
+        s.gpu_blocks(g.cb, g.xb, g.yn);
+    }
+    if (rows) {
+        s.gpu_threads(g.ct, g.xt, g.yt);
+    } else {
+        s.gpu_threads(g.ct, g.xt);
+    }
+    if (t.tile_c > 1) s.unroll(g.ci);
+    if (t.tile_x > 1) s.unroll(g.xi);
+    if (t.tile_y > 1) s.unroll(g.yi);
+}
+
+// The specialisation ladder: the full register tile wherever the output has at least that many
+// channels, pixels and rows, then one pixel per thread, then one output per thread. Each branch
+// has constant tile extents, so the accumulators unroll into registers.
+void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Problem &problem,
+                  const GpuTile &full) {
+    const Expr &channels = problem.out_channels, &width = problem.out_width;
+    const Expr &height = problem.out_height;
+    tile_stage(f.specialize(channels >= full.tile_c && width >= full.tile_x &&
+                            height >= full.tile_y),
+               v, g, full);
+    GpuTile narrow = full;
+    narrow.tile_x = narrow.tile_y = 1;
+    if (full.tile_x > 1 || full.tile_y > 1) {
+        tile_stage(f.specialize(channels >= full.tile_c), v, g, narrow);
+    }
+    GpuTile one = narrow;
+    one.tile_c = 1;
+    tile_stage(f, v, g, one);
+}
+
+// The accumulator of one thread's tile, computed inside the thread loops: all of it lives in
+// registers while the reduction runs (reduction_order innermost-first, outside the tile).
+void accumulate_per_thread(Func acc, Func out, const algo::Vars &v, const GpuVars &g,
+                           const std::vector<VarOrRVar> &reduction_order) {
+    acc.compute_at(out, g.ct).unroll(v.c).unroll(v.x).unroll(v.y);
+    std::vector<VarOrRVar> order{v.c, v.x, v.y};
+    order.insert(order.end(), reduction_order.begin(), reduction_order.end());
+    order.push_back(v.n);
+    acc.update().reorder(order).unroll(v.c).unroll(v.x).unroll(v.y);
+}
+
+// `rows`: the op tiles rows too (tile_y, threads_y); the fused separable does not.
+GpuTile read_tile(Knobs &knobs, GpuTile d, bool rows = true) {
+    d.tile_c = knobs.get("tile_c", d.tile_c);
+    d.tile_x = knobs.get("tile_x", d.tile_x);
+    d.threads_c = knobs.get("threads_c", d.threads_c);
+    d.threads_x = knobs.get("threads_x", d.threads_x);
+    if (rows) {
+        d.tile_y = knobs.get("tile_y", d.tile_y);
+        d.threads_y = knobs.get("threads_y", d.threads_y);
+    }
+    return d;
+}
+
+// The standalone ops' block: 16 x 4 x 2 = 128 threads over 16 channel tiles x 4 x 2 pixel
+// tiles; with 2 x 2-pixel register tiles it covers 8 x 4 pixels, so even the 7 x 7 outputs of
+// MobileNet's last layers fill most of a block.
+GpuTile standalone_tile(int tile_c, int tile_x, int tile_y) {
+    GpuTile t;
+    t.tile_c = tile_c, t.tile_x = tile_x, t.tile_y = tile_y;
+    t.threads_c = 16, t.threads_x = 4, t.threads_y = 2;
+    return t;
+}
+
+}  // namespace
+
+// Standard conv: the pointwise layout, reducing over c_in innermost, then the taps. 4 channels
+// x 2 x 2 pixels = 16 accumulators per thread.
+void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    output_tiles(p.result, p.v, g, problem, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y, p.r.z});
+    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.y).unroll(p.r.z);
+}
+
+// Depthwise is memory-bound: 4 channels x 2 pixels per thread keeps the taps' weights in
+// registers across the two pixels; a block reads 64 channels (256 contiguous NHWC bytes) of
+// 8 x 2 pixels.
+void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 1));
+    output_tiles(p.result, p.v, g, problem, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y});
+    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
+}
+
+// Pointwise is a GEMM: per step of the c_in reduction a thread loads 4 weights (consecutive
+// channels) and 4 inputs (one per pixel of its 2 x 2 tile, the same address across the channel
+// lanes: a broadcast) for 16 FMAs.
+void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    output_tiles(p.result, p.v, g, problem, t);
+    accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
+}
+
+// Fused separable: a block owns threads_x x tile_x = 4 x 4 = 16 pixels of a row and, by
+// default, walks all output channels of them in slices of threads_c x tile_c = 16 x 4 = 64 (a
+// serial loop inside the block), each thread accumulating 4 channels x 4 pixels in registers.
+// Before that, the block's threads compute the depthwise result for its pixels and every
+// intermediate channel into shared memory (compute_at the block, GPUShared), which the
+// pointwise reduction then reads: per step 4 weight loads (consecutive channels, coalesced
+// across lanes) and 4 shared loads (one per pixel, a broadcast) for 16 FMAs.
+// The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
+// 16 pixels x 4 bytes x intermediate channels fits up to 768 channels; wider intermediates or
+// narrower rows take the next rung of the ladder, halving tile_x (8 pixels: 1536 channels, e.g.
+// MobileNetV1's 1024-channel blocks), then 4 pixels with one per thread, then one pixel and
+// one output per thread (12288 channels).
+// The pixel split into blocks shifts inwards (shift_threads_x), so the shared tile has a
+// constant width: with a guarded split Halide sizes it by a loop over every block on the host,
+// at every call.
+void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
+    const GpuVars g;
+    GpuTile d;
+    d.tile_x = 4;
+    d.threads_x = 4;
+    GpuTile t = read_tile(knobs, d, /*rows=*/false);
+    t.channels_in_block = knobs.get("channels_in_block", 1);
+    t.shift_threads_x = true;
+    const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
+    const Expr mid = problem.in_channels, out_c = problem.out_channels, width = problem.out_width;
+    Func out = p.pw.result;
+    const algo::Vars &pv = p.pw.v;
+    auto rung = [&](const GpuTile &tile) {
+        const int pixels = tile.tile_x * tile.threads_x;
+        tile_stage(out.specialize(out_c >= tile.tile_c && width >= pixels &&
+                                  mid <= shared_bytes / (4 * pixels)),
+                   pv, g, tile);
+    };
+    for (GpuTile r = t; r.tile_x >= 1; r.tile_x /= 2) rung(r);
+    GpuTile one = t;
+    one.tile_c = one.tile_x = one.threads_x = 1;
+    tile_stage(out, pv, g, one);
+    accumulate_per_thread(p.pw.acc, p.pw.result, p.pw.v, g, {p.pw.r.x});
+
+    // The depthwise tile: computed per block by the same threads, laid out as the pointwise
+    // threads are (channels across threads_c lanes, pixels across threads_x).
+    const algo::Vars &v = p.dw.v;
+    const Var dco("dco"), dci("dci"), dxo("dxo"), dxi("dxi");
+    p.dw.result.compute_at(p.pw.result, t.channels_in_block ? g.xb : g.cb)
+        .store_in(MemoryType::GPUShared)
+        .split(v.c, dco, dci, t.threads_c, TailStrategy::GuardWithIf)
+        .split(v.x, dxo, dxi, t.threads_x, TailStrategy::GuardWithIf)
+        .reorder(dci, dxi, dco, dxo, v.y, v.n)
+        .gpu_threads(dci, dxi);
+    p.dw.acc.compute_at(p.dw.result, dci);
+    if (problem.kernel_w > 0) p.dw.acc.update().unroll(p.dw.r.x).unroll(p.dw.r.y);
+}
+
+}  // namespace convgen::sched::gpu

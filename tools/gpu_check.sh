@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The one GPU check: on a machine with an NVIDIA GPU (capability >= 8.0, e.g. an H100), runs the
+# CUDA tests (which must pass, not skip), then convgen's CUDA benchmark and the cuDNN one on
+# MobileNetV1's separable blocks at batch 1 and 32, and prints one table.
+#
+#   tools/gpu_check.sh [bin dir]      # default build/; built with tools/build.sh if missing
+#
+# Needs only the three binaries (tests/convgen_gpu_tests, bench/gpu/convgen_cuda_bench,
+# bench/gpu/cudnn_separable_bench; the first two need just the driver's libcuda.so.1, the last
+# libcudnn.so.9 and a driver for CUDA 13) and python3, so a machine without Halide can run a
+# copied build:
+#   tools/gpu_check.sh --stage DIR    # copies them into DIR (~30 MB), to carry elsewhere
+# Results (logs, CSV, table) go to $OUT if set, else gpu_check_out/. Exit status: non-zero if
+# any CUDA test failed or skipped or a benchmark failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bins=(tests/convgen_gpu_tests bench/gpu/convgen_cuda_bench bench/gpu/cudnn_separable_bench)
+
+if [[ "${1:-}" == "--stage" ]]; then
+    dest=${2:?usage: tools/gpu_check.sh --stage DIR}
+    for b in "${bins[@]}"; do
+        [[ -x build/$b ]] || { echo "build/$b is missing: run tools/build.sh first" >&2; exit 1; }
+        mkdir -p "$dest/$(dirname "$b")" && cp "build/$b" "$dest/$b"
+    done
+    echo "staged into $dest; run: tools/gpu_check.sh $dest"
+    exit 0
+fi
+
+bin=${1:-build}
+if [[ ! -x $bin/${bins[0]} || ! -x $bin/${bins[1]} ]]; then
+    echo "== building ($bin lacks the GPU binaries)"
+    tools/build.sh || exit 1
+    bin=build
+fi
+out=${OUT:-gpu_check_out}
+mkdir -p "$out"
+status=0
+
+echo "== device"
+nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv 2>&1 | tee "$out/device.txt"
+
+echo "== CUDA tests (every GPU variant x target over the correctness grid; must not skip)"
+"$bin/tests/convgen_gpu_tests" --gtest_filter='*cuda*:*Cuda*:GpuUnavailable.*' \
+    > "$out/cuda_tests.log" 2>&1
+rc=$?
+grep -E "^\[  FAILED  \] |Failure|^\[  PASSED  \]|^\[  SKIPPED \] [0-9]+ test" "$out/cuda_tests.log" | head -n 40
+if ((rc != 0)); then echo "CUDA tests FAILED (rc=$rc), see $out/cuda_tests.log"; status=1; fi
+if grep -q "^\[  SKIPPED \]" "$out/cuda_tests.log"; then
+    echo "CUDA tests were SKIPPED: no usable CUDA device?"; status=1
+fi
+
+echo "== OpenCL tests (only if this machine has an OpenCL driver; skips otherwise)"
+"$bin/tests/convgen_gpu_tests" --gtest_filter='*opencl*' > "$out/opencl_tests.log" 2>&1 ||
+    { echo "OpenCL tests FAILED, see $out/opencl_tests.log"; status=1; }
+tail -n 3 "$out/opencl_tests.log"
+
+echo "== convgen CUDA benchmark"
+if "$bin/bench/gpu/convgen_cuda_bench" > "$out/convgen_info.txt" --batches=1 --iters=1 --reps=1 \
+        --problem=sep:n1c32h112k3s1o64 2>&1; then
+    cat "$out/convgen_info.txt"
+fi
+"$bin/bench/gpu/convgen_cuda_bench" --csv > "$out/convgen.csv" 2> "$out/convgen_bench.err" ||
+    { echo "convgen_cuda_bench FAILED:"; cat "$out/convgen_bench.err"; status=1; }
+
+echo "== cuDNN benchmark"
+if [[ -x $bin/bench/gpu/cudnn_separable_bench ]]; then
+    "$bin/bench/gpu/cudnn_separable_bench" --csv > "$out/cudnn.csv" 2> "$out/cudnn_bench.err" ||
+        { echo "cudnn_separable_bench FAILED:"; cat "$out/cudnn_bench.err"; status=1; }
+else
+    echo "no cudnn_separable_bench (cuDNN not found at build time)"
+fi
+
+echo "== results (microseconds, median of 7 x 50 calls between CUDA events; lower is better)"
+python3 - "$out" <<'PY' | tee "$out/table.txt"
+import csv, os, sys
+out = sys.argv[1]
+rows = {}
+for name in ("convgen.csv", "cudnn.csv"):
+    path = os.path.join(out, name)
+    if not os.path.exists(path):
+        continue
+    for r in csv.reader(open(path)):
+        if len(r) != 6:
+            continue
+        impl, layer, n, stage, us, gflops = r
+        rows.setdefault((int(n), layer), {})[f"{impl}_{stage}"] = (float(us), float(gflops))
+cols = ["convgen_fused", "convgen_unfused", "convgen_dw", "convgen_pw",
+        "cudnn_unfused", "cudnn_dw", "cudnn_pw"]
+print(f"{'batch':>5} {'layer':<16}" + "".join(f"{c:>16}" for c in cols) +
+      f"{'fused/cudnn':>12}{'fused GFLOP/s':>14}")
+for (n, layer) in sorted(rows, key=lambda k: (k[0], list(rows).index(k))):
+    r = rows[(n, layer)]
+    cell = lambda c: f"{r[c][0]:16.1f}" if c in r else f"{'-':>16}"
+    ratio = (f"{r['convgen_fused'][0] / r['cudnn_unfused'][0]:12.2f}"
+             if "convgen_fused" in r and "cudnn_unfused" in r else f"{'-':>12}")
+    gf = f"{r['convgen_fused'][1]:14.1f}" if "convgen_fused" in r else f"{'-':>14}"
+    print(f"{n:>5} {layer:<16}" + "".join(cell(c) for c in cols) + ratio + gf)
+PY
+exit $status
