@@ -414,6 +414,18 @@ bool variant_is_op(const std::string &variant, convgen::OpKind op) {
     return false;
 }
 
+// Whether the layer's benchmarks include op: a sep problem runs every op, a dw, pw or conv
+// problem its own.
+bool layer_runs(const Problem &layer, Op op) {
+    switch (layer.op) {
+    case ProblemOp::sep: return true;
+    case ProblemOp::dw: return op == Op::depthwise;
+    case ProblemOp::pw: return op == Op::pointwise;
+    case ProblemOp::conv: return op == Op::conv2d;
+    }
+    return false;
+}
+
 // The selected layers: the named sets, then the problem strings.
 std::vector<Problem> selected_layers() {
     std::vector<std::string> sets = g_settings.layer_sets;
@@ -441,11 +453,7 @@ void register_main_suite(int threads) {
                                          {Op::conv2d, OpKind::conv2d}};
     for (const Problem &layer : selected_layers()) {
         for (const auto &[op, kind] : ops) {
-            const bool runs = layer.op == ProblemOp::sep ||
-                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
-                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
-                              (layer.op == ProblemOp::conv && op == Op::conv2d);
-            if (!runs) continue;
+            if (!layer_runs(layer, op)) continue;
             convgen::OperatorOptions options;
             if (op != Op::separable_unfused && variant_is_op(g_settings.variant, kind)) {
                 options.variant = g_settings.variant;
@@ -525,11 +533,7 @@ void register_schedules(int threads) {
                                          {Op::conv2d, OpKind::conv2d}};
     for (const Problem &layer : selected_layers()) {
         for (const auto &[op, kind] : ops) {
-            const bool runs = layer.op == ProblemOp::sep ||
-                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
-                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
-                              (layer.op == ProblemOp::conv && op == Op::conv2d);
-            if (!runs) continue;
+            if (!layer_runs(layer, op)) continue;
             for (const std::string &schedule : g_settings.schedules) {
                 convgen::OperatorOptions options;
                 options.variant = variant_for(op, kind, layer, schedule);
@@ -545,11 +549,7 @@ void register_schedules(int threads) {
 void register_peers(int threads) {
     for (const Problem &layer : selected_layers()) {
         for (Op op : {Op::depthwise, Op::pointwise, Op::conv2d}) {
-            const bool runs = layer.op == ProblemOp::sep ||
-                              (layer.op == ProblemOp::dw && op == Op::depthwise) ||
-                              (layer.op == ProblemOp::pw && op == Op::pointwise) ||
-                              (layer.op == ProblemOp::conv && op == Op::conv2d);
-            if (!runs) continue;
+            if (!layer_runs(layer, op)) continue;
             for (const std::string &peer : g_settings.peers) {
                 add(op, layer, "peer:" + peer, {}, threads, peer);
             }

@@ -9,20 +9,10 @@ using namespace detail;
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const OperatorOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.out_channels", d.out_channels);
-    validate_window(d.window, "desc.window");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const auto &w = d.window;
-    const int64_t count =
-        checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
     auto state = std::make_shared<OperatorState>();
+    state->buffers = pack_conv2d(d, weights, bias);
     state->selection = select_kernel(
-        OpKind::conv2d, dispatch_key(w, 1, d.in_channels, d.out_channels), options);
-    state->buffers.push_back(
-        pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+        OpKind::conv2d, dispatch_key(d.window, 1, d.in_channels, d.out_channels), options);
     state_ = std::move(state);
 }
 

@@ -8,20 +8,11 @@ using namespace detail;
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
     : desc_(d) {
-    check_positive("desc.channels", d.channels);
-    check_positive("desc.multiplier", d.multiplier);
-    checked_elements("desc.channels * desc.multiplier", {d.channels, d.multiplier});
-    validate_window(d.window, "desc.window");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const auto &w = d.window;
-    const int oc = d.out_channels();
-    const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
     auto state = std::make_shared<OperatorState>();
-    state->selection =
-        select_kernel(OpKind::depthwise, dispatch_key(w, d.multiplier, d.channels, oc), options);
-    state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(bias, oc, {oc}));
+    state->buffers = pack_depthwise(d, weights, bias);
+    state->selection = select_kernel(
+        OpKind::depthwise, dispatch_key(d.window, d.multiplier, d.channels, d.out_channels()),
+        options);
     state_ = std::move(state);
 }
 

@@ -124,18 +124,9 @@ void warm_up_op(const Op &op, const TensorDesc &input) {
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.out_channels", d.out_channels);
-    validate_window(d.window, "desc.window");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const auto &w = d.window;
-    const int64_t count =
-        checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
-    auto state = make_state(OpKind::conv2d, detail::gpu_key(w, 1), options);
-    state->buffers.push_back(
-        pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    auto buffers = pack_conv2d(d, weights, bias);
+    auto state = make_state(OpKind::conv2d, detail::gpu_key(d.window, 1), options);
+    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 
@@ -163,18 +154,9 @@ void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : desc_(d) {
-    check_positive("desc.channels", d.channels);
-    check_positive("desc.multiplier", d.multiplier);
-    checked_elements("desc.channels * desc.multiplier", {d.channels, d.multiplier});
-    validate_window(d.window, "desc.window");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const auto &w = d.window;
-    const int oc = d.out_channels();
-    const int64_t count = checked_elements("weights", {w.kernel_h, w.kernel_w, oc});
-    auto state = make_state(OpKind::depthwise, detail::gpu_key(w, d.multiplier), options);
-    state->buffers.push_back(pack_copy(weights, count, {oc, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(bias, oc, {oc}));
+    auto buffers = pack_depthwise(d, weights, bias);
+    auto state = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
+    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 
@@ -202,14 +184,9 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.out_channels", d.out_channels);
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
+    auto buffers = pack_pointwise(d, weights, bias);
     auto state = make_state(OpKind::pointwise, detail::GpuKey{}, options);
-    state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
-    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
+    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 
@@ -234,24 +211,9 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.multiplier", d.multiplier);
-    check_positive("desc.out_channels", d.out_channels);
-    checked_elements("desc.in_channels * desc.multiplier", {d.in_channels, d.multiplier});
-    validate_window(d.window, "desc.window");
-    validate_activation(d.dw_activation, "desc.dw_activation");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("dw_weights", dw_weights);
-    check_not_null("pw_weights", pw_weights);
-    const auto &w = d.window;
-    const int mid = d.in_channels * d.multiplier;
-    const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
-    const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
-    auto state = make_state(OpKind::separable, detail::gpu_key(w, d.multiplier), options);
-    state->buffers.push_back(pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(dw_bias, mid, {mid}));
-    state->buffers.push_back(pack_copy(pw_weights, pw_count, {d.out_channels, mid}));
-    state->buffers.push_back(pack_copy(pw_bias, d.out_channels, {d.out_channels}));
+    auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
+    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 

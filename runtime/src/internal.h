@@ -127,6 +127,18 @@ ResolvedPadding resolve_padding(const Window &w, const TensorDesc &input);
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
 
+// Each op's descriptor and weights validated (errors name the field) and packed into the
+// kernels' layout (packing.cpp); shared by the CPU and GPU operators.
+std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
+                                      const float *bias);
+std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *weights,
+                                         const float *bias);
+std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *weights,
+                                         const float *bias);
+std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw_weights,
+                                         const float *dw_bias, const float *pw_weights,
+                                         const float *pw_bias);
+
 struct OperatorState {
     Selection selection;
     std::vector<PackedBuffer> buffers;

@@ -8,18 +8,12 @@ using namespace detail;
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.out_channels", d.out_channels);
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("weights", weights);
-    const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
+    auto state = std::make_shared<OperatorState>();
+    state->buffers = pack_pointwise(d, weights, bias);
     DispatchKey pointwise_key;  // 1x1, stride 1
     pointwise_key.in_channels = d.in_channels;
     pointwise_key.out_channels = d.out_channels;
-    auto state = std::make_shared<OperatorState>();
     state->selection = select_kernel(OpKind::pointwise, pointwise_key, options);
-    state->buffers.push_back(pack_copy(weights, count, {d.out_channels, d.in_channels}));
-    state->buffers.push_back(pack_copy(bias, d.out_channels, {d.out_channels}));
     state_ = std::move(state);
 }
 

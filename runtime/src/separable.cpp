@@ -30,22 +30,12 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                      const float *pw_weights, const float *pw_bias,
                      const OperatorOptions &options)
     : desc_(d) {
-    check_positive("desc.in_channels", d.in_channels);
-    check_positive("desc.multiplier", d.multiplier);
-    check_positive("desc.out_channels", d.out_channels);
-    checked_elements("desc.in_channels * desc.multiplier", {d.in_channels, d.multiplier});
-    validate_window(d.window, "desc.window");
-    validate_activation(d.dw_activation, "desc.dw_activation");
-    validate_activation(d.activation, "desc.activation");
-    check_not_null("dw_weights", dw_weights);
-    check_not_null("pw_weights", pw_weights);
-    const auto &w = d.window;
-    const int mid = d.in_channels * d.multiplier;
-    const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
-    const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
     auto state = std::make_shared<SeparableState>();
+    std::vector<PackedBuffer> buffers =
+        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
     state->selection = select_kernel(
-        OpKind::separable, dispatch_key(w, d.multiplier, d.in_channels, d.out_channels), options);
+        OpKind::separable, dispatch_key(d.window, d.multiplier, d.in_channels, d.out_channels),
+        options);
     if (options.variant.empty() && !fusion_pays(d)) {
         state->dw = std::make_unique<Depthwise>(d.depthwise(), dw_weights, dw_bias, options);
         state->pw = std::make_unique<Pointwise>(d.pointwise(), pw_weights, pw_bias, options);
@@ -58,10 +48,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         state_ = std::move(state);
         return;
     }
-    state->buffers.push_back(pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}));
-    state->buffers.push_back(pack_copy(dw_bias, mid, {mid}));
-    state->buffers.push_back(pack_copy(pw_weights, pw_count, {d.out_channels, mid}));
-    state->buffers.push_back(pack_copy(pw_bias, d.out_channels, {d.out_channels}));
+    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 
