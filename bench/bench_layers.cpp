@@ -492,11 +492,12 @@ void register_forced(int threads) {
 const std::vector<std::string> kAllSchedules = {"hand",          "tuned",     "naive",
                                                  "Mullapudi2016", "Adams2019", "Li2018"};
 
-// The variant of `kind` scheduled by `schedule` that would run `op` of `layer`, or "" if the
-// build has none: the window must fit its fixed parameters, and a tuned variant's shape must be
-// the layer's (for a sep layer's pointwise: the depthwise output).
+// The variant of `kind` scheduled by `schedule` that would run `op` of `layer` on `threads`
+// threads, or "" if the build has none: the window must fit its fixed parameters, and a tuned
+// variant's shape and thread count must be the layer's (for a sep layer's pointwise: the
+// depthwise output).
 std::string variant_for(Op op, convgen::OpKind kind, const Problem &layer,
-                        const std::string &schedule) {
+                        const std::string &schedule, int threads) {
     const bool pw_of_sep = op == Op::pointwise && layer.op == ProblemOp::sep;
     const int c_in = pw_of_sep ? layer.c * layer.multiplier : layer.c;
     const int h = pw_of_sep ? layer.out_h() : layer.h, w = pw_of_sep ? layer.out_w() : layer.w;
@@ -511,6 +512,7 @@ std::string variant_for(Op op, convgen::OpKind kind, const Problem &layer,
                                 (!v.multiplier || v.multiplier == layer.multiplier);
             if (!window) continue;
         }
+        if (v.tuned_threads && v.tuned_threads != threads) continue;
         if (!v.shape.any()) {
             const auto &sh = v.shape;
             const bool shape = (!sh.in_channels || sh.in_channels == c_in) &&
@@ -536,7 +538,7 @@ void register_schedules(int threads) {
             if (!layer_runs(layer, op)) continue;
             for (const std::string &schedule : g_settings.schedules) {
                 convgen::OperatorOptions options;
-                options.variant = variant_for(op, kind, layer, schedule);
+                options.variant = variant_for(op, kind, layer, schedule, threads);
                 if (options.variant.empty()) continue;
                 add(op, layer, "sched:" + schedule, options, threads);
             }

@@ -14,10 +14,11 @@
 # runs and let tests force each level, per operator.
 # Two tables go to <binary dir>/generated/, in manifest order:
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
-#                                         "schedule", dispatch, c_in, h, w, c_out)
+#                                         "schedule", dispatch, c_in, h, w, c_out, threads)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
-# are the "shape" a tuned variant is restricted to (0 = any).
+# are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
+# (tuning.threads) (0 = any).
 
 set(_convgen_variant_keys kernel stride dilation multiplier)
 
@@ -113,6 +114,13 @@ function(_convgen_add_variant json i targets isas)
         endif ()
         string(APPEND shape ", ${value}")
     endforeach ()
+    # The thread count a tuned variant was timed with (0 = any): its knobs (tasks per row
+    # strip, ...) are chosen for that parallelism.
+    string(JSON threads ERROR_VARIABLE missing GET "${json}" variants ${i} tuning threads)
+    if (missing)
+        set(threads 0)
+    endif ()
+    string(APPEND shape ", ${threads}")
     # The ISA levels to build: all of the architecture's, or those the variant lists.
     string(JSON n_isas ERROR_VARIABLE all_isas LENGTH "${json}" variants ${i} isas)
     set(wanted "${isas}")

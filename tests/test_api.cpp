@@ -457,9 +457,15 @@ TEST(Implementation, BaselinesRunOnlyWhenNamed) {
 }
 
 TEST(Implementation, TunedVariantOnlyOnItsShape) {
-    // A tuned variant (schedules/tuned/<arch>.json) runs for exactly the shape it was tuned on
-    // and gives the hand schedule's result there; any other input size runs the general choice.
+    // A tuned variant (schedules/tuned/<arch>.json) runs for exactly the shape and thread count
+    // it was tuned on and gives the hand schedule's result there; any other input size or
+    // thread count runs the general choice.
     const Isa isa = std::min(detected_isa(), max_isa());
+    const int saved_threads = num_threads();
+    struct Restore {
+        int threads;
+        ~Restore() { set_num_threads(threads); }
+    } restore{saved_threads};
     int checked = 0;
     for (const auto &v : variants()) {
         if (v.shape.any() || std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) {
@@ -472,6 +478,12 @@ TEST(Implementation, TunedVariantOnlyOnItsShape) {
                                                   v.shape.in_channels);
         TensorDesc other = tuned;
         other.h += 1;
+        if (v.tuned_threads) {
+            set_num_threads(v.tuned_threads + 1);
+            EXPECT_NE(op.implementation(tuned).variant, v.name)
+                << "tuned for " << v.tuned_threads << " threads";
+            set_num_threads(v.tuned_threads);
+        }
         EXPECT_EQ(op.implementation(tuned).variant, v.name);
         EXPECT_EQ(op.implementation(tuned).schedule, "tuned");
         EXPECT_NE(op.implementation(other).variant, v.name);

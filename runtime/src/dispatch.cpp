@@ -28,9 +28,9 @@ const KernelEntry kKernels[] = {
 std::vector<VariantInfo> make_variants() {
     std::vector<VariantInfo> v = {
 #define CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
-                        c_in, h, w, c_out)                                                \
+                        c_in, h, w, c_out, threads)                                       \
     {OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0,     \
-     {c_in, h, w, c_out}, {}},
+     {c_in, h, w, c_out}, threads, {}},
 #include "convgen_variants.inc"
 #undef CONVGEN_VARIANT
     };
@@ -101,8 +101,11 @@ const std::vector<VariantInfo> &variants() {
 namespace detail {
 
 const Choice &Selection::for_input(const TensorDesc &input) const {
+    if (shaped.empty()) return *this;
+    const int threads = num_threads();
     for (const auto &s : shaped) {
-        if ((!s.height || s.height == input.h) && (!s.width || s.width == input.w)) {
+        if ((!s.height || s.height == input.h) && (!s.width || s.width == input.w) &&
+            (!s.threads || s.threads == threads)) {
             return s;
         }
     }
@@ -134,6 +137,7 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
                 t.impl = {v.name, isa, v.schedule, {}};
                 t.height = v.shape.height;
                 t.width = v.shape.width;
+                t.threads = v.tuned_threads;
                 s.shaped.push_back(t);
             }
             continue;

@@ -53,10 +53,11 @@ struct Choice {
 struct Selection : Choice {
     // Variants tuned for this operator's channels and window at one input height x width.
     struct Shaped : Choice {
-        int height = 0, width = 0;
+        int height = 0, width = 0, threads = 0;
     };
     std::vector<Shaped> shaped;
-    // The variant tuned for exactly this input's height and width, else the general choice.
+    // The variant tuned for exactly this input's height and width at the current thread count
+    // (set_num_threads), else the general choice.
     const Choice &for_input(const TensorDesc &input) const;
 };
 

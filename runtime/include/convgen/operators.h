@@ -22,8 +22,9 @@ struct OperatorOptions {
 
 // Which compiled variant an operator runs, on which ISA, and why earlier candidates declined.
 // implementation() is the general choice; implementation(input) is what run() uses for that
-// input: a variant tuned for exactly its height and width (schedules/tuned/) when the build has
-// one for this operator's channels and window, else the general choice.
+// input: a variant tuned for exactly its height and width at the current thread count
+// (schedules/tuned/) when the build has one for this operator's channels and window, else the
+// general choice.
 struct Implementation {
     std::string variant;
     Isa isa;

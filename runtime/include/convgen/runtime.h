@@ -55,6 +55,9 @@ struct VariantInfo {
         int in_channels, height, width, out_channels;
         bool any() const { return !in_channels && !height && !width && !out_channels; }
     } shape;
+    // The thread count (set_num_threads) a tuned variant was tuned with and is chosen for
+    // (0 = any): its tiling and task sizes are chosen for that parallelism.
+    int tuned_threads;
     std::vector<Isa> isas;
 };
 const std::vector<VariantInfo> &variants();
