@@ -11,8 +11,8 @@
 #   convgen.json, onnxruntime.json   Google Benchmark JSON (medians of the repetitions)
 #   summary.md, summary.csv          tables (bench/summarize.py) and every row
 #   gflops.png, roofline.png         GFLOP/s per layer and op (1 thread), and the roofline
-# --quick: 3 blocks (112x112, 56x56, 14x14 stride 1), 3 repetitions: under 5 minutes on 2 cores
-# once built (the full run takes about 20).
+# --quick: 3 blocks (112x112, 56x56, 14x14 stride 1), 3 repetitions: about 2 minutes on 2
+# cores once built (the full run takes about 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/bench-results
