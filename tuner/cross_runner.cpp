@@ -1,4 +1,5 @@
 #include "cross_runner.h"
+#include "candidate_generator.h"
 
 #include <cmath>
 #include <cstdio>
@@ -65,18 +66,7 @@ std::string CrossRunner::build(const Task &task, const std::string &knobs) {
     const fs::path dir = fs::path(cross_.work_dir) / fmt::format("candidate{}", counter_++);
     fs::create_directories(dir);
     // 1. The generator, as the AOT build runs it, for the target.
-    auto gen = Halide::Internal::GeneratorRegistry::create(
-        "convgen_" + task.op, Halide::GeneratorContext(Halide::Target(task.halide_target)));
-    if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
-    if (task.op != "pointwise") {
-        gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
-        gen->set_generatorparam_value("stride", std::to_string(task.stride()));
-        gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
-    }
-    if (task.op == "depthwise" || task.op == "separable") {
-        gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
-    }
-    gen->set_generatorparam_value("knobs", knobs);
+    auto gen = make_candidate_generator(task, knobs);
     gen->build_module("convgen_tune_candidate")
         .compile({{Halide::OutputFileType::static_library, (dir / "candidate.a").string()},
                   {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});

@@ -1,4 +1,5 @@
 #include "jit_runner.h"
+#include "candidate_generator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -78,21 +79,7 @@ std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunn
 }
 
 Halide::Callable compile(const Task &task, const std::string &knobs) {
-    const Halide::Target target(task.halide_target);
-    auto gen = Halide::Internal::GeneratorRegistry::create("convgen_" + task.op,
-                                                           Halide::GeneratorContext(target));
-    if (!gen) throw std::runtime_error("no generator convgen_" + task.op);
-    // The variant's fixed parameters, as cmake/ConvgenVariants.cmake passes them.
-    if (task.op != "pointwise") {
-        gen->set_generatorparam_value("kernel", std::to_string(task.kernel()));
-        gen->set_generatorparam_value("stride", std::to_string(task.stride()));
-        gen->set_generatorparam_value("dilation", std::to_string(task.dilation()));
-    }
-    if (task.op == "depthwise" || task.op == "separable") {
-        gen->set_generatorparam_value("multiplier", std::to_string(task.multiplier()));
-    }
-    gen->set_generatorparam_value("knobs", knobs);
-    return gen->compile_to_callable();
+    return make_candidate_generator(task, knobs)->compile_to_callable();
 }
 
 double now_ms() {
