@@ -15,26 +15,18 @@
 namespace convgen::gpu::detail {
 
 // The GPU kernels take Halide's user_context first (targets with the user_context feature),
-// then the CPU kernels' arguments (runtime/src/internal.h).
-using conv2d_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
-                            halide_buffer_t *bias, int32_t stride_x, int32_t stride_y,
-                            int32_t dilation_x, int32_t dilation_y, int32_t pad_left,
-                            int32_t pad_top, float act_min, float act_max,
-                            halide_buffer_t *output);
-using depthwise_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
-                               halide_buffer_t *bias, int32_t multiplier, int32_t stride_x,
-                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
-                               int32_t pad_left, int32_t pad_top, float act_min, float act_max,
-                               halide_buffer_t *output);
-using pointwise_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *weights,
-                               halide_buffer_t *bias, float act_min, float act_max,
-                               halide_buffer_t *output);
-using separable_kernel_t = int(void *uc, halide_buffer_t *input, halide_buffer_t *dw_weights,
-                               halide_buffer_t *dw_bias, halide_buffer_t *pw_weights,
-                               halide_buffer_t *pw_bias, int32_t multiplier, int32_t stride_x,
-                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
-                               int32_t pad_left, int32_t pad_top, float dw_min, float dw_max,
-                               float pw_min, float pw_max, halide_buffer_t *output);
+// then the CPU kernels' arguments: their signatures are derived from runtime/src/internal.h's
+// so the two cannot drift apart.
+template <typename F>
+struct with_user_context;
+template <typename R, typename... Args>
+struct with_user_context<R(Args...)> {
+    using type = R(void *uc, Args...);
+};
+using conv2d_kernel_t = with_user_context<convgen::detail::conv2d_kernel_t>::type;
+using depthwise_kernel_t = with_user_context<convgen::detail::depthwise_kernel_t>::type;
+using pointwise_kernel_t = with_user_context<convgen::detail::pointwise_kernel_t>::type;
+using separable_kernel_t = with_user_context<convgen::detail::separable_kernel_t>::type;
 
 // What Halide's user_context points to during a convgen GPU call.
 struct CallContext {
