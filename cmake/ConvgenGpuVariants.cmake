@@ -6,15 +6,105 @@
 # Only on x86-64 hosts (CMAKE_SYSTEM_PROCESSOR x86_64): an aarch64 cross build gets no GPU
 # libraries and an empty table. No GPU, driver or CUDA toolkit is needed to build: Halide emits
 # PTX (CUDA) or OpenCL C source into the objects, and the driver compiles it at the first call.
-# For each backend in gpu_targets (cuda, opencl), each of its targets and each name in
-# gpu_variants.names: add_halide_library(convgen_gk_<name>_<isa>) from generator convgen_<op>
-# with the CPU entry's fixed parameters (kernel, stride, ...) and gpu_variants.knobs.<name>,
-# sharing the one Halide runtime (add_halide_library adds the GPU features to it). Writes
+# The GPU variants are
+#   gpu_variants.names     entries of `variants` (the CPU list) built for every GPU target too,
+#                          with gpu_variants.knobs.<name> as their GPU knobs;
+#   gpu_variants.variants  GPU-only entries in the `variants` schema (op, schedule, kernel, ...,
+#                          knobs, dispatch), optionally limited to some `targets` (isa names):
+#                          the GPU autoschedulers' baselines and schedule alternatives.
+# Each becomes add_halide_library(convgen_gk_<name>_<isa>) from generator convgen_<op>, sharing
+# the one Halide runtime (add_halide_library adds the GPU features to it). Writes
 #   <binary dir>/generated/convgen_gpu_kernels.inc
-#     CONVGEN_GPU_KERNEL(op, name, backend, isa), entry point convgen_gpu_<name>_<isa>
+#     CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,
+#                        "schedule", dispatch), entry point convgen_gpu_<name>_<isa>
+#   <binary dir>/generated/convgen_gpu_fusion.inc
+#     CONVGEN_GPU_FUSE_MAX_CHANNELS(backend, channels), from gpu_variants.fuse_max_channels:
+#     the most intermediate channels for which gpu::Separable runs the fused kernel by default
 # Separate from ConvgenVariants.cmake so the CPU manifest format can evolve independently.
 
 set(_convgen_gpu_variant_keys kernel stride dilation multiplier)
+set(_convgen_gpu_autoschedulers Anderson2021 Li2018 Mullapudi2016 Adams2019)
+# Anderson2021's beam search at its default width (32) costs minutes per variant on 2 cores;
+# the default build runs it greedily, as CONVGEN_ADAMS2019_BEAM_SIZE does Adams2019.
+set(CONVGEN_ANDERSON2021_BEAM_SIZE 1 CACHE STRING "Beam size of the Anderson2021-scheduled GPU baselines")
+
+# Adds entry `entry` (a JSON object in the variants schema) for each target of `backend` in
+# `targets_json`, with GPU schedule knobs `gpu_knobs`. Appends to the caller's table and libs.
+function(_convgen_add_gpu_entry entry backend targets_json gpu_knobs)
+    string(JSON name GET "${entry}" name)
+    string(JSON op GET "${entry}" op)
+    string(JSON schedule ERROR_VARIABLE no_schedule GET "${entry}" schedule)
+    if (no_schedule)
+        set(schedule hand)
+    endif ()
+    set(params "")
+    set(fixed "")
+    foreach (key IN LISTS _convgen_gpu_variant_keys)
+        string(JSON value ERROR_VARIABLE missing GET "${entry}" ${key})
+        if (missing)
+            set(value 0)
+        else ()
+            list(APPEND params "${key}=${value}")
+        endif ()
+        string(APPEND fixed ", ${value}")
+    endforeach ()
+    if (gpu_knobs)
+        list(APPEND params "knobs=${gpu_knobs}")
+    endif ()
+    set(autoscheduler "")
+    if (schedule IN_LIST _convgen_gpu_autoschedulers)
+        # One task per SM of a large GPU (an H100 has 132); estimates come from the generator.
+        set(autoscheduler AUTOSCHEDULER Halide::${schedule})
+        list(APPEND params "autoscheduler.parallelism=128")
+        if (schedule STREQUAL "Anderson2021")
+            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ANDERSON2021_BEAM_SIZE}")
+        elseif (schedule STREQUAL "Adams2019")
+            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ADAMS2019_BEAM_SIZE}")
+        endif ()
+    elseif (schedule MATCHES "^(hand|naive)$")
+        list(APPEND params "schedule=${schedule}")
+    else ()
+        message(FATAL_ERROR "GPU variant ${name}: unknown schedule '${schedule}' (hand, naive, "
+                            "${_convgen_gpu_autoschedulers})")
+    endif ()
+    string(JSON dispatch ERROR_VARIABLE missing GET "${entry}" dispatch)
+    if (missing OR dispatch)
+        set(dispatch 1)
+    else ()
+        set(dispatch 0)
+    endif ()
+    # The targets to build: all of the backend's, or those the entry lists.
+    string(JSON n_wanted ERROR_VARIABLE all_targets LENGTH "${entry}" targets)
+    set(wanted "")
+    if (NOT all_targets AND n_wanted GREATER 0)
+        math(EXPR last_w "${n_wanted} - 1")
+        foreach (wi RANGE ${last_w})
+            string(JSON w GET "${entry}" targets ${wi})
+            list(APPEND wanted "${w}")
+        endforeach ()
+    endif ()
+    string(JSON nt LENGTH "${targets_json}")
+    math(EXPR last_t "${nt} - 1")
+    foreach (ti RANGE ${last_t})
+        string(JSON t GET "${targets_json}" ${ti} halide)
+        string(JSON isa GET "${targets_json}" ${ti} isa)
+        if (NOT all_targets AND NOT isa IN_LIST wanted)
+            continue()
+        endif ()
+        add_halide_library(convgen_gk_${name}_${isa} FROM ${ARG_GENERATOR}
+                           GENERATOR convgen_${op}
+                           FUNCTION_NAME convgen_gpu_${name}_${isa}
+                           TARGETS ${t}
+                           USE_RUNTIME ${ARG_RUNTIME}
+                           ${autoscheduler}
+                           PARAMS ${params})
+        list(APPEND libs convgen_gk_${name}_${isa})
+        string(APPEND table "CONVGEN_GPU_KERNEL(${op}, ${name}, ${backend}, ${isa}${fixed}, "
+                            "\"${schedule}\", ${dispatch})\n")
+    endforeach ()
+    set(table "${table}" PARENT_SCOPE)
+    set(libs "${libs}" PARENT_SCOPE)
+endfunction()
 
 function(convgen_add_gpu_variants)
     cmake_parse_arguments(ARG "" "MANIFEST;GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_BACKENDS;OUT_INCLUDE_DIR" "" ${ARGN})
@@ -29,17 +119,57 @@ function(convgen_add_gpu_variants)
     option(CONVGEN_GPU "Build the GPU (CUDA, OpenCL) kernels on x86-64" ON)
     if (NOT CONVGEN_GPU OR NOT proc MATCHES "^(x86_64|amd64)$")
         file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
+        file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${table}" @ONLY)
         set(${ARG_OUT_LIBRARIES} "" PARENT_SCOPE)
         set(${ARG_OUT_BACKENDS} "" PARENT_SCOPE)
         set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)
         return()
     endif ()
 
-    # name -> index in variants
+    # The GPU variants, in dispatch order: the CPU entries gpu_variants.names lists, then the
+    # GPU-only ones.
+    set(entries "")
+    set(entry_knobs "")
     string(JSON nv LENGTH "${json}" variants)
     math(EXPR last_v "${nv} - 1")
     string(JSON nn LENGTH "${json}" gpu_variants names)
     math(EXPR last_n "${nn} - 1")
+    foreach (ni RANGE ${last_n})
+        string(JSON name GET "${json}" gpu_variants names ${ni})
+        set(found "")
+        foreach (vi RANGE ${last_v})
+            string(JSON vname GET "${json}" variants ${vi} name)
+            if (vname STREQUAL name)
+                string(JSON found GET "${json}" variants ${vi})
+                break()
+            endif ()
+        endforeach ()
+        if (NOT found)
+            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants names '${name}', which is not in variants")
+        endif ()
+        string(JSON knobs ERROR_VARIABLE no_knobs GET "${json}" gpu_variants knobs ${name})
+        if (no_knobs)
+            set(knobs "")
+        endif ()
+        list(APPEND entries "${ni}")
+        set(entry_${ni} "${found}")
+        set(knobs_${ni} "${knobs}")
+    endforeach ()
+    string(JSON ng ERROR_VARIABLE no_gpu_only LENGTH "${json}" gpu_variants variants)
+    if (NOT no_gpu_only AND ng GREATER 0)
+        math(EXPR last_g "${ng} - 1")
+        foreach (gi RANGE ${last_g})
+            string(JSON found GET "${json}" gpu_variants variants ${gi})
+            string(JSON knobs ERROR_VARIABLE no_knobs GET "${found}" knobs)
+            if (no_knobs)
+                set(knobs "")
+            endif ()
+            list(APPEND entries "g${gi}")
+            set(entry_g${gi} "${found}")
+            set(knobs_g${gi} "${knobs}")
+        endforeach ()
+    endif ()
+
     string(JSON nb LENGTH "${json}" gpu_targets)
     math(EXPR last_b "${nb} - 1")
     foreach (bi RANGE ${last_b})
@@ -48,49 +178,23 @@ function(convgen_add_gpu_variants)
             continue()
         endif ()
         list(APPEND backends ${backend})
-        string(JSON nt LENGTH "${json}" gpu_targets ${backend})
-        math(EXPR last_t "${nt} - 1")
-        foreach (ni RANGE ${last_n})
-            string(JSON name GET "${json}" gpu_variants names ${ni})
-            set(found -1)
-            foreach (vi RANGE ${last_v})
-                string(JSON vname GET "${json}" variants ${vi} name)
-                if (vname STREQUAL name)
-                    set(found ${vi})
-                    break()
-                endif ()
-            endforeach ()
-            if (found LESS 0)
-                message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants names '${name}', which is not in variants")
-            endif ()
-            string(JSON op GET "${json}" variants ${found} op)
-            set(params "")
-            foreach (key IN LISTS _convgen_gpu_variant_keys)
-                string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${found} ${key})
-                if (NOT missing)
-                    list(APPEND params "${key}=${value}")
-                endif ()
-            endforeach ()
-            string(JSON knobs ERROR_VARIABLE no_knobs GET "${json}" gpu_variants knobs ${name})
-            if (NOT no_knobs AND knobs)
-                list(APPEND params "knobs=${knobs}")
-            endif ()
-            foreach (ti RANGE ${last_t})
-                string(JSON t GET "${json}" gpu_targets ${backend} ${ti} halide)
-                string(JSON isa GET "${json}" gpu_targets ${backend} ${ti} isa)
-                add_halide_library(convgen_gk_${name}_${isa} FROM ${ARG_GENERATOR}
-                                   GENERATOR convgen_${op}
-                                   FUNCTION_NAME convgen_gpu_${name}_${isa}
-                                   TARGETS ${t}
-                                   USE_RUNTIME ${ARG_RUNTIME}
-                                   PARAMS ${params})
-                list(APPEND libs convgen_gk_${name}_${isa})
-                string(APPEND table "CONVGEN_GPU_KERNEL(${op}, ${name}, ${backend}, ${isa})\n")
-            endforeach ()
+        string(JSON targets_json GET "${json}" gpu_targets ${backend})
+        foreach (e IN LISTS entries)
+            _convgen_add_gpu_entry("${entry_${e}}" ${backend} "${targets_json}" "${knobs_${e}}")
         endforeach ()
     endforeach ()
 
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
+    # The fused separable's limit per backend (gpu_variants.fuse_max_channels).
+    set(fusion "// Generated from kernels.json by cmake/ConvgenGpuVariants.cmake. Do not edit.\n")
+    foreach (backend IN LISTS backends)
+        string(JSON max ERROR_VARIABLE missing GET "${json}" gpu_variants fuse_max_channels ${backend})
+        if (missing)
+            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fuse_max_channels has no '${backend}'")
+        endif ()
+        string(APPEND fusion "CONVGEN_GPU_FUSE_MAX_CHANNELS(${backend}, ${max})\n")
+    endforeach ()
+    file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)
     set(${ARG_OUT_BACKENDS} "${backends}" PARENT_SCOPE)
     set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)

@@ -280,4 +280,68 @@ Problem fit_to(Problem p, const VariantInfo &v) {
     return ::testing::AssertionSuccess();
 }
 
+bool autoscheduled(const VariantInfo &v) {
+    for (const char *s : {"Mullapudi2016", "Adams2019", "Li2018", "Anderson2021"})
+        if (v.schedule == s) return true;
+    return false;
+}
+
+namespace {
+
+// `p` grown to at least `channels` input and 64 output channels at 28x28.
+Problem grown(Problem p, int channels) {
+    p.h = std::max(p.h, 28), p.w = std::max(p.w, 28);
+    p.ci = std::max(p.ci, channels), p.co = std::max(p.co, 64);
+    return p;
+}
+
+// Whether `p` was refused the way an autoscheduled variant must refuse a too small output.
+bool refused_as_too_small(const Problem &p,
+                          const std::function<::testing::AssertionResult(const Problem &)> &check) {
+    try {
+        EXPECT_TRUE(check(p));
+        return false;
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), ErrorCode::kernel_failed) << p.str() << ": " << e.what();
+        EXPECT_NE(std::string(e.what()).find("is accessed at"), std::string::npos)
+            << p.str() << ": " << e.what();
+        return true;
+    }
+}
+
+}  // namespace
+
+int run_grid(const VariantInfo &v,
+             const std::function<::testing::AssertionResult(const Problem &)> &check,
+             int *refused) {
+    std::set<std::string> seen;
+    int run = 0, grown_count = 0;
+    for (const Problem &original : grid(v.op)) {
+        const Problem p = fit_to(original, v);
+        if (!p.has_output() || !seen.insert(p.str()).second) continue;
+        if (!autoscheduled(v)) {
+            EXPECT_TRUE(check(p));
+            run++;
+            continue;
+        }
+        if (!refused_as_too_small(p, check)) {
+            run++;
+            continue;
+        }
+        grown_count++;
+        // conv2d first with 16 input channels, as its reference costs c_in x c_out per pixel.
+        for (int channels : {v.op == OpKind::conv2d ? 16 : 64, 64}) {
+            const Problem big = fit_to(grown(original, channels), v);
+            if (!seen.insert(big.str()).second) break;
+            if (!refused_as_too_small(big, check)) {
+                run++;
+                break;
+            }
+        }
+    }
+    if (refused) *refused = grown_count;
+    return run;
+}
+
 }  // namespace testing_support
+

@@ -59,4 +59,18 @@ using MakeOperator = std::function<OperatorUnderTest(const Problem &, const Prob
 // As above, for any implementation of the op (e.g. the GPU operators of tests/test_gpu.cpp).
 ::testing::AssertionResult matches_reference(const Problem &p, const MakeOperator &make);
 
+// Whether a Halide autoscheduler scheduled the variant (CPU or GPU).
+bool autoscheduled(const convgen::VariantInfo &v);
+
+// Runs a variant over the op's grid against the reference (`check` runs one problem and
+// returns matches_reference's result). An autoscheduled variant tiles the output with
+// shift-inwards tails, so an output smaller than one tile must be refused with Halide's bounds
+// check (a clean kernel_failed error naming the buffer, nothing computed or written); such a
+// problem is checked to be refused so, then run grown to at least 64 input and output channels
+// at 28x28 (conv2d first tries 16 input channels; Li2018's GPU conv2d splits them by 64), so
+// every parameter of the grid is still exercised. Returns the number of distinct problems run.
+int run_grid(const convgen::VariantInfo &v,
+             const std::function<::testing::AssertionResult(const Problem &)> &check,
+             int *refused = nullptr);
+
 }  // namespace testing_support

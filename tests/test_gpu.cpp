@@ -105,19 +105,17 @@ TEST_P(GpuVariantTest, MatchesReferenceOnGrid) {
     const GpuCase &c = GetParam();
     SKIP_UNLESS_AVAILABLE(c.backend, c.target);
     const gpu::GpuOptions o = options_for(c);
-    std::set<std::string> seen;
-    int run = 0;
-    for (const Problem &original : testing_support::grid(c.variant.op)) {
-        const Problem p = testing_support::fit_to(original, c.variant);
-        if (!p.has_output() || !seen.insert(p.str()).second) continue;
-        // Alternate host and device memory, so both paths meet every kind of problem.
-        const gpu::Memory memory = run % 2 ? gpu::Memory::device : gpu::Memory::host;
-        EXPECT_TRUE(testing_support::matches_reference(
-            p, [&](const Problem &q, const ProblemWeights &w) { return make_gpu(q, w, o, memory); }))
-            << "through " << (memory == gpu::Memory::host ? "host" : "device") << " memory";
-        run++;
-    }
-    EXPECT_GE(run, 20) << "too few distinct problems for " << c.variant.name;
+    // Alternate host and device memory, so both paths meet every kind of problem.
+    int calls = 0;
+    const int run = testing_support::run_grid(c.variant, [&](const Problem &p) {
+        const gpu::Memory memory = calls++ % 2 ? gpu::Memory::device : gpu::Memory::host;
+        auto result = testing_support::matches_reference(
+            p, [&](const Problem &q, const ProblemWeights &w) { return make_gpu(q, w, o, memory); });
+        return result << " through " << (memory == gpu::Memory::host ? "host" : "device")
+                      << " memory";
+    });
+    EXPECT_GE(run, testing_support::autoscheduled(c.variant) ? 12 : 20)
+        << "too few distinct problems for " << c.variant.name;
 }
 
 // An aarch64 build has no GPU kernels, so no cases.
@@ -138,6 +136,7 @@ TEST_P(GpuBackendTest, MobileNetBlockAfterWarmUp) {
     p.n = 2, p.h = p.w = 14, p.ci = 512, p.co = 512;
     gpu::GpuOptions o;
     o.backend = GetParam();
+    o.separable_path = gpu::GpuOptions::SeparablePath::fused;
     EXPECT_TRUE(testing_support::matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
         auto op = std::make_shared<gpu::Separable>(q.separable(), w.w1, w.b1, w.w2, w.b2, o);
         op->warm_up(TensorDesc::nhwc(q.n, q.h, q.w, q.ci));
@@ -157,9 +156,80 @@ TEST_P(GpuBackendTest, WideIntermediateTakesANarrowerBlock) {
     p.n = 1, p.h = 3, p.w = 17, p.ci = 1600, p.co = 8;
     gpu::GpuOptions o;
     o.backend = GetParam();
+    o.separable_path = gpu::GpuOptions::SeparablePath::fused;
     EXPECT_TRUE(testing_support::matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
         return make_gpu(q, w, o, gpu::Memory::host);
     }));
+}
+
+// The unfused separable (depthwise kernel, device scratch, pointwise kernel) over the whole
+// separable grid, through host and device memory.
+TEST_P(GpuBackendTest, UnfusedSeparableMatchesReferenceOnGrid) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    o.separable_path = gpu::GpuOptions::SeparablePath::unfused;
+    VariantInfo any{};  // no fixed parameters: every grid problem as it is
+    any.op = OpKind::separable;
+    any.schedule = "hand";
+    int calls = 0;
+    const int run = testing_support::run_grid(any, [&](const Problem &p) {
+        const gpu::Memory memory = calls++ % 2 ? gpu::Memory::device : gpu::Memory::host;
+        return testing_support::matches_reference(
+            p, [&](const Problem &q, const ProblemWeights &w) {
+                gpu::Separable probe(q.separable(), w.w1, w.b1, w.w2, w.b2, o);
+                EXPECT_NE(probe.implementation().variant.find(" + pwconv2d"), std::string::npos)
+                    << probe.implementation().to_string();
+                return make_gpu(q, w, o, memory);
+            });
+    });
+    EXPECT_GE(run, 20);
+}
+
+// automatic fuses up to the backend's limit of intermediate channels, then runs the pair and
+// says why; a named (fused) variant with the unfused path is a contradiction.
+TEST_P(GpuBackendTest, AutomaticFusesUpToTheLimit) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    const int limit = gpu::fuse_max_channels(GetParam());
+    ASSERT_GT(limit, 0);
+    for (int mid : {limit, limit + 1}) {
+        const std::vector<float> dw(9 * mid, 0.5f), pw(mid * 8, 0.25f);
+        SeparableDesc d{mid, 1, 8, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
+        gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
+        const gpu::GpuImplementation &impl = op.implementation();
+        if (mid <= limit) {
+            EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s1_m1") << impl.to_string();
+            continue;
+        }
+        EXPECT_EQ(impl.variant, "dwconv2d_k3x3_s1_m1 + pwconv2d") << impl.to_string();
+        EXPECT_NE(impl.to_string().find("declined fused: " + std::to_string(mid) +
+                                        " intermediate channels, above the"),
+                  std::string::npos)
+            << impl.to_string();
+        // The pair gives the fused kernel's result (the reference is checked on the grid).
+        const TensorDesc in = TensorDesc::nhwc(1, 6, 5, mid), out = op.output_desc(in);
+        std::vector<float> x(in.elements());
+        for (size_t i = 0; i < x.size(); i++) x[i] = float(i % 7) - 3.0f;
+        std::vector<float> y(out.elements()), z(out.elements());
+        op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
+        gpu::GpuOptions fused = o;
+        fused.separable_path = gpu::GpuOptions::SeparablePath::fused;
+        gpu::Separable(d, dw.data(), nullptr, pw.data(), nullptr, fused)
+            .run({x.data(), in}, {z.data(), out}, gpu::Memory::host);
+        for (size_t i = 0; i < y.size(); i++) ASSERT_NEAR(y[i], z[i], 1e-3f * (1 + std::abs(z[i])));
+    }
+    o.separable_path = gpu::GpuOptions::SeparablePath::unfused;
+    o.variant = "sepconv2d_generic";
+    const std::vector<float> dw(9 * 4, 0.5f), pw(4 * 4, 0.25f);
+    try {
+        gpu::Separable op(SeparableDesc{4, 1, 4, Window{}, {}, {}}, dw.data(), nullptr, pw.data(),
+                          nullptr, o);
+        ADD_FAILURE() << "a named fused variant ran unfused";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.field(), "options.variant");
+    }
 }
 
 TEST_P(GpuBackendTest, ReportsTheVariantAndTarget) {
@@ -291,6 +361,36 @@ TEST_P(GpuBackendTest, ConcurrentRunsOfOneOperator) {
             for (int i = 0; i < 5; i++) {
                 op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
                 for (float v : y) bad[t] += v != 1.0f + 32 * 0.125f * t;
+            }
+        });
+    }
+    for (auto &th : threads) th.join();
+    for (int t = 0; t < 4; t++) EXPECT_EQ(bad[t], 0) << "thread " << t;
+}
+
+// The same for the unfused separable, whose runs share its device scratch.
+TEST_P(GpuBackendTest, ConcurrentRunsOfOneUnfusedSeparable) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    o.separable_path = gpu::GpuOptions::SeparablePath::unfused;
+    // Depthwise: 9 taps of 0.125 on a constant input gives 1.125 t inside, pointwise sums 32
+    // channels x 0.125 of it; the border pixels see fewer taps, so only the inside is checked.
+    const std::vector<float> dw(9 * 32, 0.125f), pw(32 * 24, 0.125f);
+    SeparableDesc d{32, 1, 24, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
+    gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
+    const TensorDesc in = TensorDesc::nhwc(1, 5, 7, 32), out = op.output_desc(in);
+    std::vector<std::thread> threads;
+    std::vector<int> bad(4, 0);
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&, t] {
+            std::vector<float> x(in.elements(), float(t)), y(out.elements(), -1.0f);
+            for (int i = 0; i < 5; i++) {
+                op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
+                for (int yy = 1; yy < 4; yy++)
+                    for (int xx = 1; xx < 6; xx++)
+                        for (int c = 0; c < 24; c++)
+                            bad[t] += std::abs(y[(yy * 7 + xx) * 24 + c] - 32 * 0.125f * 1.125f * t) > 1e-4f;
             }
         });
     }

@@ -59,12 +59,20 @@ if "$bin/bench/gpu/convgen_cuda_bench" > "$out/convgen_info.txt" --batches=1 --i
         --problem=sep:n1c32h112k3s1o64 2>&1; then
     cat "$out/convgen_info.txt"
 fi
-"$bin/bench/gpu/convgen_cuda_bench" --csv > "$out/convgen.csv" 2> "$out/convgen_bench.err" ||
+"$bin/bench/gpu/convgen_cuda_bench" --csv --variants > "$out/convgen.csv" 2> "$out/convgen_bench.err" ||
     { echo "convgen_cuda_bench FAILED:"; cat "$out/convgen_bench.err"; status=1; }
 
 echo "== cuDNN benchmark"
-if [[ -x $bin/bench/gpu/cudnn_separable_bench ]]; then
-    "$bin/bench/gpu/cudnn_separable_bench" --csv > "$out/cudnn.csv" 2> "$out/cudnn_bench.err" ||
+cudnn_bench=$bin/bench/gpu/cudnn_separable_bench
+if [[ -x $cudnn_bench ]] && ldd "$cudnn_bench" | grep -q "libcudnn.so.9 => not found"; then
+    # A GPU machine may carry cuDNN only inside PyTorch's wheels (nvidia-cudnn-cu*).
+    lib=$(python3 -c 'import nvidia.cudnn as c, os; print(os.path.join(list(c.__path__)[0], "lib"))' \
+          2>/dev/null) || lib=$(dirname "$(find / -xdev -name libcudnn.so.9 2>/dev/null | head -n 1)")
+    echo "libcudnn.so.9 from $lib"
+    export LD_LIBRARY_PATH=$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+if [[ -x $cudnn_bench ]]; then
+    "$cudnn_bench" --csv > "$out/cudnn.csv" 2> "$out/cudnn_bench.err" ||
         { echo "cudnn_separable_bench FAILED:"; cat "$out/cudnn_bench.err"; status=1; }
 else
     echo "no cudnn_separable_bench (cuDNN not found at build time)"
@@ -74,26 +82,47 @@ echo "== results (microseconds, median of 7 x 50 calls between CUDA events; lowe
 python3 - "$out" <<'PY' | tee "$out/table.txt"
 import csv, os, sys
 out = sys.argv[1]
-rows = {}
+rows, what, order = {}, {}, []
 for name in ("convgen.csv", "cudnn.csv"):
     path = os.path.join(out, name)
     if not os.path.exists(path):
         continue
     for r in csv.reader(open(path)):
-        if len(r) != 6:
+        if len(r) != 7:
             continue
-        impl, layer, n, stage, us, gflops = r
-        rows.setdefault((int(n), layer), {})[f"{impl}_{stage}"] = (float(us), float(gflops))
-cols = ["convgen_fused", "convgen_unfused", "convgen_dw", "convgen_pw",
-        "cudnn_unfused", "cudnn_dw", "cudnn_pw"]
-print(f"{'batch':>5} {'layer':<16}" + "".join(f"{c:>16}" for c in cols) +
-      f"{'fused/cudnn':>12}{'fused GFLOP/s':>14}")
-for (n, layer) in sorted(rows, key=lambda k: (k[0], list(rows).index(k))):
-    r = rows[(n, layer)]
-    cell = lambda c: f"{r[c][0]:16.1f}" if c in r else f"{'-':>16}"
-    ratio = (f"{r['convgen_fused'][0] / r['cudnn_unfused'][0]:12.2f}"
-             if "convgen_fused" in r and "cudnn_unfused" in r else f"{'-':>12}")
-    gf = f"{r['convgen_fused'][1]:14.1f}" if "convgen_fused" in r else f"{'-':>14}"
-    print(f"{n:>5} {layer:<16}" + "".join(cell(c) for c in cols) + ratio + gf)
+        impl, layer, n, stage, us, gflops, ran = r
+        key = (int(n), layer)
+        if key not in rows:
+            order.append(key)
+        rows.setdefault(key, {})[f"{impl}_{stage}"] = float(us)
+        what.setdefault(key, {})[f"{impl}_{stage}"] = ran
+first = {k: i for i, k in enumerate(order)}
+order.sort(key=lambda k: (k[0], first[k]))
+
+def table(title, cols, extra, w=14):
+    print(title)
+    print(f"{'batch':>5} {'layer':<16}" + "".join(f"{c.replace('convgen_', ''):>{w}}" for c in cols) +
+          "".join(f"{h:>14}" for h, _ in extra))
+    for key in order:
+        r = rows[key]
+        cells = "".join(f"{r[c]:{w}.1f}" if c in r else f"{'-':>{w}}" for c in cols)
+        more = "".join(f"{fn(r, what[key]):>14}" for _, fn in extra)
+        print(f"{key[0]:>5} {key[1]:<16}" + cells + more)
+    print()
+
+ratio = lambda a, b: (lambda r, w: f"{r[a] / r[b]:.2f}" if a in r and b in r else "-")
+path = lambda r, w: ("unfused" if "+" in w.get("convgen_auto", "") else "fused") if "convgen_auto" in w else "-"
+table("convgen vs cuDNN (auto: the runtime's choice, fused or unfused)",
+      ["convgen_fused", "convgen_unfused", "convgen_auto", "convgen_dw", "convgen_pw",
+       "cudnn_unfused", "cudnn_dw", "cudnn_pw"],
+      [("fused/cudnn", ratio("convgen_fused", "cudnn_unfused")),
+       ("fused/unfused", ratio("convgen_fused", "convgen_unfused")),
+       ("auto/unfused", ratio("convgen_auto", "convgen_unfused")), ("auto runs", path)])
+variant_cols = sorted({c for r in rows.values() for c in r if ":" in c})
+if variant_cols:
+    table("schedules (hand default, its alternatives, and the GPU autoschedulers)",
+          ["convgen_fused"] + [c for c in variant_cols if c.startswith("convgen_fused:")] +
+          ["convgen_dw"] + [c for c in variant_cols if c.startswith("convgen_dw:")] +
+          ["convgen_pw"] + [c for c in variant_cols if c.startswith("convgen_pw:")], [], w=24)
 PY
 exit $status

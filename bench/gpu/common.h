@@ -32,6 +32,7 @@ struct Args {
     int iters = 50, reps = 7;
     std::vector<convgen_bench::Problem> layers;
     bool csv = false;
+    bool variants = false;  // convgen: also the GPU-only variants (alternatives, baselines)
 };
 
 inline std::vector<int> int_list(const std::string &s) {
@@ -69,6 +70,8 @@ inline Args parse_args(int argc, char **argv, const char *usage) {
             }
         } else if (arg == "--csv") {
             a.csv = true;
+        } else if (arg == "--variants") {
+            a.variants = true;
         } else {
             std::fprintf(stderr, "%s", usage);
             std::exit(arg == "--help" ? 0 : 1);
@@ -113,15 +116,16 @@ inline Flops flops(const convgen_bench::Problem &p, int n) {
     return {2.0 * pixels * mid * p.kh * p.kw, 2.0 * pixels * mid * p.o};
 }
 
-// One CSV row: implementation, layer, batch, stage (fused | unfused | dw | pw), us, GFLOP/s.
+// One CSV row: implementation, layer, batch, stage (fused | unfused | dw | pw | auto | ...), us,
+// GFLOP/s, and what ran (a variant or algorithm).
 inline void row(bool csv, const std::string &impl, const convgen_bench::Problem &p, int n,
-                const std::string &stage, double us, double flop) {
+                const std::string &stage, double us, double flop, const std::string &what) {
     if (csv) {
-        std::printf("%s,%s,%d,%s,%.2f,%.1f\n", impl.c_str(), p.tag().c_str(), n, stage.c_str(), us,
-                    flop / us / 1e3);
+        std::printf("%s,%s,%d,%s,%.2f,%.1f,%s\n", impl.c_str(), p.tag().c_str(), n, stage.c_str(),
+                    us, flop / us / 1e3, what.c_str());
     } else {
-        std::printf("%-8s %-16s n=%-3d %-8s %10.2f us %9.1f GFLOP/s\n", impl.c_str(),
-                    p.tag().c_str(), n, stage.c_str(), us, flop / us / 1e3);
+        std::printf("%-8s %-16s n=%-3d %-8s %10.2f us %9.1f GFLOP/s  %s\n", impl.c_str(),
+                    p.tag().c_str(), n, stage.c_str(), us, flop / us / 1e3, what.c_str());
     }
     std::fflush(stdout);
 }

@@ -7,6 +7,14 @@
 // needs no CUDA toolkit at build or run time and runs on any driver that runs the PTX.
 //
 //   convgen_cuda_bench [--batches=1,32] [--iters=50] [--reps=7] [--problem=sep:...] [--csv]
+//                      [--variants]
+//
+// Stages: fused (the fused kernel, forced), unfused (depthwise then pointwise operators), dw,
+// pw, and auto (a Separable as the runtime chooses, GpuOptions::separable_path automatic).
+// --variants also times the GPU-only variants of kernels.json (gpu_variants.variants) that
+// accept the layer: the fused schedule alternatives (stage fused:<suffix>) and the
+// autoschedulers' baselines (fused:, dw:, pw:<schedule>); an autoscheduled variant whose tiles
+// exceed the layer refuses it, reported on stderr.
 //
 // Without a CUDA device it prints "no CUDA device" and exits with status 2.
 #include <convgen/convgen.h>
@@ -26,7 +34,7 @@ namespace {
 
 const char kUsage[] =
     "usage: convgen_cuda_bench [--batches=1,32] [--iters=50] [--reps=7] "
-    "[--problem=sep:n1c128h56k3s1o128,...] [--csv]\n";
+    "[--problem=sep:n1c128h56k3s1o128,...] [--csv] [--variants]\n";
 
 // The driver API functions used here (CUDA's C ABI: handles are pointers, CUdeviceptr 64-bit).
 struct Cuda {
@@ -126,7 +134,10 @@ void bench_layer(const Cuda &cu, const convgen_bench::Problem &p, int n,
     o.cuda_current_context = true;  // the primary context, current on this thread, where the
                                     // buffers below are allocated
     o.cuda_stream = stream;
-    gpu::Separable fused(d, dw_w.data(), dw_b.data(), pw_w.data(), pw_b.data(), o);
+    gpu::GpuOptions forced = o;
+    forced.separable_path = gpu::GpuOptions::SeparablePath::fused;
+    gpu::Separable fused(d, dw_w.data(), dw_b.data(), pw_w.data(), pw_b.data(), forced);
+    gpu::Separable automatic(d, dw_w.data(), dw_b.data(), pw_w.data(), pw_b.data(), o);
     gpu::Depthwise dw(d.depthwise(), dw_w.data(), dw_b.data(), o);
     gpu::Pointwise pw(d.pointwise(), pw_w.data(), pw_b.data(), o);
 
@@ -136,6 +147,7 @@ void bench_layer(const Cuda &cu, const convgen_bench::Problem &p, int n,
     const auto x = gpubench::random_floats(in.elements(), 5);
     DeviceArray dx(cu, in.elements(), &x), dmid(cu, mid_desc.elements()), dy(cu, out.elements());
     fused.warm_up(in);
+    automatic.warm_up(in);
     dw.warm_up(in);
     pw.warm_up(mid_desc);
 
@@ -155,10 +167,60 @@ void bench_layer(const Cuda &cu, const convgen_bench::Problem &p, int n,
     const double t_pw = gpubench::time_us(timer, args.iters, args.reps, run_pw);
     const double t_unfused =
         gpubench::time_us(timer, args.iters, args.reps, [&] { run_dw(), run_pw(); });
-    row(args.csv, "convgen", p, n, "fused", t_fused, f.dw + f.pw);
-    row(args.csv, "convgen", p, n, "unfused", t_unfused, f.dw + f.pw);
-    row(args.csv, "convgen", p, n, "dw", t_dw, f.dw);
-    row(args.csv, "convgen", p, n, "pw", t_pw, f.pw);
+    const double t_auto = gpubench::time_us(timer, args.iters, args.reps, [&] {
+        automatic.run({dx.ptr(), in}, {dy.ptr(), out});
+    });
+    const auto variant = [](const auto &op) { return op.implementation().variant; };
+    row(args.csv, "convgen", p, n, "fused", t_fused, f.dw + f.pw, variant(fused));
+    row(args.csv, "convgen", p, n, "unfused", t_unfused, f.dw + f.pw,
+        variant(dw) + " + " + variant(pw));
+    row(args.csv, "convgen", p, n, "dw", t_dw, f.dw, variant(dw));
+    row(args.csv, "convgen", p, n, "pw", t_pw, f.pw, variant(pw));
+    row(args.csv, "convgen", p, n, "auto", t_auto, f.dw + f.pw, variant(automatic));
+    if (!args.variants) return;
+
+    // The GPU-only variants that take this layer, each on the same buffers.
+    for (const auto &[v, targets] : gpu::variants(gpu::Backend::cuda)) {
+        if (v.auto_dispatch) continue;
+        gpu::GpuOptions named = forced;
+        named.variant = v.name;
+        // fused:<what follows the fixed parameters> for hand alternatives, else <op>:<schedule>
+        const std::string kind = v.op == OpKind::separable   ? "fused"
+                                 : v.op == OpKind::depthwise ? "dw"
+                                 : v.op == OpKind::pointwise ? "pw"
+                                                             : "";
+        if (kind.empty()) continue;
+        std::string label = v.schedule;
+        if (v.schedule == "hand") label = v.name.substr(v.name.find("_m1_") + 4);
+        try {
+            double t = 0, flop = 0;
+            if (v.op == OpKind::separable) {
+                gpu::Separable op(d, dw_w.data(), dw_b.data(), pw_w.data(), pw_b.data(), named);
+                op.warm_up(in);
+                t = gpubench::time_us(timer, args.iters, args.reps,
+                                      [&] { op.run({dx.ptr(), in}, {dy.ptr(), out}); });
+                flop = f.dw + f.pw;
+            } else if (v.op == OpKind::depthwise) {
+                gpu::Depthwise op(d.depthwise(), dw_w.data(), dw_b.data(), named);
+                op.warm_up(in);
+                t = gpubench::time_us(timer, args.iters, args.reps,
+                                      [&] { op.run({dx.ptr(), in}, {dmid.ptr(), mid_desc}); });
+                flop = f.dw;
+            } else {
+                gpu::Pointwise op(d.pointwise(), pw_w.data(), pw_b.data(), named);
+                op.warm_up(mid_desc);
+                t = gpubench::time_us(timer, args.iters, args.reps,
+                                      [&] { op.run({dmid.ptr(), mid_desc}, {dy.ptr(), out}); });
+                flop = f.pw;
+            }
+            row(args.csv, "convgen", p, n, kind + ":" + label, t, flop, v.name);
+        } catch (const convgen::Error &e) {
+            // Declined (fixed parameters) or refused (an autoscheduler's tile exceeds the layer).
+            if (e.code() == ErrorCode::unsupported) continue;
+            std::fprintf(stderr, "%s on %s n=%d: %s\n", v.name.c_str(), p.tag().c_str(), n,
+                         e.what());
+        }
+    }
 }
 
 }  // namespace

@@ -122,6 +122,21 @@ struct Stage {
     }
 };
 
+// The forward algorithm cudnnFind chose, by name.
+std::string algo_name(cudnnConvolutionFwdAlgo_t a) {
+    switch (a) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "implicit_gemm";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "implicit_precomp_gemm";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "gemm";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "direct";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "fft";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "fft_tiling";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "winograd";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "winograd_nonfused";
+    default: return "algo_" + std::to_string(int(a));
+    }
+}
+
 void bench_layer(cudnnHandle_t h, const convgen_bench::Problem &p, int n,
                  const gpubench::Args &args, cudaStream_t stream) {
     const int mid = p.c * p.multiplier;
@@ -142,9 +157,10 @@ void bench_layer(cudnnHandle_t h, const convgen_bench::Problem &p, int n,
         const double t_pw = gpubench::time_us(timer, args.iters, args.reps, [&] { pw.run(h, m, y); });
         const double t_both = gpubench::time_us(timer, args.iters, args.reps,
                                                 [&] { dw.run(h, x, m), pw.run(h, m, y); });
-        row(args.csv, "cudnn", p, n, "unfused", t_both, f.dw + f.pw);
-        row(args.csv, "cudnn", p, n, "dw", t_dw, f.dw);
-        row(args.csv, "cudnn", p, n, "pw", t_pw, f.pw);
+        const std::string a = algo_name(dw.algo), b = algo_name(pw.algo);
+        row(args.csv, "cudnn", p, n, "unfused", t_both, f.dw + f.pw, a + " + " + b);
+        row(args.csv, "cudnn", p, n, "dw", t_dw, f.dw, a);
+        row(args.csv, "cudnn", p, n, "pw", t_pw, f.pw, b);
     }
     cudaFree(x), cudaFree(m), cudaFree(y);
 }

@@ -1,11 +1,13 @@
 // The GPU dispatch table, generated from kernels.json (gpu_targets x gpu_variants) by
 // cmake/ConvgenGpuVariants.cmake, and the choice of variant and target. Variants are tried in
-// the CPU manifest's order (specialised first, generic last), with the same fixed parameters.
+// the manifest's order (specialised first, generic last; baselines only when named), with the
+// CPU dispatch's rule for fixed parameters. The table carries each variant's own description:
+// GPU-only variants (autoscheduler baselines, schedule alternatives) have no CPU entry.
 #include <algorithm>
 
 #include "gpu_internal.h"
 
-#define CONVGEN_GPU_KERNEL(op, name, backend, isa) \
+#define CONVGEN_GPU_KERNEL(op, name, backend, isa, ...) \
     extern "C" convgen::gpu::detail::op##_kernel_t convgen_gpu_##name##_##isa;
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
@@ -15,8 +17,7 @@ namespace convgen::gpu {
 namespace {
 
 struct GpuKernelEntry {
-    OpKind op;
-    const char *variant;
+    VariantInfo variant;
     Backend backend;
     const char *target;
     void *fn;
@@ -24,12 +25,28 @@ struct GpuKernelEntry {
 
 const std::vector<GpuKernelEntry> &kernels() {
     static const std::vector<GpuKernelEntry> k = {
-#define CONVGEN_GPU_KERNEL(op, name, backend, isa) \
-    {OpKind::op, #name, Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa)},
+#define CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,       \
+                           schedule, dispatch)                                                \
+    {VariantInfo{OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0, \
+                 {}, 0, {}},                                                                  \
+     Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa)},
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
     };
     return k;
+}
+
+// The backend's variants in manifest order, each with its targets.
+std::vector<GpuVariantInfo> variants_of(Backend b) {
+    std::vector<GpuVariantInfo> out;
+    for (const auto &k : kernels()) {
+        if (k.backend != b) continue;
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const GpuVariantInfo &v) { return v.variant.name == k.variant.name; });
+        if (it == out.end()) it = out.insert(out.end(), GpuVariantInfo{k.variant, {}});
+        it->targets.push_back(k.target);
+    }
+    return out;
 }
 
 // "cuda_sm86" -> 86; 0 for targets without a capability.
@@ -65,16 +82,7 @@ bool compiled(Backend b) {
     return false;
 }
 
-std::vector<GpuVariantInfo> variants(Backend b) {
-    std::vector<GpuVariantInfo> out;
-    for (const auto &v : convgen::variants()) {
-        GpuVariantInfo info{v, {}};
-        for (const auto &k : kernels())
-            if (k.backend == b && v.name == k.variant) info.targets.push_back(k.target);
-        if (!info.targets.empty()) out.push_back(info);
-    }
-    return out;
-}
+std::vector<GpuVariantInfo> variants(Backend b) { return variants_of(b); }
 
 std::string GpuImplementation::to_string() const {
     std::string s = variant + " on " + gpu::to_string(backend) + " (" + target + ", " +
@@ -91,17 +99,17 @@ GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &o
     GpuSelection s;
     s.impl.backend = options.backend;
     bool known = options.variant.empty();
-    for (const auto &v : convgen::variants()) {
+    for (const auto &[v, targets] : variants_of(options.backend)) {
         if (v.op != op) continue;
-        // Only variants with a kernel for this backend.
         std::vector<const GpuKernelEntry *> mine;
         for (const auto &k : kernels())
-            if (k.backend == options.backend && v.name == k.variant) mine.push_back(&k);
-        if (mine.empty()) continue;
+            if (k.backend == options.backend && v.name == k.variant.name) mine.push_back(&k);
         if (!options.variant.empty() && v.name != options.variant) {
             s.impl.declined.push_back({v.name, "not the variant requested in options"});
             continue;
         }
+        // Baselines (autoscheduled, schedule alternatives) run only when named.
+        if (options.variant.empty() && !v.auto_dispatch) continue;
         known = true;
         if (const std::string reason = decline_reason(v, key); !reason.empty()) {
             s.impl.declined.push_back({v.name, reason});

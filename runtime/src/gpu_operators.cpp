@@ -2,6 +2,8 @@
 // uploaded once, and per-call wrapping of the caller's device or host memory.
 #include <array>
 #include <functional>
+#include <map>
+#include <mutex>
 
 #include "gpu_internal.h"
 
@@ -12,6 +14,19 @@ using detail::CallBuffer;
 using detail::CallContext;
 
 namespace detail {
+
+struct GpuOperatorState;
+
+// The unfused separable: its depthwise and pointwise kernels, each with its half of the
+// weights, and the device scratch for the intermediate, per CUDA context (an operator runs on
+// one stream per context, so consecutive runs reuse it in stream order). The mutex makes
+// each run's two launches adjacent in that order.
+struct UnfusedSeparable {
+    std::shared_ptr<GpuOperatorState> dw, pw;
+    GpuImplementation impl;
+    mutable std::mutex mutex;
+    mutable std::map<void *, std::unique_ptr<DeviceBuffer>> scratch;
+};
 
 struct GpuOperatorState {
     GpuSelection selection;
@@ -62,18 +77,24 @@ Kernel *kernel_of(const GpuOperatorState &s) {
     return reinterpret_cast<Kernel *>(s.selection.kernel);
 }
 
-// One call: wraps input and output, hands the kernel per-call copies of the weights' device
-// buffers (so concurrent runs share no halide_buffer_t), copies a host output back.
+// Per-call copies of the weights' device buffers (uploaded at the first call), so concurrent
+// runs share no halide_buffer_t.
+std::array<halide_buffer_t, 4> device_weights(const GpuOperatorState &s, CallContext *uc) {
+    s.upload(uc);
+    std::array<halide_buffer_t, 4> w{};
+    for (size_t i = 0; i < s.device.size(); i++) w[i] = s.device[i];
+    return w;
+}
+
+// One call: wraps input and output, runs the kernel, copies a host output back.
 using Launch = std::function<int(void *uc, halide_buffer_t *in, halide_buffer_t *out,
                                  halide_buffer_t *w)>;
 void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &output,
             Memory memory, const Launch &call) {
     CallContext uc = detail::call_context(s.options);
-    s.upload(&uc);
+    std::array<halide_buffer_t, 4> w = device_weights(s, &uc);
     CallBuffer in(input.data, input.desc, s.options.backend, memory, &uc, true);
     CallBuffer out(output.data, output.desc, s.options.backend, memory, &uc, false);
-    std::array<halide_buffer_t, 4> w{};
-    for (size_t i = 0; i < s.device.size(); i++) w[i] = s.device[i];
     check_kernel_result(call(&uc, in.raw(), out.raw(), w.data()), s.selection.impl.variant);
     out.finish(true);
 }
@@ -208,34 +229,116 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 
 // ---- Separable ------------------------------------------------------------------------------
 
+int fuse_max_channels(Backend b) {
+#define CONVGEN_GPU_FUSE_MAX_CHANNELS(backend, channels) \
+    if (b == Backend::backend) return channels;
+#include "convgen_gpu_fusion.inc"
+#undef CONVGEN_GPU_FUSE_MAX_CHANNELS
+    (void)b;
+    return 0;
+}
+
+namespace {
+
+using Path = GpuOptions::SeparablePath;
+
+// Why the separable runs unfused, or "" to fuse.
+std::string unfused_because(const SeparableDesc &d, const GpuOptions &o) {
+    if (o.separable_path == Path::fused || !o.variant.empty()) return "";
+    if (o.separable_path == Path::unfused) return "options.separable_path is unfused";
+    const int mid = d.in_channels * d.multiplier, max = fuse_max_channels(o.backend);
+    if (mid <= max) return "";
+    return std::to_string(mid) + " intermediate channels, above the " +
+           std::string(to_string(o.backend)) + " fusion limit of " + std::to_string(max) +
+           " (kernels.json gpu_variants.fuse_max_channels)";
+}
+
+}  // namespace
+
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
     : desc_(d) {
     auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
-    auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
-    state->buffers = std::move(buffers);
-    state_ = std::move(state);
+    if (options.separable_path == Path::unfused && !options.variant.empty()) {
+        fail(ErrorCode::invalid_argument, "options.variant",
+             "options.variant names a fused variant ('" + options.variant +
+                 "'), but options.separable_path is unfused");
+    }
+    const std::string why = unfused_because(d, options);
+    if (why.empty()) {
+        auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
+        state->buffers = std::move(buffers);
+        state_ = std::move(state);
+        return;
+    }
+    // The pair: the depthwise with the separable's window and multiplier, then the pointwise;
+    // pack_separable lays out each half as pack_depthwise and pack_pointwise do.
+    auto u = std::make_shared<detail::UnfusedSeparable>();
+    u->dw = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
+    u->pw = make_state(OpKind::pointwise, detail::GpuKey{}, options);
+    u->dw->buffers = {std::move(buffers[0]), std::move(buffers[1])};
+    u->pw->buffers = {std::move(buffers[2]), std::move(buffers[3])};
+    const GpuImplementation &a = u->dw->selection.impl, &b = u->pw->selection.impl;
+    u->impl = a;
+    u->impl.variant = a.variant + " + " + b.variant;
+    u->impl.schedule = a.schedule == b.schedule ? a.schedule : a.schedule + " + " + b.schedule;
+    u->impl.declined.insert(u->impl.declined.begin(), {"fused", why});
+    u->impl.declined.insert(u->impl.declined.end(), b.declined.begin(), b.declined.end());
+    unfused_ = std::move(u);
 }
 
 TensorDesc Separable::output_desc(const TensorDesc &input) const {
     return convgen::output_desc(desc_.window, desc_.out_channels, input);
 }
-const GpuImplementation &Separable::implementation() const { return state_->selection.impl; }
+const GpuImplementation &Separable::implementation() const {
+    return state_ ? state_->selection.impl : unfused_->impl;
+}
 void Separable::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
 
 void Separable::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    check_output(*state_, output, output_desc(input.desc), input, memory);
+    const GpuOperatorState &any = state_ ? *state_ : *unfused_->dw;
+    check_output(any, output, output_desc(input.desc), input, memory);
     const auto &w = desc_.window;
     const ResolvedPadding pad = resolve_padding(w, input.desc);
     const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
     const ClampBounds act = activation_bounds(desc_.activation);
-    auto *k = kernel_of<detail::separable_kernel_t>(*state_);
-    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return k(uc, in, &wb[0], &wb[1], &wb[2], &wb[3], desc_.multiplier, w.stride_w,
-                 w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
-                 dw_act.max, act.min, act.max, out);
-    });
+    if (state_) {
+        auto *k = kernel_of<detail::separable_kernel_t>(*state_);
+        launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+            return k(uc, in, &wb[0], &wb[1], &wb[2], &wb[3], desc_.multiplier, w.stride_w,
+                     w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
+                     dw_act.max, act.min, act.max, out);
+        });
+        return;
+    }
+    // Unfused: input -> scratch -> output on one stream, all buffers alive until the output is
+    // back (host memory) or both launches are queued (device memory).
+    const detail::UnfusedSeparable &u = *unfused_;
+    const Backend backend = u.dw->options.backend;
+    std::lock_guard<std::mutex> lock(u.mutex);
+    CallContext uc = detail::call_context(u.dw->options);
+    const TensorDesc mid = convgen::output_desc(w, desc_.in_channels * desc_.multiplier, input.desc);
+    auto &scratch = u.scratch[uc.cuda_context];
+    if (!scratch || scratch->size() < static_cast<size_t>(mid.elements())) {
+        if (scratch) synchronize(u.dw->options);  // queued runs may still read the old one
+        scratch.reset();
+        scratch = std::make_unique<DeviceBuffer>(mid.elements(), u.dw->options);
+    }
+    std::array<halide_buffer_t, 4> dw_w = device_weights(*u.dw, &uc);
+    std::array<halide_buffer_t, 4> pw_w = device_weights(*u.pw, &uc);
+    CallBuffer in(input.data, input.desc, backend, memory, &uc, true);
+    CallBuffer between(scratch->handle(), mid, backend, Memory::device, &uc, false);
+    CallBuffer out(output.data, output.desc, backend, memory, &uc, false);
+    auto *dw = kernel_of<detail::depthwise_kernel_t>(*u.dw);
+    check_kernel_result(dw(&uc, in.raw(), &dw_w[0], &dw_w[1], desc_.multiplier, w.stride_w,
+                           w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
+                           dw_act.max, between.raw()),
+                        u.dw->selection.impl.variant);
+    auto *pw = kernel_of<detail::pointwise_kernel_t>(*u.pw);
+    check_kernel_result(pw(&uc, between.raw(), &pw_w[0], &pw_w[1], act.min, act.max, out.raw()),
+                        u.pw->selection.impl.variant);
+    out.finish(true);
 }
 
 }  // namespace convgen::gpu

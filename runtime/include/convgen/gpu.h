@@ -54,6 +54,11 @@ bool available(Backend b, std::string *why = nullptr);
 // The CUDA device's compute capability as major * 10 + minor (0 if unavailable).
 int cuda_compute_capability();
 
+// The most intermediate channels (in_channels x multiplier) for which a Separable with
+// GpuOptions::separable_path automatic runs the fused kernel on this backend
+// (kernels.json gpu_variants.fuse_max_channels).
+int fuse_max_channels(Backend b);
+
 enum class Memory { device, host };
 
 // The variants compiled for a backend (kernels.json gpu_variants, in dispatch order) and the
@@ -73,6 +78,12 @@ struct GpuOptions {
     void *cuda_context = nullptr;
     void *cuda_stream = nullptr;
     bool cuda_current_context = false;
+    // Separable only: run the fused kernel, or the depthwise kernel then the pointwise kernel
+    // with the intermediate in device scratch. automatic fuses where the fused kernel is the
+    // faster on this backend (see Separable); `variant` names a fused variant, so it implies
+    // fused.
+    enum class SeparablePath { automatic, fused, unfused };
+    SeparablePath separable_path = SeparablePath::automatic;
 };
 
 // Which compiled variant a GPU operator runs, for which target, and why others declined.
@@ -87,6 +98,7 @@ struct GpuImplementation {
 
 namespace detail {
 struct GpuOperatorState;
+struct UnfusedSeparable;
 }
 
 // The operators take the same descriptors and host weight layouts as their CPU namesakes.
@@ -132,7 +144,14 @@ private:
     std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
-// Fused depthwise-separable: one kernel; the depthwise tile lives in shared memory.
+// Depthwise-separable. Fused: one kernel, each block's depthwise tile in shared memory, never
+// in global memory. Unfused: the depthwise and the pointwise kernels one after the other on
+// the same stream, the intermediate in device scratch the operator allocates at its first run
+// (per stream, grown when an input needs more) and frees when destroyed. The automatic choice
+// (GpuOptions::separable_path) fuses up to gpu_variants.fuse_max_channels intermediate channels
+// (kernels.json, per backend, from benchmarks): beyond that the fused kernel's per-block
+// depthwise tile and serial channel walk make it slower than the pair. implementation() says
+// which ran and why.
 class Separable {
 public:
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
@@ -144,7 +163,8 @@ public:
 
 private:
     SeparableDesc desc_;
-    std::shared_ptr<const detail::GpuOperatorState> state_;
+    std::shared_ptr<const detail::GpuOperatorState> state_;      // fused
+    std::shared_ptr<const detail::UnfusedSeparable> unfused_;    // or unfused
 };
 
 // A device allocation of `floats` floats, for callers without their own (tests, benchmarks).
