@@ -18,8 +18,8 @@
 #     CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,
 #                        "schedule", dispatch), entry point convgen_gpu_<name>_<isa>
 #   <binary dir>/generated/convgen_gpu_fusion.inc
-#     CONVGEN_GPU_FUSE_MAX_CHANNELS(backend, channels), from gpu_variants.fuse_max_channels:
-#     the most intermediate channels for which gpu::Separable runs the fused kernel by default
+#     CONVGEN_GPU_FUSION(backend, max_channels, max_pixels), from gpu_variants.fusion: when
+#     gpu::Separable runs the fused kernel by default
 # Separate from ConvgenVariants.cmake so the CPU manifest format can evolve independently.
 
 set(_convgen_gpu_variant_keys kernel stride dilation multiplier)
@@ -185,14 +185,15 @@ function(convgen_add_gpu_variants)
     endforeach ()
 
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
-    # The fused separable's limit per backend (gpu_variants.fuse_max_channels).
+    # When the separable fuses, per backend (gpu_variants.fusion).
     set(fusion "// Generated from kernels.json by cmake/ConvgenGpuVariants.cmake. Do not edit.\n")
     foreach (backend IN LISTS backends)
-        string(JSON max ERROR_VARIABLE missing GET "${json}" gpu_variants fuse_max_channels ${backend})
-        if (missing)
-            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fuse_max_channels has no '${backend}'")
+        string(JSON channels ERROR_VARIABLE missing GET "${json}" gpu_variants fusion ${backend} max_channels)
+        string(JSON pixels ERROR_VARIABLE missing2 GET "${json}" gpu_variants fusion ${backend} max_pixels)
+        if (missing OR missing2)
+            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fusion.${backend} needs max_channels and max_pixels")
         endif ()
-        string(APPEND fusion "CONVGEN_GPU_FUSE_MAX_CHANNELS(${backend}, ${max})\n")
+        string(APPEND fusion "CONVGEN_GPU_FUSION(${backend}, ${channels}, ${pixels})\n")
     endforeach ()
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)

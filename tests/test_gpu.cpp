@@ -147,8 +147,8 @@ TEST_P(GpuBackendTest, MobileNetBlockAfterWarmUp) {
     }));
 }
 
-// An intermediate too wide for the full shared-memory tile (1600 channels x 16 or 8 pixels
-// exceeds 48 KB) takes a narrower block of the separable ladder.
+// An intermediate too wide for the full shared-memory tile (1600 channels x 32, 16 or 8 pixels
+// exceeds 48 KB) takes a narrower block of the separable ladder (4 pixels).
 TEST_P(GpuBackendTest, WideIntermediateTakesANarrowerBlock) {
     SKIP_UNLESS_AVAILABLE(GetParam(), "");
     Problem p;
@@ -186,39 +186,49 @@ TEST_P(GpuBackendTest, UnfusedSeparableMatchesReferenceOnGrid) {
     EXPECT_GE(run, 20);
 }
 
-// automatic fuses up to the backend's limit of intermediate channels, then runs the pair and
-// says why; a named (fused) variant with the unfused path is a contradiction.
-TEST_P(GpuBackendTest, AutomaticFusesUpToTheLimit) {
+// automatic fuses narrow intermediates always and wide ones for small outputs, else runs the
+// pair and says why; both give the same result. A named (fused) variant with the unfused path
+// is a contradiction.
+TEST_P(GpuBackendTest, AutomaticFusesWithinTheLimits) {
     SKIP_UNLESS_AVAILABLE(GetParam(), "");
     gpu::GpuOptions o;
     o.backend = GetParam();
-    const int limit = gpu::fuse_max_channels(GetParam());
-    ASSERT_GT(limit, 0);
-    for (int mid : {limit, limit + 1}) {
+    const gpu::FusionLimits limits = gpu::fusion_limits(GetParam());
+    ASSERT_GT(limits.max_channels, 0);
+    ASSERT_GT(limits.max_pixels, 0);
+    // Outputs of 5x6 = 30 pixels and of just over max_pixels (one row of that width).
+    const TensorDesc small = TensorDesc::nhwc(1, 6, 5, 1), large = TensorDesc::nhwc(1, 1, limits.max_pixels + 1, 1);
+    for (int mid : {limits.max_channels, limits.max_channels + 1}) {
         const std::vector<float> dw(9 * mid, 0.5f), pw(mid * 8, 0.25f);
         SeparableDesc d{mid, 1, 8, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
         gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
-        const gpu::GpuImplementation &impl = op.implementation();
-        if (mid <= limit) {
-            EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s1_m1") << impl.to_string();
-            continue;
+        gpu::GpuOptions fused_o = o;
+        fused_o.separable_path = gpu::GpuOptions::SeparablePath::fused;
+        gpu::Separable fused(d, dw.data(), nullptr, pw.data(), nullptr, fused_o);
+        for (TensorDesc in : {small, large}) {
+            in.c = mid;
+            const bool big = in.w > limits.max_pixels;
+            const gpu::GpuImplementation &impl = op.implementation(in);
+            if (mid <= limits.max_channels || !big) {
+                EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s1_m1") << mid << " " << impl.to_string();
+            } else {
+                EXPECT_EQ(impl.variant, "dwconv2d_k3x3_s1_m1 + pwconv2d") << impl.to_string();
+                EXPECT_NE(impl.to_string().find("declined fused: " + std::to_string(mid) +
+                                                " intermediate channels, above the"),
+                          std::string::npos)
+                    << impl.to_string();
+                EXPECT_EQ(op.implementation().variant, impl.variant);
+            }
+            // Whichever ran gives the fused kernel's result (the grid checks the reference).
+            const TensorDesc out = op.output_desc(in);
+            std::vector<float> x(in.elements());
+            for (size_t i = 0; i < x.size(); i++) x[i] = float(i % 7) - 3.0f;
+            std::vector<float> y(out.elements()), z(out.elements());
+            op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
+            fused.run({x.data(), in}, {z.data(), out}, gpu::Memory::host);
+            for (size_t i = 0; i < y.size(); i++)
+                ASSERT_NEAR(y[i], z[i], 1e-3f * (1 + std::abs(z[i]))) << "at " << i;
         }
-        EXPECT_EQ(impl.variant, "dwconv2d_k3x3_s1_m1 + pwconv2d") << impl.to_string();
-        EXPECT_NE(impl.to_string().find("declined fused: " + std::to_string(mid) +
-                                        " intermediate channels, above the"),
-                  std::string::npos)
-            << impl.to_string();
-        // The pair gives the fused kernel's result (the reference is checked on the grid).
-        const TensorDesc in = TensorDesc::nhwc(1, 6, 5, mid), out = op.output_desc(in);
-        std::vector<float> x(in.elements());
-        for (size_t i = 0; i < x.size(); i++) x[i] = float(i % 7) - 3.0f;
-        std::vector<float> y(out.elements()), z(out.elements());
-        op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
-        gpu::GpuOptions fused = o;
-        fused.separable_path = gpu::GpuOptions::SeparablePath::fused;
-        gpu::Separable(d, dw.data(), nullptr, pw.data(), nullptr, fused)
-            .run({x.data(), in}, {z.data(), out}, gpu::Memory::host);
-        for (size_t i = 0; i < y.size(); i++) ASSERT_NEAR(y[i], z[i], 1e-3f * (1 + std::abs(z[i])));
     }
     o.separable_path = gpu::GpuOptions::SeparablePath::unfused;
     o.variant = "sepconv2d_generic";

@@ -176,7 +176,8 @@ void bench_layer(const Cuda &cu, const convgen_bench::Problem &p, int n,
         variant(dw) + " + " + variant(pw));
     row(args.csv, "convgen", p, n, "dw", t_dw, f.dw, variant(dw));
     row(args.csv, "convgen", p, n, "pw", t_pw, f.pw, variant(pw));
-    row(args.csv, "convgen", p, n, "auto", t_auto, f.dw + f.pw, variant(automatic));
+    row(args.csv, "convgen", p, n, "auto", t_auto, f.dw + f.pw,
+        automatic.implementation(in).variant);
     if (!args.variants) return;
 
     // The GPU-only variants that take this layer, each on the same buffers.

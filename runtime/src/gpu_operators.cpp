@@ -229,28 +229,31 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 
 // ---- Separable ------------------------------------------------------------------------------
 
-int fuse_max_channels(Backend b) {
-#define CONVGEN_GPU_FUSE_MAX_CHANNELS(backend, channels) \
-    if (b == Backend::backend) return channels;
+FusionLimits fusion_limits(Backend b) {
+#define CONVGEN_GPU_FUSION(backend, channels, pixels) \
+    if (b == Backend::backend) return {channels, pixels};
 #include "convgen_gpu_fusion.inc"
-#undef CONVGEN_GPU_FUSE_MAX_CHANNELS
+#undef CONVGEN_GPU_FUSION
     (void)b;
-    return 0;
+    return {};
 }
 
 namespace {
 
 using Path = GpuOptions::SeparablePath;
 
-// Why the separable runs unfused, or "" to fuse.
+// Why the pair runs instead of the fused kernel (for large outputs, when automatic), or "" if
+// only the fused kernel ever runs.
 std::string unfused_because(const SeparableDesc &d, const GpuOptions &o) {
     if (o.separable_path == Path::fused || !o.variant.empty()) return "";
     if (o.separable_path == Path::unfused) return "options.separable_path is unfused";
-    const int mid = d.in_channels * d.multiplier, max = fuse_max_channels(o.backend);
-    if (mid <= max) return "";
+    const FusionLimits limits = fusion_limits(o.backend);
+    const int mid = d.in_channels * d.multiplier;
+    if (mid <= limits.max_channels) return "";
     return std::to_string(mid) + " intermediate channels, above the " +
-           std::string(to_string(o.backend)) + " fusion limit of " + std::to_string(max) +
-           " (kernels.json gpu_variants.fuse_max_channels)";
+           std::string(to_string(o.backend)) + " limit of " + std::to_string(limits.max_channels) +
+           ", and an output above " + std::to_string(limits.max_pixels) +
+           " pixels (kernels.json gpu_variants.fusion)";
 }
 
 }  // namespace
@@ -265,12 +268,12 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                  "'), but options.separable_path is unfused");
     }
     const std::string why = unfused_because(d, options);
-    if (why.empty()) {
+    if (options.separable_path != Path::unfused) {
         auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
-        state->buffers = std::move(buffers);
+        state->buffers = buffers;
         state_ = std::move(state);
-        return;
     }
+    if (why.empty()) return;
     // The pair: the depthwise with the separable's window and multiplier, then the pointwise;
     // pack_separable lays out each half as pack_depthwise and pack_pointwise do.
     auto u = std::make_shared<detail::UnfusedSeparable>();
@@ -290,8 +293,20 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
 TensorDesc Separable::output_desc(const TensorDesc &input) const {
     return convgen::output_desc(desc_.window, desc_.out_channels, input);
 }
+
+bool Separable::fused_for(const TensorDesc &input) const {
+    if (!unfused_) return true;
+    if (!state_) return false;
+    const TensorDesc out = output_desc(input);
+    const int64_t pixels = int64_t(out.n) * out.h * out.w;
+    return pixels <= fusion_limits(state_->options.backend).max_pixels;
+}
+
 const GpuImplementation &Separable::implementation() const {
-    return state_ ? state_->selection.impl : unfused_->impl;
+    return unfused_ ? unfused_->impl : state_->selection.impl;
+}
+const GpuImplementation &Separable::implementation(const TensorDesc &input) const {
+    return fused_for(input) ? state_->selection.impl : unfused_->impl;
 }
 void Separable::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
 
@@ -303,7 +318,7 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     const ResolvedPadding pad = resolve_padding(w, input.desc);
     const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
     const ClampBounds act = activation_bounds(desc_.activation);
-    if (state_) {
+    if (fused_for(input.desc)) {
         auto *k = kernel_of<detail::separable_kernel_t>(*state_);
         launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
             return k(uc, in, &wb[0], &wb[1], &wb[2], &wb[3], desc_.multiplier, w.stride_w,

@@ -154,18 +154,22 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
 }
 
-// Fused separable: a block owns threads_x x tile_x = 4 x 4 = 16 pixels of a row and, by
-// default, walks all output channels of them in slices of threads_c x tile_c = 16 x 4 = 64 (a
-// serial loop inside the block), each thread accumulating 4 channels x 4 pixels in registers.
-// Before that, the block's threads compute the depthwise result for its pixels and every
-// intermediate channel into shared memory (compute_at the block, GPUShared), which the
-// pointwise reduction then reads: per step 4 weight loads (consecutive channels, coalesced
-// across lanes) and 4 shared loads (one per pixel, a broadcast) for 16 FMAs.
+// Fused separable: a block owns threads_x x tile_x = 8 x 4 = 32 pixels of a row and a slice of
+// threads_c x tile_c = 16 x 4 = 64 output channels (each slice its own block: many blocks even
+// for 7x7 layers), each thread accumulating 4 channels x 4 pixels in registers. Before that,
+// the block's threads compute the depthwise result for its pixels and every intermediate
+// channel into shared memory (compute_at the block, GPUShared), which the pointwise reduction
+// then reads: per step 4 weight loads (consecutive channels, coalesced across lanes) and 4
+// shared loads (one per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the
+// depthwise tile (k*k FMAs per intermediate value against 64 in the pointwise): on an H200 this
+// beat one block walking all output channels (channels_in_block) 1.2-12x at batch 1 from 28x28
+// down, and tied it at 112x112 (bench/gpu, --variants).
 // The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
-// 16 pixels x 4 bytes x intermediate channels fits up to 768 channels; wider intermediates or
-// narrower rows take the next rung of the ladder, halving tile_x (8 pixels: 1536 channels, e.g.
-// MobileNetV1's 1024-channel blocks), then 4 pixels with one per thread, then one pixel and
-// one output per thread (12288 channels).
+// 32 pixels x 4 bytes x intermediate channels fits up to 384 channels. Wider intermediates or
+// narrower rows take the next rung of the ladder: halving tile_x (16 pixels, 8 pixels), then
+// halving threads_x (4, 2, 1 pixels, one per thread), then one output per thread (12288
+// channels). The 14-wide layers thus get 8 threads x 1 pixel (128 threads a block), the 7-wide
+// ones 4 x 1.
 // The pixel split into blocks shifts inwards (shift_threads_x), so the shared tile has a
 // constant width: with a guarded split Halide sizes it by a loop over every block on the host,
 // at every call.
@@ -173,9 +177,9 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
     const GpuVars g;
     GpuTile d;
     d.tile_x = 4;
-    d.threads_x = 4;
+    d.threads_x = 8;
     GpuTile t = read_tile(knobs, d, /*rows=*/false);
-    t.channels_in_block = knobs.get("channels_in_block", 1);
+    t.channels_in_block = knobs.get("channels_in_block", 0);
     t.shift_threads_x = true;
     const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
     const Expr mid = problem.in_channels, out_c = problem.out_channels, width = problem.out_width;
@@ -188,6 +192,11 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
                    pv, g, tile);
     };
     for (GpuTile r = t; r.tile_x >= 1; r.tile_x /= 2) rung(r);
+    GpuTile narrow = t;
+    narrow.tile_x = 1;
+    for (narrow.threads_x = t.threads_x / 2; narrow.threads_x >= 1; narrow.threads_x /= 2) {
+        rung(narrow);
+    }
     GpuTile one = t;
     one.tile_c = one.tile_x = one.threads_x = 1;
     tile_stage(out, pv, g, one);

@@ -12,8 +12,9 @@
 //   tile_c, tile_x, tile_y           register tile per thread (channels, pixels, rows)
 //   threads_c, threads_x, threads_y  threads per block (across channel, pixel and row tiles);
 //                                    the fused separable tiles one row (no tile_y, threads_y)
-//   separable only: channels_in_block (1: one block walks all output channels of its pixels,
-//   so its depthwise tile is computed once; 0: channel slices are separate blocks),
+//   separable only: channels_in_block (0, default: channel slices are separate blocks, each
+//   computing the depthwise tile; 1: one block walks all output channels of its pixels, so its
+//   depthwise tile is computed once),
 //   shared_kb (the shared memory a block may use for its depthwise tile).
 #pragma once
 

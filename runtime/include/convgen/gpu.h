@@ -54,10 +54,14 @@ bool available(Backend b, std::string *why = nullptr);
 // The CUDA device's compute capability as major * 10 + minor (0 if unavailable).
 int cuda_compute_capability();
 
-// The most intermediate channels (in_channels x multiplier) for which a Separable with
-// GpuOptions::separable_path automatic runs the fused kernel on this backend
-// (kernels.json gpu_variants.fuse_max_channels).
-int fuse_max_channels(Backend b);
+// When a Separable with GpuOptions::separable_path automatic runs the fused kernel on this
+// backend: its intermediate has at most max_channels channels (in_channels x multiplier), or a
+// run's output at most max_pixels pixels (n x h x w). kernels.json gpu_variants.fusion, set from
+// bench/gpu measurements.
+struct FusionLimits {
+    int max_channels = 0, max_pixels = 0;
+};
+FusionLimits fusion_limits(Backend b);
 
 enum class Memory { device, host };
 
@@ -146,12 +150,13 @@ private:
 
 // Depthwise-separable. Fused: one kernel, each block's depthwise tile in shared memory, never
 // in global memory. Unfused: the depthwise and the pointwise kernels one after the other on
-// the same stream, the intermediate in device scratch the operator allocates at its first run
-// (per stream, grown when an input needs more) and frees when destroyed. The automatic choice
-// (GpuOptions::separable_path) fuses up to gpu_variants.fuse_max_channels intermediate channels
-// (kernels.json, per backend, from benchmarks): beyond that the fused kernel's per-block
-// depthwise tile and serial channel walk make it slower than the pair. implementation() says
-// which ran and why.
+// the same stream, the intermediate in device scratch the operator allocates at its first
+// unfused run (per CUDA context, grown when an input needs more) and frees when destroyed.
+// GpuOptions::separable_path automatic fuses where the fused kernel measured faster
+// (fusion_limits): narrow intermediates always; wider ones only for small outputs, where the
+// separate kernels cannot fill the GPU (e.g. MobileNetV1's 14x14 and 7x7 blocks at batch 1).
+// Beyond that the fused kernel's per-block depthwise tile costs more than the intermediate's
+// round trip through memory.
 class Separable {
 public:
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
@@ -159,12 +164,16 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
+    // What runs for large inputs (outputs above fusion_limits().max_pixels), and why.
     const GpuImplementation &implementation() const;
+    // What runs for this input.
+    const GpuImplementation &implementation(const TensorDesc &input) const;
 
 private:
     SeparableDesc desc_;
-    std::shared_ptr<const detail::GpuOperatorState> state_;      // fused
-    std::shared_ptr<const detail::UnfusedSeparable> unfused_;    // or unfused
+    std::shared_ptr<const detail::GpuOperatorState> state_;      // fused kernel, if it may run
+    std::shared_ptr<const detail::UnfusedSeparable> unfused_;    // the pair, if it may run
+    bool fused_for(const TensorDesc &input) const;
 };
 
 // A device allocation of `floats` floats, for callers without their own (tests, benchmarks).
