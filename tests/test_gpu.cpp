@@ -319,14 +319,21 @@ TEST(GpuCuda, RunsOnTheCallersContextAndStream) {
     SKIP_UNLESS_AVAILABLE(gpu::Backend::cuda, "");
     CudaDriver cu;
     ASSERT_TRUE(cu.primary_retain && cu.dtoh) << "libcuda.so.1 lacks the driver API used here";
+    // Twice: the second primary context often gets the address of the first, destroyed one, so
+    // this also checks that gpu::release_cuda_context dropped what Halide cached for it.
+    for (int round = 0; round < 2; round++) {
     void *ctx = nullptr, *stream = nullptr;
     ASSERT_EQ(cu.primary_retain(&ctx, 0), 0);
     ASSERT_EQ(cu.set_current(ctx), 0);
     ASSERT_EQ(cu.stream_create(&stream, 1 /* CU_STREAM_NON_BLOCKING */), 0);
+    // 64 intermediate channels at 2x9x20 outputs: automatic runs this one unfused, the pair's
+    // scratch in the caller's context; the fused kernel runs it too.
+    for (auto path : {gpu::GpuOptions::SeparablePath::automatic, gpu::GpuOptions::SeparablePath::fused})
     for (bool current : {false, true}) {
         gpu::GpuOptions o;
         o.backend = gpu::Backend::cuda;
         o.cuda_stream = stream;
+        o.separable_path = path;
         if (current) o.cuda_current_context = true; else o.cuda_context = ctx;
         Problem p;
         p.op = OpKind::separable;
@@ -349,10 +356,12 @@ TEST(GpuCuda, RunsOnTheCallersContextAndStream) {
                 cu.mem_free(din), cu.mem_free(dout);
             };
             return t;
-        })) << (current ? "cuda_current_context" : "cuda_context");
+        })) << (current ? "cuda_current_context" : "cuda_context") << ", round " << round;
     }
+    gpu::release_cuda_context(ctx);
     cu.stream_destroy(stream);
     cu.primary_release(0);
+    }
 }
 
 // Several threads running one operator at once (run() is const and thread-safe).

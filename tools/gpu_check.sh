@@ -40,8 +40,8 @@ status=0
 echo "== device"
 nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv 2>&1 | tee "$out/device.txt"
 
-echo "== CUDA tests (every GPU variant x target over the correctness grid; must not skip)"
-"$bin/tests/convgen_gpu_tests" --gtest_filter='*cuda*:*Cuda*:GpuUnavailable.*' \
+echo "== CUDA tests, twice in one process (every GPU variant x target over the correctness grid; must not skip)"
+"$bin/tests/convgen_gpu_tests" --gtest_filter='*cuda*:*Cuda*:GpuUnavailable.*' --gtest_repeat=2 \
     > "$out/cuda_tests.log" 2>&1
 rc=$?
 grep -E "^\[  FAILED  \] |Failure|^\[  PASSED  \]|^\[  SKIPPED \] [0-9]+ test" "$out/cuda_tests.log" | head -n 40

@@ -329,6 +329,19 @@ void DeviceBuffer::download(float *dst) const {
     check_kernel_result(rc, "(copying to the host)");
 }
 
+void release_cuda_context(void *cuda_context) {
+    check_not_null("cuda_context", cuda_context);
+    detail::require_backend(Backend::cuda);
+#if defined(CONVGEN_GPU_CUDA)
+    // Halide's device_release on the caller's context (our acquire hook hands it over): syncs,
+    // frees the unused allocations it kept, unloads that context's modules; it destroys only a
+    // context of Halide's own.
+    detail::CallContext uc;
+    uc.cuda_context = cuda_context;
+    halide_device_release(&uc, halide_cuda_device_interface());
+#endif
+}
+
 void synchronize(const GpuOptions &options) {
     DeviceBuffer one(1, options);
     check_kernel_result(halide_device_sync(&one.impl_->uc, &one.impl_->buf), "(synchronize)");

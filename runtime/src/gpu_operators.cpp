@@ -53,7 +53,9 @@ struct GpuOperatorState {
                 const int rc = halide_copy_to_device(uc, &bufs[i], iface);
                 if (rc != 0) {
                     for (size_t j = 0; j <= i; j++) halide_device_free(uc, &bufs[j]);
-                    check_kernel_result(rc, selection.impl.variant + " (uploading weights)");
+                    check_kernel_result(rc, selection.impl.variant + " (uploading weights: buffer " +
+                                                std::to_string(i) + ", " +
+                                                std::to_string(bufs[i].size_in_bytes()) + " bytes)");
                 }
             }
             device = std::move(bufs);

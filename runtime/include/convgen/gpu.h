@@ -176,6 +176,13 @@ private:
     bool fused_for(const TensorDesc &input) const;
 };
 
+// Call before destroying a CUDA context that convgen ran on (GpuOptions::cuda_context or
+// cuda_current_context), after destroying the operators and DeviceBuffers of that context.
+// Halide's runtime caches per context (the compiled kernels, and freed device allocations kept
+// for reuse); this drops them, so that a context created later at the same address does not
+// inherit stale ones (seen on an H200 as CUDA_ERROR_INVALID_VALUE / INVALID_HANDLE errors).
+void release_cuda_context(void *cuda_context);
+
 // A device allocation of `floats` floats, for callers without their own (tests, benchmarks).
 // handle() is what run(..., Memory::device) takes as `data`.
 void synchronize(const GpuOptions &options);
