@@ -18,8 +18,8 @@
 #     CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,
 #                        "schedule", dispatch), entry point convgen_gpu_<name>_<isa>
 #   <binary dir>/generated/convgen_gpu_fusion.inc
-#     CONVGEN_GPU_FUSION(backend, max_channels, max_pixels), from gpu_variants.fusion: when
-#     gpu::Separable runs the fused kernel by default
+#     CONVGEN_GPU_FUSION_RULE(backend, max_channels, max_pixels) per rule of gpu_variants.fusion
+#     (max_channels 0: any): when gpu::Separable runs the fused kernel by default
 # Separate from ConvgenVariants.cmake so the CPU manifest format can evolve independently.
 
 set(_convgen_gpu_variant_keys kernel stride dilation multiplier)
@@ -185,15 +185,25 @@ function(convgen_add_gpu_variants)
     endforeach ()
 
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
-    # When the separable fuses, per backend (gpu_variants.fusion).
+    # When the separable fuses, per backend (gpu_variants.fusion): one line per rule.
     set(fusion "// Generated from kernels.json by cmake/ConvgenGpuVariants.cmake. Do not edit.\n")
     foreach (backend IN LISTS backends)
-        string(JSON channels ERROR_VARIABLE missing GET "${json}" gpu_variants fusion ${backend} max_channels)
-        string(JSON pixels ERROR_VARIABLE missing2 GET "${json}" gpu_variants fusion ${backend} max_pixels)
-        if (missing OR missing2)
-            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fusion.${backend} needs max_channels and max_pixels")
+        string(JSON nr ERROR_VARIABLE missing LENGTH "${json}" gpu_variants fusion ${backend})
+        if (missing)
+            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fusion has no '${backend}' rules")
         endif ()
-        string(APPEND fusion "CONVGEN_GPU_FUSION(${backend}, ${channels}, ${pixels})\n")
+        if (nr GREATER 0)
+            math(EXPR last_r "${nr} - 1")
+            foreach (ri RANGE ${last_r})
+                string(JSON channels ERROR_VARIABLE any_channels
+                       GET "${json}" gpu_variants fusion ${backend} ${ri} max_channels)
+                if (any_channels)
+                    set(channels 0)
+                endif ()
+                string(JSON pixels GET "${json}" gpu_variants fusion ${backend} ${ri} max_pixels)
+                string(APPEND fusion "CONVGEN_GPU_FUSION_RULE(${backend}, ${channels}, ${pixels})\n")
+            endforeach ()
+        endif ()
     endforeach ()
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)

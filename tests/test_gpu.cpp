@@ -5,11 +5,13 @@
 // CUDA needs an NVIDIA GPU (capability >= 8.0): without one every CUDA test reports SKIPPED,
 // with the reason, and CTest shows it as skipped, never as passed. OpenCL runs wherever an
 // OpenCL device exists; CI has PoCL (Debian pocl-opencl-icd), which runs the GPU schedules'
-// kernels on the CPU: the whole grid of all ten OpenCL variants takes about 20 s there.
+// kernels on the CPU: the whole grid of every OpenCL variant takes about 20 s there with its
+// kernel cache warm.
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -186,38 +188,45 @@ TEST_P(GpuBackendTest, UnfusedSeparableMatchesReferenceOnGrid) {
     EXPECT_GE(run, 20);
 }
 
-// automatic fuses narrow intermediates always and wide ones for small outputs, else runs the
-// pair and says why; both give the same result. A named (fused) variant with the unfused path
-// is a contradiction.
-TEST_P(GpuBackendTest, AutomaticFusesWithinTheLimits) {
+// automatic fuses where a rule of fusion_rules holds and runs the pair (saying why) where none
+// does; both give the same result. A named (fused) variant with the unfused path is a
+// contradiction.
+TEST_P(GpuBackendTest, AutomaticFusesWhereARuleHolds) {
     SKIP_UNLESS_AVAILABLE(GetParam(), "");
     gpu::GpuOptions o;
     o.backend = GetParam();
-    const gpu::FusionLimits limits = gpu::fusion_limits(GetParam());
-    ASSERT_GT(limits.max_channels, 0);
-    ASSERT_GT(limits.max_pixels, 0);
-    // Outputs of 5x6 = 30 pixels and of just over max_pixels (one row of that width).
-    const TensorDesc small = TensorDesc::nhwc(1, 6, 5, 1), large = TensorDesc::nhwc(1, 1, limits.max_pixels + 1, 1);
-    for (int mid : {limits.max_channels, limits.max_channels + 1}) {
+    const std::vector<gpu::FusionRule> rules = gpu::fusion_rules(GetParam());
+    ASSERT_FALSE(rules.empty());
+    // For each rule's channel limit and one above it: the largest output any rule fuses at that
+    // width (one row of that many pixels, then one more pixel) and a small output.
+    std::vector<int> widths;
+    for (const auto &r : rules)
+        if (r.max_channels) widths.insert(widths.end(), {r.max_channels, r.max_channels + 1});
+    if (widths.empty()) widths = {16};
+    for (int mid : widths) {
+        int64_t fused_up_to = 0;
+        for (const auto &r : rules)
+            if (!r.max_channels || mid <= r.max_channels) fused_up_to = std::max(fused_up_to, r.max_pixels);
         const std::vector<float> dw(9 * mid, 0.5f), pw(mid * 8, 0.25f);
         SeparableDesc d{mid, 1, 8, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
         gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
         gpu::GpuOptions fused_o = o;
         fused_o.separable_path = gpu::GpuOptions::SeparablePath::fused;
         gpu::Separable fused(d, dw.data(), nullptr, pw.data(), nullptr, fused_o);
-        for (TensorDesc in : {small, large}) {
-            in.c = mid;
-            const bool big = in.w > limits.max_pixels;
+        EXPECT_EQ(op.implementation().variant, "dwconv2d_k3x3_s1_m1 + pwconv2d");
+        for (int64_t pixels : {int64_t(30), fused_up_to, fused_up_to + 1}) {
+            const TensorDesc in = pixels == 30 ? TensorDesc::nhwc(1, 6, 5, mid)
+                                               : TensorDesc::nhwc(1, 1, int(pixels), mid);
             const gpu::GpuImplementation &impl = op.implementation(in);
-            if (mid <= limits.max_channels || !big) {
-                EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s1_m1") << mid << " " << impl.to_string();
+            if (pixels <= fused_up_to) {
+                EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s1_m1")
+                    << mid << " channels, " << pixels << " pixels: " << impl.to_string();
             } else {
                 EXPECT_EQ(impl.variant, "dwconv2d_k3x3_s1_m1 + pwconv2d") << impl.to_string();
-                EXPECT_NE(impl.to_string().find("declined fused: " + std::to_string(mid) +
-                                                " intermediate channels, above the"),
+                EXPECT_NE(impl.to_string().find("declined fused: " + std::string(gpu::to_string(GetParam())) +
+                                                " fuses only for"),
                           std::string::npos)
                     << impl.to_string();
-                EXPECT_EQ(op.implementation().variant, impl.variant);
             }
             // Whichever ran gives the fused kernel's result (the grid checks the reference).
             const TensorDesc out = op.output_desc(in);
@@ -248,13 +257,20 @@ TEST_P(GpuBackendTest, ReportsTheVariantAndTarget) {
     o.backend = GetParam();
     const std::vector<float> dw(9 * 32, 0.5f), pw(32 * 32, 0.25f);
     SeparableDesc d{32, 1, 32, Window{3, 3, 2, 2, 1, 1, Padding::same()}, {}, {}};
+    o.separable_path = gpu::GpuOptions::SeparablePath::fused;
     gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
-    EXPECT_EQ(op.implementation().variant, "sepconv2d_k3x3_s2_m1");
-    EXPECT_EQ(op.implementation().backend, GetParam());
-    EXPECT_FALSE(op.implementation().target.empty());
-    EXPECT_NE(op.implementation().to_string().find("declined sepconv2d_k3x3_s1_m1: stride"),
-              std::string::npos)
-        << op.implementation().to_string();
+    const gpu::GpuImplementation &impl = op.implementation();
+    EXPECT_EQ(impl.variant, "sepconv2d_k3x3_s2_m1");
+    EXPECT_EQ(impl.backend, GetParam());
+    EXPECT_FALSE(impl.target.empty());
+    EXPECT_NE(impl.to_string().find("declined sepconv2d_k3x3_s1_m1: stride"), std::string::npos)
+        << impl.to_string();
+    // The pair reports its two kernels, the fused kernel's reason first.
+    o.separable_path = gpu::GpuOptions::SeparablePath::unfused;
+    gpu::Separable pair(d, dw.data(), nullptr, pw.data(), nullptr, o);
+    EXPECT_EQ(pair.implementation().variant, "dwconv2d_k3x3_s2_m1 + pwconv2d");
+    EXPECT_EQ(pair.implementation().declined.at(0).variant, "fused");
+    EXPECT_EQ(pair.implementation().declined.at(0).reason, "options.separable_path is unfused");
 }
 
 TEST_P(GpuBackendTest, BadInputIsAnErrorNamingTheField) {

@@ -231,31 +231,30 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 
 // ---- Separable ------------------------------------------------------------------------------
 
-FusionLimits fusion_limits(Backend b) {
-#define CONVGEN_GPU_FUSION(backend, channels, pixels) \
-    if (b == Backend::backend) return {channels, pixels};
+std::vector<FusionRule> fusion_rules(Backend b) {
+    std::vector<FusionRule> rules;
+#define CONVGEN_GPU_FUSION_RULE(backend, channels, pixels) \
+    if (b == Backend::backend) rules.push_back({channels, pixels});
 #include "convgen_gpu_fusion.inc"
-#undef CONVGEN_GPU_FUSION
+#undef CONVGEN_GPU_FUSION_RULE
     (void)b;
-    return {};
+    return rules;
 }
 
 namespace {
 
 using Path = GpuOptions::SeparablePath;
 
-// Why the pair runs instead of the fused kernel (for large outputs, when automatic), or "" if
-// only the fused kernel ever runs.
-std::string unfused_because(const SeparableDesc &d, const GpuOptions &o) {
-    if (o.separable_path == Path::fused || !o.variant.empty()) return "";
-    if (o.separable_path == Path::unfused) return "options.separable_path is unfused";
-    const FusionLimits limits = fusion_limits(o.backend);
-    const int mid = d.in_channels * d.multiplier;
-    if (mid <= limits.max_channels) return "";
-    return std::to_string(mid) + " intermediate channels, above the " +
-           std::string(to_string(o.backend)) + " limit of " + std::to_string(limits.max_channels) +
-           ", and an output above " + std::to_string(limits.max_pixels) +
-           " pixels (kernels.json gpu_variants.fusion)";
+// The rules, as the reason the pair runs when none holds.
+std::string describe(const std::vector<FusionRule> &rules, Backend b) {
+    std::string s;
+    for (const FusionRule &r : rules) {
+        s += s.empty() ? "" : ", or ";
+        if (r.max_channels) s += "at most " + std::to_string(r.max_channels) + " intermediate channels and ";
+        s += "at most " + std::to_string(r.max_pixels) + " output pixels";
+    }
+    return std::string(to_string(b)) + " fuses only for " + (s.empty() ? "nothing" : s) +
+           " (kernels.json gpu_variants.fusion)";
 }
 
 }  // namespace
@@ -269,13 +268,15 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
              "options.variant names a fused variant ('" + options.variant +
                  "'), but options.separable_path is unfused");
     }
-    const std::string why = unfused_because(d, options);
     if (options.separable_path != Path::unfused) {
         auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
         state->buffers = buffers;
         state_ = std::move(state);
     }
-    if (why.empty()) return;
+    if (options.separable_path == Path::fused || !options.variant.empty()) return;
+    const std::string why = options.separable_path == Path::unfused
+                                ? "options.separable_path is unfused"
+                                : describe(fusion_rules(options.backend), options.backend);
     // The pair: the depthwise with the separable's window and multiplier, then the pointwise;
     // pack_separable lays out each half as pack_depthwise and pack_pointwise do.
     auto u = std::make_shared<detail::UnfusedSeparable>();
@@ -301,7 +302,11 @@ bool Separable::fused_for(const TensorDesc &input) const {
     if (!state_) return false;
     const TensorDesc out = output_desc(input);
     const int64_t pixels = int64_t(out.n) * out.h * out.w;
-    return pixels <= fusion_limits(state_->options.backend).max_pixels;
+    const int mid = desc_.in_channels * desc_.multiplier;
+    for (const FusionRule &r : fusion_rules(state_->options.backend)) {
+        if ((r.max_channels == 0 || mid <= r.max_channels) && pixels <= r.max_pixels) return true;
+    }
+    return false;
 }
 
 const GpuImplementation &Separable::implementation() const {

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,13 +56,15 @@ bool available(Backend b, std::string *why = nullptr);
 int cuda_compute_capability();
 
 // When a Separable with GpuOptions::separable_path automatic runs the fused kernel on this
-// backend: its intermediate has at most max_channels channels (in_channels x multiplier), or a
-// run's output at most max_pixels pixels (n x h x w). kernels.json gpu_variants.fusion, set from
-// bench/gpu measurements.
-struct FusionLimits {
-    int max_channels = 0, max_pixels = 0;
+// backend: when any rule holds, a rule being an intermediate of at most max_channels channels
+// (in_channels x multiplier; 0: any) and a run's output of at most max_pixels pixels
+// (n x h x w). kernels.json gpu_variants.fusion, set from bench/gpu measurements: the fused
+// kernel wins where the separate kernels cannot fill the GPU.
+struct FusionRule {
+    int max_channels = 0;
+    int64_t max_pixels = 0;
 };
-FusionLimits fusion_limits(Backend b);
+std::vector<FusionRule> fusion_rules(Backend b);
 
 enum class Memory { device, host };
 
@@ -153,10 +156,9 @@ private:
 // the same stream, the intermediate in device scratch the operator allocates at its first
 // unfused run (per CUDA context, grown when an input needs more) and frees when destroyed.
 // GpuOptions::separable_path automatic fuses where the fused kernel measured faster
-// (fusion_limits): narrow intermediates always; wider ones only for small outputs, where the
-// separate kernels cannot fill the GPU (e.g. MobileNetV1's 14x14 and 7x7 blocks at batch 1).
-// Beyond that the fused kernel's per-block depthwise tile costs more than the intermediate's
-// round trip through memory.
+// (fusion_rules): narrow intermediates up to mid-sized outputs, any intermediate for small
+// outputs (e.g. MobileNetV1's 14x14 and 7x7 blocks at batch 1). Beyond that the fused kernel's
+// per-block depthwise tiles cost more than the intermediate's round trip through memory.
 class Separable {
 public:
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
@@ -164,7 +166,7 @@ public:
     TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
-    // What runs for large inputs (outputs above fusion_limits().max_pixels), and why.
+    // What runs for large inputs (outputs above every fusion rule's max_pixels), and why.
     const GpuImplementation &implementation() const;
     // What runs for this input.
     const GpuImplementation &implementation(const TensorDesc &input) const;
