@@ -24,6 +24,7 @@ struct GpuOperatorState;
 struct UnfusedSeparable {
     std::shared_ptr<GpuOperatorState> dw, pw;
     GpuImplementation impl;
+    std::vector<FusionRule> rules;  // automatic: when the fused kernel runs instead
     mutable std::mutex mutex;
     mutable std::map<void *, std::unique_ptr<DeviceBuffer>> scratch;
 };
@@ -290,6 +291,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     u->impl.schedule = a.schedule == b.schedule ? a.schedule : a.schedule + " + " + b.schedule;
     u->impl.declined.insert(u->impl.declined.begin(), {"fused", why});
     u->impl.declined.insert(u->impl.declined.end(), b.declined.begin(), b.declined.end());
+    if (options.separable_path == Path::automatic) u->rules = fusion_rules(options.backend);
     unfused_ = std::move(u);
 }
 
@@ -303,7 +305,7 @@ bool Separable::fused_for(const TensorDesc &input) const {
     const TensorDesc out = output_desc(input);
     const int64_t pixels = int64_t(out.n) * out.h * out.w;
     const int mid = desc_.in_channels * desc_.multiplier;
-    for (const FusionRule &r : fusion_rules(state_->options.backend)) {
+    for (const FusionRule &r : unfused_->rules) {
         if ((r.max_channels == 0 || mid <= r.max_channels) && pixels <= r.max_pixels) return true;
     }
     return false;
