@@ -129,8 +129,10 @@ void Database::record(const Task &t, const std::string &knobs, int threads, doub
 void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     auto &vs = db_["variants"];
     const std::string name = t.variant_name();
+    double earlier_seconds = 0;  // tuning time of the runs this one resumed
     for (auto it = vs.begin(); it != vs.end(); ++it) {
         if ((*it)["name"] == name) {
+            earlier_seconds = it->value("/tuning/seconds"_json_pointer, 0.0);
             vs.erase(it);
             break;
         }
@@ -162,7 +164,7 @@ void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     tuning["tuned_ms"] = round(r->tuned_ms, 1e-6);
     tuning["speedup"] = round(r->hand_ms / r->tuned_ms, 1e-3);
     tuning["evaluations"] = r->evaluations;
-    tuning["seconds"] = round(r->seconds, 0.1);
+    tuning["seconds"] = round(earlier_seconds + r->seconds, 0.1);
     tuning["threads"] = r->threads;
     v["tuning"] = tuning;
     vs.push_back(v);

@@ -38,7 +38,8 @@ public:
     // Every successful measurement of the task: (knobs, ms).
     std::vector<std::pair<std::string, double>> measured(const Task &t, int threads) const;
 
-    // Writes (or, with no result, removes) the task's variant entry.
+    // Writes (or, with no result, removes) the task's variant entry; its tuning.seconds adds
+    // this run's to those of the entry it replaces (the runs it resumed).
     void set_variant(const Task &t, const std::optional<Result> &r);
 
     // Stamps machine, Halide version and date, and writes the file (atomically).

@@ -113,11 +113,19 @@ elseif (MODE STREQUAL "resume")
     file(READ "${db}" json)
     string(JSON nv LENGTH "${json}" variants)
     expect("nv EQUAL 1" "a variant after the first run")
+    string(JSON seconds1 GET "${json}" variants 0 tuning seconds)
     # Resumed: 3 new candidates, none repeated (count_measurements fails on a repeat), hand
-    # re-measured in place. A margin no candidate can meet removes the variant.
-    run(${TUNER} --problem pw:n1c16h8w8o16 --max-evals 3 --min-gain 1000 ${quick})
+    # re-measured in place; the variant's tuning time adds this run's.
+    run(${TUNER} --problem pw:n1c16h8w8o16 --max-evals 3 --min-gain -100 ${quick})
     count_measurements(n2 hand2 failed2)
     expect("n2 EQUAL 7 AND hand2 EQUAL 1" "hand + 6 measurements after resuming, got ${n2}")
+    file(READ "${db}" json)
+    string(JSON seconds2 GET "${json}" variants 0 tuning seconds)
+    expect("seconds2 GREATER seconds1" "tuning seconds summed over runs: ${seconds1}, then ${seconds2}")
+    # A margin no candidate can meet removes the variant.
+    run(${TUNER} --problem pw:n1c16h8w8o16 --max-evals 3 --min-gain 1000 ${quick})
+    count_measurements(n3 hand3 failed3)
+    expect("n3 EQUAL 10 AND hand3 EQUAL 1" "hand + 9 measurements after resuming, got ${n3}")
     file(READ "${db}" json)
     string(JSON nv LENGTH "${json}" variants)
     expect("nv EQUAL 0" "no variant once none beats hand by the margin")
