@@ -337,7 +337,7 @@ int run_grid(const VariantInfo &v,
         // conv2d first with 16 input channels, as its reference costs c_in x c_out per pixel.
         for (int channels : {v.op == OpKind::conv2d ? 16 : 64, 64}) {
             const Problem big = fit_to(grown(original, channels), v);
-            if (!seen.insert(big.str()).second) break;
+            if (!seen.insert(big.str()).second) continue;
             if (!refused_as_too_small(big, check)) {
                 run++;
                 break;
@@ -349,4 +349,3 @@ int run_grid(const VariantInfo &v,
 }
 
 }  // namespace testing_support
-
