@@ -20,87 +20,37 @@
 #   <binary dir>/generated/convgen_gpu_fusion.inc
 #     CONVGEN_GPU_FUSION_RULE(backend, max_channels, max_pixels) per rule of gpu_variants.fusion
 #     (max_channels 0: any): when gpu::Separable runs the fused kernel by default
-# Separate from ConvgenVariants.cmake so the CPU manifest format can evolve independently.
+# Separate from ConvgenVariants.cmake; both read entries with ConvgenManifestEntry.cmake.
 
-set(_convgen_gpu_variant_keys kernel stride dilation multiplier)
-set(_convgen_gpu_autoschedulers Anderson2021 Li2018 Mullapudi2016 Adams2019)
-# The default build runs Anderson2021's beam search greedily (1), as it does Adams2019's (whose
-# default width, 32, took minutes and over 12 GB per variant here); its own default is 32.
-set(CONVGEN_ANDERSON2021_BEAM_SIZE 1 CACHE STRING "Beam size of the Anderson2021-scheduled GPU baselines")
+include(${CMAKE_CURRENT_LIST_DIR}/ConvgenManifestEntry.cmake)
 
 # Adds entry `entry` (a JSON object in the variants schema) for each target of `backend` in
 # `targets_json`, with GPU schedule knobs `gpu_knobs`. Appends to the caller's table and libs.
 function(_convgen_add_gpu_entry entry backend targets_json gpu_knobs)
-    string(JSON name GET "${entry}" name)
-    string(JSON op GET "${entry}" op)
-    string(JSON schedule ERROR_VARIABLE no_schedule GET "${entry}" schedule)
-    if (no_schedule)
-        set(schedule hand)
-    endif ()
-    set(params "")
-    set(fixed "")
-    foreach (key IN LISTS _convgen_gpu_variant_keys)
-        string(JSON value ERROR_VARIABLE missing GET "${entry}" ${key})
-        if (missing)
-            set(value 0)
-        else ()
-            list(APPEND params "${key}=${value}")
-        endif ()
-        string(APPEND fixed ", ${value}")
-    endforeach ()
-    if (gpu_knobs)
-        list(APPEND params "knobs=${gpu_knobs}")
-    endif ()
-    set(autoscheduler "")
-    if (schedule IN_LIST _convgen_gpu_autoschedulers)
-        # One task per SM of a large GPU (an H100 has 132); estimates come from the generator.
-        set(autoscheduler AUTOSCHEDULER Halide::${schedule})
-        list(APPEND params "autoscheduler.parallelism=128")
-        if (schedule STREQUAL "Anderson2021")
-            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ANDERSON2021_BEAM_SIZE}")
-        elseif (schedule STREQUAL "Adams2019")
-            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ADAMS2019_BEAM_SIZE}")
-        endif ()
-    elseif (schedule MATCHES "^(hand|naive)$")
-        list(APPEND params "schedule=${schedule}")
-    else ()
-        message(FATAL_ERROR "GPU variant ${name}: unknown schedule '${schedule}' (hand, naive, "
-                            "${_convgen_gpu_autoschedulers})")
-    endif ()
-    string(JSON dispatch ERROR_VARIABLE missing GET "${entry}" dispatch)
-    if (missing OR dispatch)
-        set(dispatch 1)
-    else ()
-        set(dispatch 0)
-    endif ()
+    # One task per SM of a large GPU (an H100 has 132).
+    _convgen_entry_args("${entry}" "${gpu_knobs}" 128
+                        "hand;naive;Anderson2021;Li2018;Mullapudi2016;Adams2019")
     # The targets to build: all of the backend's, or those the entry lists.
-    string(JSON n_wanted ERROR_VARIABLE all_targets LENGTH "${entry}" targets)
-    set(wanted "")
-    if (NOT all_targets AND n_wanted GREATER 0)
-        math(EXPR last_w "${n_wanted} - 1")
-        foreach (wi RANGE ${last_w})
-            string(JSON w GET "${entry}" targets ${wi})
-            list(APPEND wanted "${w}")
-        endforeach ()
-    endif ()
+    _convgen_entry_list("${entry}" targets ALL wanted)
     string(JSON nt LENGTH "${targets_json}")
     math(EXPR last_t "${nt} - 1")
     foreach (ti RANGE ${last_t})
         string(JSON t GET "${targets_json}" ${ti} halide)
         string(JSON isa GET "${targets_json}" ${ti} isa)
-        if (NOT all_targets AND NOT isa IN_LIST wanted)
+        if (NOT wanted STREQUAL "ALL" AND NOT isa IN_LIST wanted)
             continue()
         endif ()
+        set(name ${entry_name})
         add_halide_library(convgen_gk_${name}_${isa} FROM ${ARG_GENERATOR}
-                           GENERATOR convgen_${op}
+                           GENERATOR convgen_${entry_op}
                            FUNCTION_NAME convgen_gpu_${name}_${isa}
                            TARGETS ${t}
                            USE_RUNTIME ${ARG_RUNTIME}
-                           ${autoscheduler}
-                           PARAMS ${params})
+                           ${entry_autoscheduler}
+                           PARAMS ${entry_params})
         list(APPEND libs convgen_gk_${name}_${isa})
-        string(APPEND table "CONVGEN_GPU_KERNEL(${op}, ${name}, ${backend}, ${isa}${fixed}, "
-                            "\"${schedule}\", ${dispatch})\n")
+        string(APPEND table "CONVGEN_GPU_KERNEL(${entry_op}, ${name}, ${backend}, ${isa}"
+                            "${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch})\n")
     endforeach ()
     set(table "${table}" PARENT_SCOPE)
     set(libs "${libs}" PARENT_SCOPE)

@@ -20,7 +20,7 @@
 # are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
 # (tuning.threads) (0 = any).
 
-set(_convgen_variant_keys kernel stride dilation multiplier)
+include(${CMAKE_CURRENT_LIST_DIR}/ConvgenManifestEntry.cmake)
 
 # The manifest's name for the architecture being built for: "x86_64" or "aarch64".
 function(convgen_manifest_arch OUT_ARCH)
@@ -56,59 +56,23 @@ function(convgen_manifest_targets MANIFEST OUT_TARGETS OUT_ISAS)
     set(${OUT_ISAS} "${isas}" PARENT_SCOPE)
 endfunction()
 
-set(_convgen_autoschedulers Mullapudi2016 Adams2019 Li2018)
-# Adams2019's beam search at its default width (32) takes minutes per conv variant on 2 cores;
-# the default build runs it greedily (1). Benchmarks that compare it should build with 32.
-set(CONVGEN_ADAMS2019_BEAM_SIZE 1 CACHE STRING "Beam size of the Adams2019-scheduled baselines")
 set(_convgen_shape_keys c_in h w c_out)
 
 # Reads entry <i> of <json>'s "variants" and adds its libraries; appends to the caller's
 # `table`, `kernels` and `libs`.
 function(_convgen_add_variant json i targets isas)
-    string(JSON name GET "${json}" variants ${i} name)
-    string(JSON op GET "${json}" variants ${i} op)
-    string(JSON schedule GET "${json}" variants ${i} schedule)
-    string(JSON knobs ERROR_VARIABLE no_knobs GET "${json}" variants ${i} knobs)
+    string(JSON entry GET "${json}" variants ${i})
+    string(JSON knobs ERROR_VARIABLE no_knobs GET "${entry}" knobs)
     if (no_knobs)
         set(knobs "")
     endif ()
-    set(params "")
-    set(fixed "")
-    foreach (key IN LISTS _convgen_variant_keys)
-        string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${i} ${key})
-        if (missing)
-            set(value 0)
-        else ()
-            list(APPEND params "${key}=${value}")
-        endif ()
-        string(APPEND fixed ", ${value}")
-    endforeach ()
-    if (knobs)
-        list(APPEND params "knobs=${knobs}")
-    endif ()
-    set(autoscheduler "")
-    if (schedule IN_LIST _convgen_autoschedulers)
-        # Enough parallel tasks for a small server; the estimates come from the generator.
-        set(autoscheduler AUTOSCHEDULER Halide::${schedule})
-        list(APPEND params "autoscheduler.parallelism=8")
-        if (schedule STREQUAL "Adams2019")
-            list(APPEND params "autoscheduler.beam_size=${CONVGEN_ADAMS2019_BEAM_SIZE}")
-        endif ()
-    elseif (schedule MATCHES "^(hand|tuned|naive)$")
-        list(APPEND params "schedule=${schedule}")
-    else ()
-        message(FATAL_ERROR "variant ${name}: unknown schedule '${schedule}' (hand, tuned, naive, "
-                            "${_convgen_autoschedulers})")
-    endif ()
-    string(JSON dispatch ERROR_VARIABLE missing GET "${json}" variants ${i} dispatch)
-    if (missing OR dispatch)
-        set(dispatch 1)
-    else ()
-        set(dispatch 0)
-    endif ()
+    # Enough parallel tasks for a small server.
+    _convgen_entry_args("${entry}" "${knobs}" 8 "hand;tuned;naive;Mullapudi2016;Adams2019;Li2018")
+    set(name ${entry_name})
+    set(op ${entry_op})
     set(shape "")
     foreach (key IN LISTS _convgen_shape_keys)
-        string(JSON value ERROR_VARIABLE missing GET "${json}" variants ${i} shape ${key})
+        string(JSON value ERROR_VARIABLE missing GET "${entry}" shape ${key})
         if (missing)
             set(value 0)
         endif ()
@@ -116,24 +80,13 @@ function(_convgen_add_variant json i targets isas)
     endforeach ()
     # The thread count a tuned variant was timed with (0 = any): its knobs (tasks per row
     # strip, ...) are chosen for that parallelism.
-    string(JSON threads ERROR_VARIABLE missing GET "${json}" variants ${i} tuning threads)
+    string(JSON threads ERROR_VARIABLE missing GET "${entry}" tuning threads)
     if (missing)
         set(threads 0)
     endif ()
     string(APPEND shape ", ${threads}")
     # The ISA levels to build: all of the architecture's, or those the variant lists.
-    string(JSON n_isas ERROR_VARIABLE all_isas LENGTH "${json}" variants ${i} isas)
-    set(wanted "${isas}")
-    if (NOT all_isas)
-        set(wanted "")
-        if (n_isas GREATER 0)
-            math(EXPR last "${n_isas} - 1")
-            foreach (j RANGE ${last})
-                string(JSON isa GET "${json}" variants ${i} isas ${j})
-                list(APPEND wanted "${isa}")
-            endforeach ()
-        endif ()
-    endif ()
+    _convgen_entry_list("${entry}" isas "${isas}" wanted)
     set(built FALSE)
     foreach (t isa IN ZIP_LISTS targets isas)
         if (NOT isa IN_LIST wanted)
@@ -144,8 +97,8 @@ function(_convgen_add_variant json i targets isas)
                            FUNCTION_NAME convgen_${name}_${isa}
                            TARGETS ${t}
                            USE_RUNTIME ${ARG_RUNTIME}
-                           ${autoscheduler}
-                           PARAMS ${params})
+                           ${entry_autoscheduler}
+                           PARAMS ${entry_params})
         list(APPEND libs convgen_k_${name}_${isa})
         string(APPEND kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
         set(built TRUE)
@@ -153,7 +106,7 @@ function(_convgen_add_variant json i targets isas)
     # A variant for other architectures only (e.g. tuned for avx512) is left out of this build.
     if (built)
         string(APPEND table
-               "CONVGEN_VARIANT(${op}, ${name}${fixed}, \"${schedule}\", ${dispatch}${shape})\n")
+               "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape})\n")
     endif ()
     set(table "${table}" PARENT_SCOPE)
     set(kernels "${kernels}" PARENT_SCOPE)
