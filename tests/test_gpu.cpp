@@ -380,14 +380,11 @@ TEST(GpuCuda, RunsOnTheCallersContextAndStream) {
     }
 }
 
-// Several threads running one operator at once (run() is const and thread-safe).
-TEST_P(GpuBackendTest, ConcurrentRunsOfOneOperator) {
-    SKIP_UNLESS_AVAILABLE(GetParam(), "");
-    gpu::GpuOptions o;
-    o.backend = GetParam();
-    const std::vector<float> w(32 * 24, 0.125f), b(24, 1.0f);
-    gpu::Pointwise op(PointwiseDesc{32, 24, {}}, w.data(), b.data(), o);
-    const TensorDesc in = TensorDesc::nhwc(1, 5, 7, 32), out = op.output_desc(in);
+// Four threads each running `op` five times, through host memory, on a constant input whose
+// value is the thread's number t; returns per thread the output values `wrong(t, y)` counted.
+template <typename Op, typename Wrong>
+std::vector<int> run_concurrently(const Op &op, const TensorDesc &in, Wrong wrong) {
+    const TensorDesc out = op.output_desc(in);
     std::vector<std::thread> threads;
     std::vector<int> bad(4, 0);
     for (int t = 0; t < 4; t++) {
@@ -395,11 +392,27 @@ TEST_P(GpuBackendTest, ConcurrentRunsOfOneOperator) {
             std::vector<float> x(in.elements(), float(t)), y(out.elements(), -1.0f);
             for (int i = 0; i < 5; i++) {
                 op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
-                for (float v : y) bad[t] += v != 1.0f + 32 * 0.125f * t;
+                bad[t] += wrong(t, y);
             }
         });
     }
     for (auto &th : threads) th.join();
+    return bad;
+}
+
+// Several threads running one operator at once (run() is const and thread-safe).
+TEST_P(GpuBackendTest, ConcurrentRunsOfOneOperator) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    const std::vector<float> w(32 * 24, 0.125f), b(24, 1.0f);
+    gpu::Pointwise op(PointwiseDesc{32, 24, {}}, w.data(), b.data(), o);
+    const auto bad = run_concurrently(op, TensorDesc::nhwc(1, 5, 7, 32),
+                                      [](int t, const std::vector<float> &y) {
+                                          int n = 0;
+                                          for (float v : y) n += v != 1.0f + 32 * 0.125f * t;
+                                          return n;
+                                      });
     for (int t = 0; t < 4; t++) EXPECT_EQ(bad[t], 0) << "thread " << t;
 }
 
@@ -414,22 +427,16 @@ TEST_P(GpuBackendTest, ConcurrentRunsOfOneUnfusedSeparable) {
     const std::vector<float> dw(9 * 32, 0.125f), pw(32 * 24, 0.125f);
     SeparableDesc d{32, 1, 24, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
     gpu::Separable op(d, dw.data(), nullptr, pw.data(), nullptr, o);
-    const TensorDesc in = TensorDesc::nhwc(1, 5, 7, 32), out = op.output_desc(in);
-    std::vector<std::thread> threads;
-    std::vector<int> bad(4, 0);
-    for (int t = 0; t < 4; t++) {
-        threads.emplace_back([&, t] {
-            std::vector<float> x(in.elements(), float(t)), y(out.elements(), -1.0f);
-            for (int i = 0; i < 5; i++) {
-                op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
-                for (int yy = 1; yy < 4; yy++)
-                    for (int xx = 1; xx < 6; xx++)
-                        for (int c = 0; c < 24; c++)
-                            bad[t] += std::abs(y[(yy * 7 + xx) * 24 + c] - 32 * 0.125f * 1.125f * t) > 1e-4f;
-            }
-        });
-    }
-    for (auto &th : threads) th.join();
+    const auto bad = run_concurrently(op, TensorDesc::nhwc(1, 5, 7, 32),
+                                      [](int t, const std::vector<float> &y) {
+                                          int n = 0;
+                                          for (int yy = 1; yy < 4; yy++)
+                                              for (int xx = 1; xx < 6; xx++)
+                                                  for (int c = 0; c < 24; c++)
+                                                      n += std::abs(y[(yy * 7 + xx) * 24 + c] -
+                                                                    32 * 0.125f * 1.125f * t) > 1e-4f;
+                                          return n;
+                                      });
     for (int t = 0; t < 4; t++) EXPECT_EQ(bad[t], 0) << "thread " << t;
 }
 
