@@ -161,9 +161,12 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // channel into shared memory (compute_at the block, GPUShared), which the pointwise reduction
 // then reads: per step 4 weight loads (consecutive channels, coalesced across lanes) and 4
 // shared loads (one per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the
-// depthwise tile (k*k FMAs per intermediate value against 64 in the pointwise): on an H200 this
-// beat one block walking all output channels (channels_in_block) 1.2-12x at batch 1 from 28x28
-// down, and tied it at 112x112 (bench/gpu, --variants).
+// depthwise tile (k*k FMAs per intermediate value against 64 in the pointwise). On an H200
+// (bench/gpu --variants, MobileNetV1) this beat one block walking all output channels
+// (channels_in_block) 2.5-12x at batch 1 on outputs of 28x28 and smaller, and 1.2x at 56x56;
+// the channel walk stays faster where blocks are plentiful: 1.14x at batch 1 on 112x112 with 32
+// channels, and 1.2-1.6x at batch 32 except on 7x7 outputs. gpu::Separable only fuses small
+// outputs or 32-channel intermediates (kernels.json gpu_variants.fusion), where this matters.
 // The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
 // 32 pixels x 4 bytes x intermediate channels fits up to 384 channels. Wider intermediates or
 // narrower rows take the next rung of the ladder: halving tile_x (16 pixels, 8 pixels), then
