@@ -2,6 +2,8 @@
 #include <mutex>
 
 #include "internal.h"
+#include "scratch_memory.h"
+#include "thread_pool.h"
 
 namespace convgen::detail {
 
@@ -15,7 +17,13 @@ void record_halide_error(void *, const char *msg) { last_halide_error = msg ? ms
 
 void install_halide_handlers() {
     static std::once_flag once;
-    std::call_once(once, [] { halide_set_error_handler(record_halide_error); });
+    std::call_once(once, [] {
+        halide_set_error_handler(record_halide_error);
+        // Parallel loops on convgen's pool, scratch from per-thread caches: see their headers.
+        halide_set_custom_do_par_for(pool_parallel_for);
+        halide_set_custom_malloc(scratch_malloc);
+        halide_set_custom_free(scratch_free);
+    });
 }
 
 void check_kernel_result(int rc, const std::string &variant) {

@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "internal.h"
+#include "thread_pool.h"
 
 namespace convgen {
 
@@ -99,18 +100,10 @@ void set_num_threads(int threads) {
         detail::fail(ErrorCode::invalid_argument, "threads",
                      "threads = " + std::to_string(threads) + " must be >= 1");
     }
-    // Halide's pool only ever grows: to run on fewer threads it must be shut down and let
-    // restart lazily at the next kernel call with the new count.
-    if (threads < halide_get_num_threads()) halide_shutdown_thread_pool();
-    halide_set_num_threads(threads);
+    detail::set_pool_threads(threads);
 }
 
-int num_threads() {
-    // Halide reports 0 until its pool is configured; setting 0 configures Halide's default
-    // (HL_NUM_THREADS, else one per CPU), which is what the first kernel call would use.
-    if (halide_get_num_threads() == 0) halide_set_num_threads(0);
-    return halide_get_num_threads();
-}
+int num_threads() { return detail::pool_threads(); }
 
 std::string Implementation::to_string() const {
     std::string s = variant + " [" + convgen::to_string(isa) + ", " + schedule + " schedule]";

@@ -30,8 +30,10 @@ Isa detected_isa();
 void set_max_isa(Isa isa);
 Isa max_isa();
 
-// Worker threads of the kernels' thread pool (>= 1). Applies to the whole process; call it
-// while no operator is running (lowering the count restarts the pool).
+// Threads of the kernels' thread pool (>= 1), the calling thread included. Applies to the whole
+// process and may be called at any time: a change waits for the parallel loop in flight.
+// Default: HL_NUM_THREADS if set, else the CPUs this process may run on. Idle workers spin
+// for 0.5 ms after each loop (so consecutive layers do not pay a wake-up), then sleep.
 void set_num_threads(int threads);
 int num_threads();
 

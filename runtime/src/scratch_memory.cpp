@@ -1,0 +1,127 @@
+#include "scratch_memory.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace convgen::detail {
+
+namespace {
+
+// Halide's contract for halide_malloc: aligned for the widest vector load (64 bytes on x86,
+// 32 on ARM; 128 covers both and a cache-line pair), a size that is a multiple of that, and
+// 8 readable bytes before and after. The header before each block holds its capacity.
+constexpr size_t kAlign = 128;
+// The cache keeps at most this many free blocks and bytes; beyond that a freed block goes back
+// to the system. The largest per-task scratch of the MobileNet layers is a depthwise row of
+// 1024 channels x 14 pixels (56 KiB) per thread, so this is generous.
+constexpr size_t kMaxCachedBytes = size_t(32) << 20;
+
+struct Header {
+    size_t capacity;  // usable bytes after the header
+};
+
+size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
+
+Header *header_of(void *block) {
+    return reinterpret_cast<Header *>(static_cast<char *>(block) - kAlign);
+}
+
+void *allocate(size_t capacity) {
+    void *raw = std::aligned_alloc(kAlign, kAlign + capacity + kAlign);
+    if (!raw) return nullptr;
+    static_cast<Header *>(raw)->capacity = capacity;
+    return static_cast<char *>(raw) + kAlign;
+}
+
+void release(void *block) { std::free(header_of(block)); }
+
+// Free blocks by size, shared by all threads. Each size a kernel asks for (a per-task row of
+// scratch, typically) gets one block per pool thread as soon as it is first seen, so that a
+// later run finds enough, whichever threads take its tasks and however many run at once.
+class BlockCache {
+public:
+    void *take(size_t capacity) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        SizeClass *c = find(capacity);
+        if (!c && classes_.size() < kMaxClasses) {
+            classes_.push_back(SizeClass{capacity, 0, {}});  // reserved: no reallocation
+            c = &classes_.back();
+            c->free.reserve(kBlocksPerClass);
+        }
+        if (!c) return allocate(capacity);  // more sizes than we keep: not cached
+        const int wanted = std::min(pool_threads(), int(kBlocksPerClass));
+        while (c->total < wanted && bytes_ + capacity <= kMaxCachedBytes) {
+            void *b = allocate(capacity);
+            if (!b) break;
+            c->free.push_back(b);
+            c->total++;
+            bytes_ += capacity;
+        }
+        if (!c->free.empty()) {
+            void *b = c->free.back();
+            c->free.pop_back();
+            return b;
+        }
+        void *b = allocate(capacity);  // more at once than threads: kept if there is room
+        if (b && bytes_ + capacity <= kMaxCachedBytes && c->total < int(kBlocksPerClass)) {
+            c->total++;
+            bytes_ += capacity;
+        }
+        return b;
+    }
+
+    void put(void *block) {
+        const size_t capacity = header_of(block)->capacity;
+        std::lock_guard<std::mutex> lock(mutex_);
+        SizeClass *c = find(capacity);
+        if (c && c->free.size() < size_t(c->total)) {
+            c->free.push_back(block);  // within the reserved capacity: no allocation
+            return;
+        }
+        release(block);  // an uncached block
+    }
+
+    BlockCache() { classes_.reserve(kMaxClasses); }
+
+private:
+    static constexpr size_t kMaxClasses = 64, kBlocksPerClass = 64;
+    struct SizeClass {
+        size_t capacity;
+        int total;                // blocks of this size owned by the cache, free or lent
+        std::vector<void *> free;
+    };
+    SizeClass *find(size_t capacity) {
+        for (auto &c : classes_) {
+            if (c.capacity == capacity) return &c;
+        }
+        return nullptr;
+    }
+
+    std::mutex mutex_;
+    std::vector<SizeClass> classes_;
+    size_t bytes_ = 0;  // owned by the cache, free or lent
+};
+
+// Never destroyed: kernels may run during static destruction.
+BlockCache &cache() {
+    static BlockCache *c = new BlockCache;
+    return *c;
+}
+
+}  // namespace
+
+void *scratch_malloc(void *, size_t bytes) {
+    // Round to 4 KiB so that rows of nearby sizes share a size class.
+    return cache().take(round_up(bytes + 8, size_t(4096)));  // nullptr: out of memory
+}
+
+void scratch_free(void *, void *ptr) {
+    if (ptr) cache().put(ptr);
+}
+
+}  // namespace convgen::detail

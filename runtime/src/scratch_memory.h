@@ -1,0 +1,16 @@
+// The kernels' scratch memory, installed as the Halide runtime's halide_malloc / halide_free
+// (halide_glue.cpp). A kernel allocates its per-task intermediates (the fused separable's
+// depthwise rows, staged input rows) on every call, from every worker: up to a hundred blocks
+// per call with Halide's default, which calls malloc each time. Here freed blocks are kept in
+// a cache shared by all threads and handed out again, so a steady-state run() allocates
+// nothing.
+#pragma once
+
+#include <cstddef>
+
+namespace convgen::detail {
+
+void *scratch_malloc(void *user_context, size_t bytes);
+void scratch_free(void *user_context, void *ptr);
+
+}  // namespace convgen::detail

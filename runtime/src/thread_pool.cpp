@@ -1,0 +1,217 @@
+#include "thread_pool.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+namespace convgen::detail {
+
+namespace {
+
+// How long an idle worker spins before it sleeps. The gap between two kernels of a network
+// (validation, the next layer's setup) is microseconds; a layer of MobileNetV1 takes 20-700 us.
+// Long enough to bridge the gaps, short enough not to hold a core when the caller stops.
+constexpr auto kSpin = std::chrono::microseconds(500);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+
+int default_threads() {
+    for (const char *name : {"HL_NUM_THREADS", "HL_NUMTHREADS"}) {
+        if (const char *s = std::getenv(name)) {
+            const int n = std::atoi(s);
+            if (n >= 1) return n;
+        }
+    }
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1) {
+        return CPU_COUNT(&set);
+    }
+#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Set while this thread runs pool tasks: a nested loop then runs serially.
+thread_local bool t_in_pool_task = false;
+
+int run_serial(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
+    for (int i = 0; i < size; i++) {
+        if (int r = task(uc, min + i, closure)) return r;
+    }
+    return 0;
+}
+
+class ThreadPool {
+public:
+    int threads() const { return threads_.load(std::memory_order_relaxed); }
+
+    void set_threads(int n) {
+        std::lock_guard<std::mutex> lock(submit_);  // waits for the loop in flight
+        if (n == threads()) return;
+        stop_workers();
+        threads_.store(n, std::memory_order_relaxed);
+    }
+
+    int parallel_for(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
+        if (size <= 1 || threads() <= 1 || t_in_pool_task) {
+            return run_serial(uc, task, min, size, closure);
+        }
+        std::unique_lock<std::mutex> lock(submit_, std::try_to_lock);
+        if (!lock.owns_lock()) return run_serial(uc, task, min, size, closure);
+        if (workers_.empty()) start_workers();
+
+        job_.task = task;
+        job_.user_context = uc;
+        job_.closure = closure;
+        job_.min = min;
+        job_.size = size;
+        job_.next.store(0, std::memory_order_relaxed);
+        job_.result.store(0, std::memory_order_relaxed);
+        pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+        // Publishes the job (release); seq_cst pairs with the sleepers' count (see sleep()).
+        generation_.fetch_add(1, std::memory_order_seq_cst);
+        if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+            std::lock_guard<std::mutex> wake_lock(sleep_mutex_);
+            wake_.notify_all();
+        }
+        run_share();
+        // Every worker must have left the job before its closure (the caller's stack) is gone.
+        for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+            if (spins < 4096) {
+                cpu_relax();
+            } else {
+                std::this_thread::yield();  // a worker was descheduled: give it the core
+            }
+        }
+        return job_.result.load(std::memory_order_relaxed);
+    }
+
+private:
+    // The counters the threads write (next, pending_) and the one idle workers poll
+    // (generation_) sit on cache lines of their own, so that polling does not steal the line
+    // the running threads claim iterations from.
+    struct alignas(64) Job {
+        halide_task_t task = nullptr;
+        void *user_context = nullptr;
+        uint8_t *closure = nullptr;
+        int min = 0, size = 0;
+        alignas(64) std::atomic<int> next{0};  // the next iteration to hand out
+        std::atomic<int> result{0};  // the first failure, else 0
+    };
+
+    // Takes iterations of the current job until none is left (dynamic: rows of unequal cost,
+    // e.g. the border rows, balance themselves).
+    void run_share() {
+        t_in_pool_task = true;
+        for (;;) {
+            const int i = job_.next.fetch_add(1, std::memory_order_relaxed);
+            if (i >= job_.size) break;
+            if (int r = job_.task(job_.user_context, job_.min + i, job_.closure)) {
+                int none = 0;
+                job_.result.compare_exchange_strong(none, r, std::memory_order_relaxed);
+                job_.next.store(job_.size, std::memory_order_relaxed);  // skip the rest
+            }
+        }
+        t_in_pool_task = false;
+    }
+
+    // Called with submit_ held.
+    void start_workers() {
+        const uint64_t current = generation_.load(std::memory_order_relaxed);
+        for (int i = 1; i < threads(); i++) {
+            workers_.emplace_back([this, current] { worker(current); });
+        }
+    }
+
+    // Called with submit_ held.
+    void stop_workers() {
+        if (workers_.empty()) return;
+        stop_.store(true, std::memory_order_seq_cst);
+        {
+            std::lock_guard<std::mutex> wake_lock(sleep_mutex_);
+            wake_.notify_all();
+        }
+        for (auto &w : workers_) w.join();
+        workers_.clear();
+        stop_.store(false, std::memory_order_relaxed);
+    }
+
+    void worker(uint64_t seen) {
+        for (;;) {
+            const uint64_t g = wait_for_job(seen);
+            if (g == seen) return;  // stopped
+            seen = g;
+            run_share();
+            pending_.fetch_sub(1, std::memory_order_release);
+        }
+    }
+
+    // Spins, then sleeps, until the generation moves past `seen` (returns it) or the pool
+    // stops (returns `seen`).
+    uint64_t wait_for_job(uint64_t seen) {
+        const auto deadline = std::chrono::steady_clock::now() + kSpin;
+        for (int spins = 1;; spins++) {
+            const uint64_t g = generation_.load(std::memory_order_acquire);
+            if (g != seen) return g;
+            if (stop_.load(std::memory_order_relaxed)) return seen;
+            cpu_relax();
+            if (spins % 256 == 0 && std::chrono::steady_clock::now() > deadline) break;
+        }
+        std::unique_lock<std::mutex> lock(sleep_mutex_);
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        wake_.wait(lock, [&] {
+            return generation_.load(std::memory_order_seq_cst) != seen ||
+                   stop_.load(std::memory_order_seq_cst);
+        });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+        const uint64_t g = generation_.load(std::memory_order_acquire);
+        return stop_.load(std::memory_order_relaxed) && g == seen ? seen : g;
+    }
+
+    std::atomic<int> threads_{default_threads()};
+    std::mutex submit_;  // one loop at a time on the pool; held while workers start or stop
+    std::vector<std::thread> workers_;
+    Job job_;
+    alignas(64) std::atomic<uint64_t> generation_{0};  // bumped once per loop handed out
+    alignas(64) std::atomic<int> pending_{0};  // workers still inside the current loop
+    std::atomic<bool> stop_{false};
+    alignas(64) std::mutex sleep_mutex_;
+    std::condition_variable wake_;
+    std::atomic<int> sleepers_{0};
+};
+
+// Never destroyed: a kernel may run from another static object's destructor, and the workers
+// end with the process.
+ThreadPool &pool() {
+    static ThreadPool *p = new ThreadPool;
+    return *p;
+}
+
+}  // namespace
+
+int pool_parallel_for(void *user_context, halide_task_t task, int min, int size,
+                      uint8_t *closure) {
+    return pool().parallel_for(user_context, task, min, size, closure);
+}
+
+void set_pool_threads(int threads) { pool().set_threads(threads); }
+int pool_threads() { return pool().threads(); }
+
+}  // namespace convgen::detail
