@@ -26,8 +26,8 @@ const Implementation &Conv2d::implementation(const TensorDesc &input) const {
 }
 
 void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    validate_output(output, output_desc(input.desc), input);
+    state_->shapes.validate(input, output, desc_.in_channels,
+                            [this](const TensorDesc &in) { return output_desc(in); });
     const auto &w = desc_.window;
     const ResolvedPadding pad = resolve_padding(w, input.desc);
     const ClampBounds act = activation_bounds(desc_.activation);

@@ -26,8 +26,8 @@ const Implementation &Depthwise::implementation(const TensorDesc &input) const {
 }
 
 void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
-    validate_tensor("input", input.data, input.desc, desc_.channels);
-    validate_output(output, output_desc(input.desc), input);
+    state_->shapes.validate(input, output, desc_.channels,
+                            [this](const TensorDesc &in) { return output_desc(in); });
     const auto &w = desc_.window;
     const ResolvedPadding pad = resolve_padding(w, input.desc);
     const ClampBounds act = activation_bounds(desc_.activation);

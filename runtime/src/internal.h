@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,46 @@ void validate_tensor(const std::string &name, const void *data, const TensorDesc
                      int64_t expected_channels);
 // Output buffer: valid, of exactly the expected shape, not overlapping the input.
 void validate_output(const Tensor &out, const TensorDesc &expected, const ConstTensor &in);
+// Bytes from a validated tensor's first to its last addressed element.
+int64_t span_bytes(const TensorDesc &d);
+// The per-call part of validate_tensor/validate_output, for shapes already validated: pointers
+// not null, output not overlapping the input.
+void check_run_pointers(const ConstTensor &in, int64_t in_bytes, const Tensor &out,
+                        int64_t out_bytes);
+
+// Remembers the last few (input, output) shapes a run() validated, so that a steady-state run()
+// checks only its pointers: no string is built and nothing is allocated unless a check fails.
+class ShapeCache {
+public:
+    // Validates in and out, out against expected_output(in.desc), unless these shapes passed
+    // before.
+    template <typename ExpectedOutput>
+    void validate(const ConstTensor &in, const Tensor &out, int64_t in_channels,
+                  ExpectedOutput expected_output) const {
+        int64_t in_bytes = 0, out_bytes = 0;
+        if (lookup(in.desc, out.desc, in_bytes, out_bytes)) {
+            check_run_pointers(in, in_bytes, out, out_bytes);
+            return;
+        }
+        validate_tensor("input", in.data, in.desc, in_channels);
+        validate_output(out, expected_output(in.desc), in);
+        remember(in.desc, out.desc);
+    }
+
+private:
+    bool lookup(const TensorDesc &in, const TensorDesc &out, int64_t &in_bytes,
+                int64_t &out_bytes) const;
+    void remember(const TensorDesc &in, const TensorDesc &out) const;
+
+    struct Entry {
+        TensorDesc input, output;
+        int64_t in_bytes = 0, out_bytes = 0;  // span_bytes of each
+    };
+    static constexpr int kEntries = 4;  // e.g. a network run at two resolutions, or batch sizes
+    mutable std::mutex mutex_;
+    mutable Entry entries_[kEntries];
+    mutable int used_ = 0, next_ = 0;
+};
 
 // Element count of a packed weight/bias array, failing with ErrorCode::overflow if its bytes
 // exceed the kernels' 2^31 limit.
@@ -143,6 +184,7 @@ std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw
 struct OperatorState {
     Selection selection;
     std::vector<PackedBuffer> buffers;
+    ShapeCache shapes;
 };
 
 }  // namespace convgen::detail

@@ -27,8 +27,8 @@ const Implementation &Pointwise::implementation(const TensorDesc &input) const {
 }
 
 void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    validate_output(output, output_desc(input.desc), input);
+    state_->shapes.validate(input, output, desc_.in_channels,
+                            [this](const TensorDesc &in) { return output_desc(in); });
     const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);

@@ -62,8 +62,8 @@ const Implementation &Separable::implementation(const TensorDesc &input) const {
 }
 
 void Separable::run(const ConstTensor &input, const Tensor &output) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    validate_output(output, output_desc(input.desc), input);
+    state_->shapes.validate(input, output, desc_.in_channels,
+                            [this](const TensorDesc &in) { return output_desc(in); });
     const auto &unfused = static_cast<const SeparableState &>(*state_);
     if (unfused.dw) {
         // The intermediate's size depends on the input, known only here; each thread keeps

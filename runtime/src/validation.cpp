@@ -31,34 +31,35 @@ void check_not_null(const std::string &field, const void *p) {
     if (!p) fail(ErrorCode::invalid_argument, field, field + " is null");
 }
 
-static void check_window_param(const std::string &field, int64_t value, int64_t min) {
+// The field's name ("<prefix>.<name>") is built only when the check fails: output_desc()
+// validates the window on every call.
+static void check_window_param(const std::string &prefix, const char *name, int64_t value,
+                               int64_t min) {
+    if (value >= min && value <= kMaxWindowParam) return;
+    const std::string field = prefix + "." + name;
     if (value < min) {
         fail(ErrorCode::invalid_argument, field,
              field + " = " + str(value) + " must be >= " + str(min));
     }
-    if (value > kMaxWindowParam) {
-        fail(ErrorCode::overflow, field,
-             field + " = " + str(value) + " exceeds the limit " + str(kMaxWindowParam));
-    }
+    fail(ErrorCode::overflow, field,
+         field + " = " + str(value) + " exceeds the limit " + str(kMaxWindowParam));
 }
 
 void validate_window(const Window &w, const std::string &p) {
-    check_window_param(p + ".kernel_h", w.kernel_h, 1);
-    check_window_param(p + ".kernel_w", w.kernel_w, 1);
-    check_window_param(p + ".stride_h", w.stride_h, 1);
-    check_window_param(p + ".stride_w", w.stride_w, 1);
-    check_window_param(p + ".dilation_h", w.dilation_h, 1);
-    check_window_param(p + ".dilation_w", w.dilation_w, 1);
-    check_window_param(p + ".dilated kernel_h",
-                       int64_t(w.dilation_h) * (w.kernel_h - 1) + 1, 1);
-    check_window_param(p + ".dilated kernel_w",
-                       int64_t(w.dilation_w) * (w.kernel_w - 1) + 1, 1);
+    check_window_param(p, "kernel_h", w.kernel_h, 1);
+    check_window_param(p, "kernel_w", w.kernel_w, 1);
+    check_window_param(p, "stride_h", w.stride_h, 1);
+    check_window_param(p, "stride_w", w.stride_w, 1);
+    check_window_param(p, "dilation_h", w.dilation_h, 1);
+    check_window_param(p, "dilation_w", w.dilation_w, 1);
+    check_window_param(p, "dilated kernel_h", int64_t(w.dilation_h) * (w.kernel_h - 1) + 1, 1);
+    check_window_param(p, "dilated kernel_w", int64_t(w.dilation_w) * (w.kernel_w - 1) + 1, 1);
     switch (w.padding.mode) {
     case Padding::Mode::explicit_pads:
-        check_window_param(p + ".padding.top", w.padding.top, 0);
-        check_window_param(p + ".padding.left", w.padding.left, 0);
-        check_window_param(p + ".padding.bottom", w.padding.bottom, 0);
-        check_window_param(p + ".padding.right", w.padding.right, 0);
+        check_window_param(p, "padding.top", w.padding.top, 0);
+        check_window_param(p, "padding.left", w.padding.left, 0);
+        check_window_param(p, "padding.bottom", w.padding.bottom, 0);
+        check_window_param(p, "padding.right", w.padding.right, 0);
         break;
     case Padding::Mode::same:
     case Padding::Mode::valid: break;
@@ -87,10 +88,15 @@ void validate_activation(const Activation &a, const std::string &field) {
 
 int64_t checked_elements(const std::string &field, std::initializer_list<int64_t> extents) {
     int64_t n = 1;
-    std::string shape;
+    size_t dims = 0;
     for (int64_t e : extents) {
-        shape += (shape.empty() ? "" : "x") + str(e);
+        dims++;
         if (__builtin_mul_overflow(n, e, &n) || n > kMaxBytes / int64_t(sizeof(float))) {
+            std::string shape;  // the extents up to the one that overflowed
+            for (int64_t x : extents) {
+                shape += (shape.empty() ? "" : "x") + str(x);
+                if (--dims == 0) break;
+            }
             fail(ErrorCode::overflow, field,
                  field + " of shape " + shape + "... exceeds 2^31 bytes, the kernels' limit");
         }
@@ -172,13 +178,54 @@ void validate_output(const Tensor &out, const TensorDesc &expected, const ConstT
                      in.desc.to_string() + " gives output " + expected.to_string());
         }
     }
+    check_run_pointers(in, span_elements("input", in.desc) * int64_t(sizeof(float)), out,
+                       span_elements("output", out.desc) * int64_t(sizeof(float)));
+}
+
+int64_t span_bytes(const TensorDesc &d) {
+    return span_elements("tensor", d) * int64_t(sizeof(float));
+}
+
+void check_run_pointers(const ConstTensor &in, int64_t in_bytes, const Tensor &out,
+                        int64_t out_bytes) {
+    if (!in.data) fail(ErrorCode::invalid_argument, "input.data", "input.data is null");
+    if (!out.data) fail(ErrorCode::invalid_argument, "output.data", "output.data is null");
     const auto *ib = reinterpret_cast<const char *>(in.data);
     const auto *ob = reinterpret_cast<const char *>(out.data);
-    const int64_t in_bytes = span_elements("input", in.desc) * int64_t(sizeof(float));
-    const int64_t out_bytes = span_elements("output", out.desc) * int64_t(sizeof(float));
     if (ob < ib + in_bytes && ib < ob + out_bytes) {
         fail(ErrorCode::unsupported, "output.data",
              "output.data overlaps input.data: convgen does not run in place");
+    }
+}
+
+namespace {
+bool same_desc(const TensorDesc &a, const TensorDesc &b) {
+    return a.same_shape(b) && a.strides == b.strides && a.dtype == b.dtype;
+}
+}  // namespace
+
+bool ShapeCache::lookup(const TensorDesc &in, const TensorDesc &out, int64_t &in_bytes,
+                        int64_t &out_bytes) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int i = 0; i < used_; i++) {
+        const Entry &e = entries_[i];
+        if (same_desc(in, e.input) && same_desc(out, e.output)) {
+            in_bytes = e.in_bytes;
+            out_bytes = e.out_bytes;
+            return true;
+        }
+    }
+    return false;
+}
+
+void ShapeCache::remember(const TensorDesc &in, const TensorDesc &out) const {
+    const Entry e{in, out, span_bytes(in), span_bytes(out)};
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (used_ < kEntries) {
+        entries_[used_++] = e;
+    } else {
+        entries_[next_] = e;  // the oldest
+        next_ = (next_ + 1) % kEntries;
     }
 }
 
