@@ -7,13 +7,17 @@ namespace convgen::sched::x86 {
 cpu::CpuDefaults defaults(const std::string &isa) {
     cpu::CpuDefaults d;
     if (isa == "avx512") {
-        // GEMM tile 4 vectors x 7 pixels = 28 accumulators + 4 weight vectors = 32 registers;
-        // the input is an FMA's broadcast memory operand, so it needs no register. 7 divides
-        // every MobileNet width (112, 56, 28, 14, 7), so no tile is wasted at a row's end:
-        // pointwise 4x7 measured 109-116 GFLOP/s on all blocks, 4x6 only 65-90 on the 14- and
-        // 7-wide ones.
-        d.gemm_tile_vectors = 4;
-        d.gemm_tile_pixels = 7;
+        // GEMM tile 2 vectors x 14 pixels = 28 accumulators + 2 weight vectors + 1 broadcast
+        // = 31 of the 32 registers. LLVM keeps each broadcast input in a register (it feeds
+        // every weight vector's FMA; it is not folded into an FMA as a {1to16} operand), so
+        // the former 4x7 tile needed 33 and spilled 4 zmm per iteration, a store-to-load chain
+        // in the hot loop (tools/asm_report.py; 2x14: none). 14 divides 112, 56, 28 and 14,
+        // and the ladder's half tile, 2x7, covers the 7-wide rows, so no tile is wasted at a
+        // row's end (4x6 wasted up to 42% on the 14- and 7-wide rows: 65-90 GFLOP/s on Zen 4
+        // against 109-116 elsewhere); 32 channels divide every MobileNet channel count. Loads:
+        // 2 + 14 per 28 FMAs, within the two load ports of Zen 4 and Zen 5.
+        d.gemm_tile_vectors = 2;
+        d.gemm_tile_pixels = 14;
         // Depthwise 2 vectors x 4 pixels: 8 accumulators + 18 weight vectors (3x3). 32
         // channels is two cache lines per pixel, which the strided pixel walk streams better
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
