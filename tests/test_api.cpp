@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -554,6 +556,51 @@ TEST(Threads, OneAndTwoGiveIdenticalResults) {
     EXPECT_EQ(y1, y2) << "the thread count changed the arithmetic";
     EXPECT_TRUE(all_close(y1, ref::conv2d(desc, w.data(), b.data(), in, x.data()).data,
                           tol(9 * 16)));
+}
+
+// The thread count may change at any time, even while kernels run on the pool (Halide's own
+// pool aborted the process then): runs on two threads stay correct while a third thread keeps
+// changing the count.
+TEST(Threads, ChangingTheCountWhileRunningIsSafe) {
+    ThreadsGuard guard;
+    const Conv2dDesc desc{16, 24, {3, 3, 1, 1, 1, 1, Padding::same()}, Activation::relu()};
+    const auto w = random_floats(3 * 3 * 16 * 24, 70), b = random_floats(24, 71);
+    const TensorDesc in = TensorDesc::nhwc(1, 32, 20, 16);
+    const auto x = random_floats(in.elements(), 72);
+    const auto want = ref::conv2d(desc, w.data(), b.data(), in, x.data()).data;
+    const Conv2d op(desc, w.data(), b.data());
+    std::atomic<bool> stop{false};
+    std::atomic<int> runs{0}, changes{0};
+    std::vector<std::string> errors(2);
+    std::vector<std::thread> runners;
+    for (int t = 0; t < 2; t++) {
+        runners.emplace_back([&, t] {
+            try {
+                while (!stop) {
+                    const auto y = run_op(op, x, in);
+                    if (!all_close(y, want, tol(9 * 16))) errors[t] = "wrong result";
+                    runs++;
+                }
+            } catch (const std::exception &e) {
+                errors[t] = e.what();
+            }
+        });
+    }
+    std::thread changer([&] {
+        for (int i = 0; !stop; i++) {
+            set_num_threads(1 + i % 3);
+            changes++;
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+    changer.join();
+    for (auto &r : runners) r.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+    EXPECT_GT(runs.load(), 4);
+    EXPECT_GT(changes.load(), 4);
 }
 
 // ---- (f) one operator, several threads --------------------------------------------------------
