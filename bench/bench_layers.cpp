@@ -42,6 +42,9 @@
 //                             build has (hand, tuned, naive, Mullapudi2016, Adams2019, Li2018;
 //                             all; none): <op>/<layer>/sched:<S>/...
 //   --convgen_threads=1,2     thread counts to register
+//   --convgen_misalign=B,...  also run the main suite with every buffer B bytes past a
+//                             64-byte boundary (<op>/<layer>/misalign:B/...); the others are
+//                             64-byte aligned
 //   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | neon (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
 //   --convgen_list_variants   print the compiled variants and exit
@@ -100,6 +103,7 @@ struct Settings {
     std::vector<std::string> layer_sets;  // empty: mobilenet_v1 unless problems are given
     std::vector<Problem> problems;        // from --convgen_problem
     std::vector<std::string> peers;       // --convgen_peers: onednn, xnnpack
+    std::vector<int> misalign;            // --convgen_misalign: byte offsets also measured
 };
 
 // The peers compiled in.
@@ -142,6 +146,14 @@ std::vector<float> random_values(int64_t count, float scale, uint32_t seed) {
 
 std::string impl_label(const convgen::Implementation &impl) {
     return impl.variant + "/" + convgen::to_string(impl.isa);
+}
+
+// Every buffer a job hands an operator starts `misalign_bytes` past a 64-byte boundary (0:
+// cache-line aligned, which std::vector alone does not promise: glibc gives 16 bytes).
+constexpr int64_t kBufferSlack = 32;  // floats: room to align and offset
+float *placed(std::vector<float> &v, int misalign_bytes) {
+    const auto base = reinterpret_cast<uintptr_t>(v.data());
+    return reinterpret_cast<float *>((base + 63) / 64 * 64 + uintptr_t(misalign_bytes));
 }
 
 // One benchmarked computation: its operators (weights packed once), buffers, and FLOPs.
@@ -188,12 +200,14 @@ int64_t op_bytes(Op op, const Problem &p) {
 
 // op on problem p: a sep problem runs any op (pointwise at the depthwise's output resolution,
 // conv2d c -> o with the same window); a dw, pw or conv problem runs its own op.
-std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOptions &options) {
+std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOptions &options,
+                              int misalign_bytes) {
     using namespace convgen;
     auto job = std::make_unique<Job>();
     auto buffer = [&](int64_t elements, float scale) -> float * {
-        job->buffers.push_back(random_values(elements, scale, uint32_t(job->buffers.size() + 1)));
-        return job->buffers.back().data();
+        job->buffers.push_back(random_values(elements + kBufferSlack, scale,
+                                             uint32_t(job->buffers.size() + 1)));
+        return placed(job->buffers.back(), misalign_bytes);
     };
     const Window window{p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
     const int hidden = p.c * p.multiplier;  // depthwise output channels
@@ -291,6 +305,7 @@ struct Spec {
     int threads;
     std::string peer;  // "" = convgen; "onednn"
     std::function<std::unique_ptr<Job>()> factory;  // set: builds the job (network chains)
+    int misalign_bytes = 0;  // buffers this far past a 64-byte boundary
 };
 
 // FLOPs of op on p, counted as convgen::cost counts them (for the peers).
@@ -344,7 +359,7 @@ Job &job_for(const Spec &spec) {
     if (!job || key != spec.key) {
         job.reset();  // free the previous job's buffers first
         job = spec.factory         ? spec.factory()
-              : spec.peer.empty() ? make_job(spec.op, spec.layer, spec.options)
+              : spec.peer.empty() ? make_job(spec.op, spec.layer, spec.options, spec.misalign_bytes)
                                   : make_peer_job(spec.peer, spec.op, spec.layer, spec.threads);
         key = spec.key;
     }
@@ -392,10 +407,11 @@ void run_benchmark(benchmark::State &state, const Spec &spec) {
 }
 
 void add(Op op, const Problem &layer, const std::string &forced,
-         const convgen::OperatorOptions &options, int threads, const std::string &peer = "") {
+         const convgen::OperatorOptions &options, int threads, const std::string &peer = "",
+         int misalign_bytes = 0) {
     const std::string key =
         std::string(op_name(op)) + "/" + layer.tag() + (forced.empty() ? "" : "/" + forced);
-    const Spec spec{op, layer, options, key, threads, peer, {}};
+    const Spec spec{op, layer, options, key, threads, peer, {}, misalign_bytes};
     const std::string name = key + "/threads:" + std::to_string(threads);
     static std::set<std::string> registered;  // a layer in two sets runs once
     if (!registered.insert(name).second) return;
@@ -459,6 +475,9 @@ void register_main_suite(int threads) {
                 options.variant = g_settings.variant;
             }
             add(op, layer, "", options, threads);
+            for (int bytes : g_settings.misalign) {
+                add(op, layer, "misalign:" + std::to_string(bytes), options, threads, "", bytes);
+            }
         }
     }
 }
@@ -566,8 +585,9 @@ std::unique_ptr<Job> make_body_job(bool fused) {
     using namespace convgen;
     auto job = std::make_unique<Job>();
     auto buffer = [&](int64_t elements, float scale) -> float * {
-        job->buffers.push_back(random_values(elements, scale, uint32_t(job->buffers.size() + 1)));
-        return job->buffers.back().data();
+        job->buffers.push_back(random_values(elements + kBufferSlack, scale,
+                                             uint32_t(job->buffers.size() + 1)));
+        return placed(job->buffers.back(), 0);
     };
     std::vector<std::function<void()>> steps;
     const std::vector<Problem> body = convgen_bench::mobilenet_v1_body();
@@ -651,7 +671,7 @@ std::vector<int> parse_int_list(const char *s) {
         char *end = nullptr;
         const long v = std::strtol(s, &end, 10);
         if (end == s || v < 1) {
-            std::fprintf(stderr, "bad thread list\n");
+            std::fprintf(stderr, "expected a comma-separated list of positive integers: %s\n", s);
             std::exit(2);
         }
         out.push_back(static_cast<int>(v));
@@ -704,6 +724,15 @@ int main(int argc, char **argv) {
                         return 2;
                     }
                     if (comma == std::string::npos) break;
+                }
+            } else if (const char *v = value("--convgen_misalign")) {
+                g_settings.misalign = parse_int_list(v);
+                for (int bytes : g_settings.misalign) {
+                    if (bytes % 4 != 0 || bytes >= 64) {
+                        std::fprintf(stderr, "--convgen_misalign: byte offsets of whole floats "
+                                             "below 64 (e.g. 4,16,32)\n");
+                        return 2;
+                    }
                 }
             } else if (a == "--convgen_probe") {
                 probe_only = true;
