@@ -24,6 +24,7 @@ Conv2d conv2d(const Func &in, const Func &weights, const Func &bias, const Expr 
               const Window &w, const Expr &act_min, const Expr &act_max) {
     Conv2d p;
     p.input = in;
+    p.weights = weights;
     auto &[c, x, y, n] = p.v;
     p.r = RDom(0, c_in, 0, w.kernel_w, 0, w.kernel_h, "r");
     p.acc(c, x, y, n) = bias(c);
@@ -50,6 +51,7 @@ Depthwise depthwise(const Func &in, const Func &weights, const Func &bias,
 Pointwise pointwise(const Func &in, const Func &weights, const Func &bias, const Expr &c_in,
                     const Expr &act_min, const Expr &act_max) {
     Pointwise p;
+    p.weights = weights;
     auto &[c, x, y, n] = p.v;
     p.r = RDom(0, c_in, "r");
     p.acc(c, x, y, n) = bias(c);

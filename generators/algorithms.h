@@ -32,7 +32,8 @@ Halide::Func zero_padded(const Halide::Func &input, const Halide::Expr &width,
 // Standard convolution. `acc` holds bias + sum, `result` the activated value.
 struct Conv2d {
     Vars v;
-    Halide::Func input;  // the (zero-padded) input as the algorithm reads it
+    Halide::Func input;    // the (zero-padded) input as the algorithm reads it
+    Halide::Func weights;  // as the algorithm reads it (a schedule may stage it: weights.in())
     Halide::Func acc{"conv_acc"}, result{"conv"};
     Halide::RDom r;  // (c_in, kx, ky)
 };
@@ -54,6 +55,7 @@ Depthwise depthwise(const Halide::Func &padded_input, const Halide::Func &weight
 // Pointwise (1x1, stride 1) convolution: a GEMM over (pixels) x (c_in) x (c_out).
 struct Pointwise {
     Vars v;
+    Halide::Func weights;  // as the algorithm reads it (a schedule may stage it: weights.in())
     Halide::Func acc{"pw_acc"}, result{"pw"};
     Halide::RDom r;  // (c_in)
 };

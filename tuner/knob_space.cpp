@@ -43,6 +43,7 @@ KnobSpace::KnobSpace(const Task &task) {
         add("tile_x", kTileX, d.gemm_tile_pixels);
         add("rows_per_task", kRows, 1);
         add("channels_outside_rows", kBool, d.conv_channels_outside_rows);
+        add("pack_weights", kBool, d.gemm_pack_weights);
         add("unroll_ci", kUnrollCi, 1);
         if (task.kernel() > 0) add("unroll_taps", kBool, 0);  // read only for a fixed kernel
     } else if (task.op == "depthwise") {
@@ -54,8 +55,9 @@ KnobSpace::KnobSpace(const Task &task) {
     } else if (task.op == "pointwise") {
         add("tile_c", kTileC, d.gemm_tile_vectors);
         add("tile_x", kTileX, d.gemm_tile_pixels);
-        add("rows_per_task", kRows, 1);
-        add("channels_outside_rows", kBool, 0);
+        add("rows_per_task", kRows, d.pw_rows_per_task);
+        add("channels_outside_rows", kBool, d.pw_channels_outside_rows);
+        add("pack_weights", kBool, d.gemm_pack_weights);
     } else if (task.op == "separable") {
         add("tile_c", kTileC, d.gemm_tile_vectors);
         add("tile_x", kTileX, d.gemm_tile_pixels);

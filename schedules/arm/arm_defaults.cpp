@@ -1,8 +1,8 @@
 // NEON defaults, from the register file: 32 x 128-bit registers, 4 fp32 lanes each. NEON has
 // no FMA with a memory operand, so every input value an FMA broadcasts (ld1r) and every weight
 // vector it reads (ldr q) needs a register of its own next to the accumulators. Chosen from
-// the arm-64-linux assembly (tools/arm_asm_report.py), not measured on hardware: the tuner's
-// job.
+// the arm-64-linux assembly (tools/asm_report.py --arch aarch64), not measured on hardware:
+// the tuner's job. (Weight panels, gemm_pack_weights, are off here: unmeasured on ARM.)
 #include "arm_defaults.h"
 
 namespace convgen::sched::arm {

@@ -8,20 +8,37 @@ using namespace Halide;
 
 namespace {
 
+// The weight panel of one output-channel slice (the op's whole reduction: c_in, and the taps
+// for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
+// (strip, slice) task when strips of rows are fused with the slices. With rows outside the
+// slices it would be copied once per row; the defaults pair packing with slices outside.
+void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
+                       int lanes) {
+    const bool fused_task = shape.channels_outside_rows && shape.rows_per_task > 1;
+    Func panel = weights.in();
+    panel.compute_at(result, fused_task ? t.task : t.co)
+        .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
+}
+
 // Pointwise is a GEMM (pixels x c_in) * (c_in x c_out): per step of the c_in reduction a tile
 // loads tile_c weight vectors and broadcasts tile_x inputs for tile_c * tile_x FMAs. Also the
 // second half of the fused separable pipeline, where `standalone` is false.
 void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
                      const CpuDefaults &d, int rows_per_task, bool standalone) {
     const TileVars t;
+    const int lanes = vector_lanes(problem.target);
     TileShape shape;
     shape.tile_c_vectors = knobs.get("tile_c", d.gemm_tile_vectors);
     shape.tile_x = knobs.get("tile_x", d.gemm_tile_pixels);
     shape.rows_per_task = rows_per_task;
-    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows", 0);
-    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width,
-                   vector_lanes(problem.target), shape);
+    shape.channels_outside_rows =
+        standalone && knobs.get("channels_outside_rows", d.pw_channels_outside_rows);
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
+    // Fused, the pointwise runs per output row: a panel would be copied for every row.
+    if (standalone && knobs.get("pack_weights", d.gemm_pack_weights)) {
+        pack_weight_panel(p.weights, p.result, t, shape, lanes);
+    }
 }
 
 // Depthwise is memory-bound: a tile keeps its accumulators in registers while the taps
@@ -74,9 +91,12 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     shape.rows_per_task = knobs.get("rows_per_task", 1);
     shape.channels_outside_rows =
         knobs.get("channels_outside_rows", d.conv_channels_outside_rows);
-    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width,
-                   vector_lanes(problem.target), shape);
+    const int lanes = vector_lanes(problem.target);
+    register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
+    if (knobs.get("pack_weights", d.gemm_pack_weights)) {
+        pack_weight_panel(p.weights, p.result, t, shape, lanes);
+    }
     if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) p.acc.update().unroll(p.r.y);
     const int unroll_ci = knobs.get("unroll_ci", 1);
     if (unroll_ci > 1) p.acc.update().unroll(p.r.x, unroll_ci, TailStrategy::GuardWithIf);
@@ -90,7 +110,8 @@ void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    pointwise_tiles(p, problem, knobs, d, knobs.get("rows_per_task", 1), /*standalone=*/true);
+    pointwise_tiles(p, problem, knobs, d, knobs.get("rows_per_task", d.pw_rows_per_task),
+                    /*standalone=*/true);
 }
 
 // Fused separable: the pointwise tiles, fed by the depthwise result for one output row at a

@@ -15,6 +15,13 @@ struct CpuDefaults {
     int gemm_tile_pixels = 4;   // knob tile_x
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
+    // pointwise: the same, in strips of rows so that narrow layers still have enough tasks
+    bool pw_channels_outside_rows = false;  // knob channels_outside_rows (pointwise op)
+    int pw_rows_per_task = 1;               // knob rows_per_task (pointwise op)
+    // pointwise and conv2d: copy each output-channel slice's weights (all of c_in, all taps)
+    // into a contiguous panel once per parallel task, so the hot loop streams them instead of
+    // reading tile_c vectors c_out floats apart (a new 4 KiB page every step for wide layers).
+    bool gemm_pack_weights = false;  // knob pack_weights
     // depthwise (alone and inside separable)
     int dw_tile_vectors = 1;    // knob dw_tile_c
     int dw_tile_pixels = 4;     // knob dw_tile_x
