@@ -63,7 +63,9 @@ KnobSpace::KnobSpace(const Task &task) {
         add("tile_x", kTileX, d.gemm_tile_pixels);
         add("dw_tile_c", kDwTileC, d.dw_tile_vectors);
         add("dw_tile_x", kDwTileX, d.dw_tile_pixels);
-        add("rows_per_task", kRows, d.separable_rows_per_task);
+        add("strip_panels", kBool, d.separable_strip_panels);
+        add("rows_per_task", kRows,
+            d.separable_strip_panels ? d.separable_strip_rows : d.separable_rows_per_task);
         add("stage_input", kBool, d.dw_stage_input);
     } else {
         throw std::invalid_argument("unknown op '" + task.op + "'");

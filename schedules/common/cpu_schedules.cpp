@@ -14,7 +14,8 @@ namespace {
 // slices it would be copied once per row; the defaults pair packing with slices outside.
 void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
                        int lanes) {
-    const bool fused_task = shape.channels_outside_rows && shape.rows_per_task > 1;
+    const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
+                            shape.rows_per_task > 1;
     Func panel = weights.in();
     panel.compute_at(result, fused_task ? t.task : t.co)
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
@@ -23,8 +24,12 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
 // Pointwise is a GEMM (pixels x c_in) * (c_in x c_out): per step of the c_in reduction a tile
 // loads tile_c weight vectors and broadcasts tile_x inputs for tile_c * tile_x FMAs. Also the
 // second half of the fused separable pipeline, where `standalone` is false.
+// `strips`: the fused separable's strip layout (slices inside strips, a panel per slice and
+// strip); otherwise fused means one output row at a time, with no panel (it would be copied
+// for every row).
 void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
-                     const CpuDefaults &d, int rows_per_task, bool standalone) {
+                     const CpuDefaults &d, int rows_per_task, bool standalone,
+                     bool strips = false) {
     const TileVars t;
     const int lanes = vector_lanes(problem.target);
     TileShape shape;
@@ -33,10 +38,10 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.rows_per_task = rows_per_task;
     shape.channels_outside_rows =
         standalone && knobs.get("channels_outside_rows", d.pw_channels_outside_rows);
+    shape.slices_inside_strips = strips;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
-    // Fused, the pointwise runs per output row: a panel would be copied for every row.
-    if (standalone && knobs.get("pack_weights", d.gemm_pack_weights)) {
+    if (strips || (standalone && knobs.get("pack_weights", d.gemm_pack_weights))) {
         pack_weight_panel(p.weights, p.result, t, shape, lanes);
     }
 }
@@ -119,9 +124,26 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // consumed at once, so the intermediate lives in L1/L2 (c x w = 128 x 56 floats = 28 KB for
 // every MobileNetV1 block) and never in DRAM. The depthwise row must exist for all channels
 // before any output channel uses it, so the pointwise tiles keep rows outside channels here.
+//
+// strip_panels: strips of rows per task instead, the depthwise computed for the whole strip
+// (c_in x width x rows: 57-115 KB for the MobileNetV1 blocks at 4 rows, in L2), then each slice
+// of output channels over the strip's rows, reading its weight panel, packed once per strip,
+// instead of weights c_out floats apart.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    const int rows_per_task = knobs.get("rows_per_task", d.separable_rows_per_task);
+    const bool strips = knobs.get("strip_panels", d.separable_strip_panels);
+    const int rows_per_task = knobs.get(
+        "rows_per_task", strips ? d.separable_strip_rows : d.separable_rows_per_task);
+    if (strips && rows_per_task > 1) {
+        const TileVars t;
+        pointwise_tiles(p.pw, problem, knobs, d, rows_per_task, /*standalone=*/false,
+                        /*strips=*/true);
+        p.dw.result.compute_at(p.pw.result, t.yo);
+        // The depthwise strip is its own loop nest, serial inside the task; its input rows
+        // (stage_input) are staged per depthwise row.
+        depthwise_tiles(p.dw, problem, knobs, d, problem.in_channels, p.dw.result, 0);
+        return;
+    }
     pointwise_tiles(p.pw, problem, knobs, d, rows_per_task, /*standalone=*/false);
     p.dw.result.compute_at(p.pw.result, p.pw.v.y);
     depthwise_tiles(p.dw, problem, knobs, d, problem.in_channels, p.pw.result, rows_per_task);

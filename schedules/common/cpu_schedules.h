@@ -31,6 +31,12 @@ struct CpuDefaults {
     // strips only help when the staged input slides (stage_input); one row per task balances
     // 2 threads best (4-row strips ran 0.82-0.87x of unfused on 28- and 14-row outputs).
     int separable_rows_per_task = 1;  // knob rows_per_task (separable op)
+    // separable: strips of rows per task, the depthwise computed for the whole strip first,
+    // then each slice of output channels over the strip's rows with its weight panel packed
+    // (as gemm_pack_weights) once per strip: knob strip_panels; rows_per_task is then the
+    // strip height, separable_strip_rows by default.
+    bool separable_strip_panels = false;  // knob strip_panels
+    int separable_strip_rows = 4;
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,

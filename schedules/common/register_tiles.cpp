@@ -18,10 +18,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     // not be partitioned into border and interior rows, and the zero-padding test would stay in
     // every tap.
     std::vector<VarOrRVar> rows{v.y};
+    const bool slices_inside_strips = shape.slices_inside_strips && shape.rows_per_task > 1;
     if (shape.rows_per_task > 1) {
         f.split(v.y, t.yo, v.y, shape.rows_per_task, TailStrategy::GuardWithIf);
         if (!shape.channels_outside_rows) f.parallel(t.yo);
-        rows.push_back(t.yo);
+        if (!slices_inside_strips) rows.push_back(t.yo);
     } else if (shape.rows_per_task == 1) {
         f.parallel(v.y);
     }
@@ -29,9 +30,10 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     auto tile = [&](Stage s, int tc, int tx) {
         s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
         std::vector<VarOrRVar> order{t.ci, t.xi, t.xo};
-        if (shape.channels_outside_rows) {
+        if (shape.channels_outside_rows || slices_inside_strips) {
             order.insert(order.end(), rows.begin(), rows.end());
             order.push_back(t.co);
+            if (slices_inside_strips) order.push_back(t.yo);
         } else {
             order.push_back(t.co);
             order.insert(order.end(), rows.begin(), rows.end());

@@ -29,6 +29,10 @@ struct TileShape {
     // Loop over rows inside each slice of channels (slices then also run in parallel), so a
     // per-row stage holds one slice of channels and stays in L1.
     bool channels_outside_rows = false;
+    // With strips (rows_per_task > 1): the slices of channels between the strip and its rows,
+    // so a stage computed per strip (t.yo) serves every slice, and one computed per slice
+    // (t.co) serves all the strip's rows. Strips are the parallel tasks.
+    bool slices_inside_strips = false;
 };
 
 void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,

@@ -42,6 +42,9 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     d.gemm_pack_weights = true;
     d.pw_channels_outside_rows = true;
     d.pw_rows_per_task = 4;
+    // The fused separable in strips of 4 rows with packed panels (cpu_schedules.cpp).
+    d.separable_strip_panels = true;
+    d.separable_strip_rows = 4;
     // Staging the depthwise input rows won only on the 14x14 and 7x7 blocks; elsewhere the
     // taps' border test, mostly hoisted by Halide's loop partitioning, was cheaper.
     d.dw_stage_input = false;
