@@ -12,13 +12,15 @@ specialisation ladder) is measured:
   loads    vector and broadcast loads per iteration, in registers loaded (an FMA with a memory
            operand counts as one; AArch64 ldp q = 2, ld1 {..} = its register count)
   ld/fma   loads per FMA
-  spills   stack accesses inside the loop: vector registers and scalar ones (addresses, border
-           tests) counted apart. x86 counts LLVM's "Spill"/"Reload" comments and (%rsp)
-           operands; AArch64 counts [sp ...] operands.
+  spills   stack accesses inside the loop: vector stores (a value evicted and brought back in
+           the loop: on an accumulator, a store-to-load chain), vector reloads (without a store
+           in the loop: a loop-invariant, e.g. a weight, read from the stack like any load), and
+           scalar ones (addresses, border tests). x86 reads LLVM's "Spill"/"Reload" comments and
+           (%rsp) operands; AArch64 [sp ...] operands (st* = store, ld* = reload).
 
 and compares them with the ideal for the register tile the schedules choose by default
 (schedules/x86/x86_defaults.cpp, schedules/arm/arm_defaults.cpp; DEFAULT_TILES below must
-follow them). A shipped hot loop should have 0 vector spills.
+follow them). A shipped hot loop should have no vector spill stores.
 
 Usage: tools/asm_report.py [--arch x86_64|aarch64] [--generator build/convgen.generators]
                            [--manifest kernels.json] [--isa avx512] [--keep DIR]
@@ -38,7 +40,7 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 # pixels), and the vector registers of the ISA.
 DEFAULT_TILES = {
     "avx512": dict(gemm=(2, 14), dw=(2, 4), registers=32),
-    "avx2": dict(gemm=(3, 4), dw=(1, 4), registers=16),
+    "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
     "neon": dict(gemm=(4, 6), dw=(2, 4), registers=32),
 }
@@ -54,7 +56,7 @@ class X86:
 
     @classmethod
     def measure(cls, body, isa):
-        fma = loads = spills = scalar_spills = 0
+        fma = loads = stores = reloads = scalar_spills = 0
         for line in body:
             code = line.split("#", 1)[0]
             if not code.strip() or code.lstrip().startswith("."):
@@ -68,14 +70,16 @@ class X86:
             mem = re.findall(r"-?\w*\([^)]*\)(\{1to\d+\})?", operands)
             parts = [p.strip() for p in re.split(r",(?![^(]*\))", operands)]
             if is_spill:
-                if cls.vreg.search(code):
-                    spills += 1
-                else:
+                if not cls.vreg.search(code):
                     scalar_spills += 1
+                elif "Spill" in line or re.search(r",\s*-?\w*\(%rsp", code):
+                    stores += 1
+                else:
+                    reloads += 1
             elif mem and parts and "(" not in parts[-1] and cls.vreg.search(code) \
                     and not code.lstrip().startswith(("lea", "prefetch")):
                 loads += 1
-        return fma, loads, spills, scalar_spills
+        return fma, loads, stores, reloads, scalar_spills
 
 
 class AArch64:
@@ -88,7 +92,7 @@ class AArch64:
 
     @classmethod
     def measure(cls, body, isa):
-        fma = loads = spills = scalar_spills = 0
+        fma = loads = stores = reloads = scalar_spills = 0
         for line in body:
             if cls.fma.match(line):
                 fma += 1
@@ -101,11 +105,13 @@ class AArch64:
                 else:
                     loads += 2 if mnemonic in ("ldp", "ldnp") else 1
             if re.search(r"\[sp\b", line) and re.match(r"^\s+(ld|st)", line):
-                if cls.vreg.match(line):
-                    spills += 1
-                else:
+                if not cls.vreg.match(line):
                     scalar_spills += 1
-        return fma, loads, spills, scalar_spills
+                elif re.match(r"^\s+st", line):
+                    stores += 1
+                else:
+                    reloads += 1
+        return fma, loads, stores, reloads, scalar_spills
 
 
 def inner_loops(asm, lines):
@@ -200,7 +206,7 @@ def main():
                    "-f", name, f"target={target}"] + params
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
-                rows.append((name, "-", "generator failed", 0, 0, 0, 0, 0, 1, r.stderr[-200:]))
+                rows.append((name, "-", "generator failed", 0, 0, 0, 0, 0, 0, 1, r.stderr[-200:]))
                 continue
             lines = open(os.path.join(out_dir, name + ".s")).read().splitlines()
             best = {}
@@ -214,20 +220,21 @@ def main():
             for stage in ("dw", "conv", "pw"):
                 if stage not in best:
                     continue
-                loop, (fma, loads, spills, scalar_spills) = best[stage]
+                loop, (fma, loads, stores, reloads, scalar_spills) = best[stage]
                 i_fma, i_loads, note = ideal(isa, stage, v)
-                rows.append((name, stage, loop, fma, loads, spills, scalar_spills, i_fma,
-                             i_loads, note))
+                rows.append((name, stage, loop, fma, loads, stores, reloads, scalar_spills,
+                             i_fma, i_loads, note))
 
     print(f"{args.arch} inner loops of the dispatched hand-scheduled variants of "
           f"{os.path.relpath(args.manifest, ROOT)}, at their default tiles.\n")
-    print("| variant | stage | inner loop | fma/iter | loads/iter | loads/FMA | vector spills | "
-          "scalar spills | ideal fma | ideal loads/FMA | ideal (0 spills) |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for name, stage, loop, fma, loads, spills, sspills, i_fma, i_loads, note in rows:
+    print("| variant | stage | inner loop | fma/iter | loads/iter | loads/FMA | vector spill "
+          "stores | vector reloads | scalar spills | ideal fma | ideal loads/FMA | "
+          "ideal (0 spills) |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for name, stage, loop, fma, loads, stores, reloads, sspills, i_fma, i_loads, note in rows:
         ratio = f"{loads / fma:.2f}" if fma else "-"
-        print(f"| {name} | {stage} | `{loop}` | {fma} | {loads} | {ratio} | {spills} | "
-              f"{sspills} | {i_fma} | {i_loads / i_fma:.2f} | {note} |")
+        print(f"| {name} | {stage} | `{loop}` | {fma} | {loads} | {ratio} | {stores} | "
+              f"{reloads} | {sspills} | {i_fma} | {i_loads / i_fma:.2f} | {note} |")
     if not args.keep:
         for f in os.listdir(out_dir):
             os.remove(os.path.join(out_dir, f))
