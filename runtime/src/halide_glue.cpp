@@ -19,7 +19,8 @@ void install_halide_handlers() {
     static std::once_flag once;
     std::call_once(once, [] {
         halide_set_error_handler(record_halide_error);
-        // Parallel loops on convgen's pool, scratch from per-thread caches: see their headers.
+        // Parallel loops on convgen's pool, scratch from a shared block cache: see their
+        // headers.
         halide_set_custom_do_par_for(pool_parallel_for);
         halide_set_custom_malloc(scratch_malloc);
         halide_set_custom_free(scratch_free);

@@ -85,7 +85,8 @@ public:
         job_.next.store(0, std::memory_order_relaxed);
         job_.result.store(0, std::memory_order_relaxed);
         pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-        // Publishes the job (release); seq_cst pairs with the sleepers' count (see sleep()).
+        // Publishes the job (release); seq_cst pairs with the sleepers' count (see
+        // wait_for_job()): a worker about to sleep either sees this generation or is woken.
         generation_.fetch_add(1, std::memory_order_seq_cst);
         if (sleepers_.load(std::memory_order_seq_cst) > 0) {
             std::lock_guard<std::mutex> wake_lock(sleep_mutex_);
