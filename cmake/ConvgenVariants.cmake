@@ -16,6 +16,7 @@
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
 #                                         "schedule", dispatch, c_in, h, w, c_out, threads)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
+#   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
 # are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
 # (tuning.threads) (0 = any).
@@ -92,6 +93,7 @@ function(_convgen_add_variant json i targets isas)
                            PARAMS ${entry_params})
         list(APPEND libs convgen_k_${name}_${isa})
         string(APPEND kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
+        string(APPEND headers "#include \"convgen_k_${name}_${isa}.h\"\n")
         set(built TRUE)
     endforeach ()
     # A variant for other architectures only (e.g. tuned for avx512) is left out of this build.
@@ -101,6 +103,7 @@ function(_convgen_add_variant json i targets isas)
     endif ()
     set(table "${table}" PARENT_SCOPE)
     set(kernels "${kernels}" PARENT_SCOPE)
+    set(headers "${headers}" PARENT_SCOPE)
     set(libs "${libs}" PARENT_SCOPE)
 endfunction()
 
@@ -112,6 +115,7 @@ function(convgen_add_variants)
 
     set(table "// Generated from kernels.json by cmake/ConvgenVariants.cmake. Do not edit.\n")
     set(kernels "${table}")
+    set(headers "${table}")
     set(libs "")
     set(names "")
     foreach (manifest IN LISTS ARG_MANIFESTS)
@@ -135,6 +139,7 @@ function(convgen_add_variants)
     set(dir "${CMAKE_BINARY_DIR}/generated")
     file(CONFIGURE OUTPUT "${dir}/convgen_variants.inc" CONTENT "${table}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_kernels.inc" CONTENT "${kernels}" @ONLY)
+    file(CONFIGURE OUTPUT "${dir}/convgen_kernel_headers.inc" CONTENT "${headers}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)
     set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)
 endfunction()

@@ -12,6 +12,7 @@
 
 #include "HalideBuffer.h"
 #include "candidate.h"
+#include "kernel_abi.h"
 
 using Halide::Runtime::Buffer;
 
@@ -44,31 +45,42 @@ int main(int argc, char **argv) {
     (void)o, (void)m;
     unsigned seed = 1234;
     Buffer<float> in = filled({c, w, h, n}, 1.0f, seed);
+    namespace abi = convgen::abi;
+    // The candidate's arguments by name, in the kernel ABI's order (abi/kernel_abi.h).
+    auto window = [&](auto args) {
+        args.stride_x = args.stride_y = s;
+        args.dilation_x = args.dilation_y = d;
+        args.pad_left = pl, args.pad_top = pt;
+        return args;
+    };
 #if defined(TUNE_OP_CONV2D)
     Buffer<float> wt = filled({o, c, kw, kh}, 0.2f, seed), b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
-    auto run = [&] { return convgen_tune_candidate(in, wt, b, s, s, d, d, pl, pt, 0.f, 6.f, out); };
+    const auto args = window(abi::Conv2dArgs<halide_buffer_t *>{
+        .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out});
 #elif defined(TUNE_OP_DEPTHWISE)
     Buffer<float> wt = filled({c * m, kw, kh}, 0.5f, seed), b = filled({c * m}, 0.5f, seed);
     Buffer<float> out(c * m, ow, oh, n);
-    auto run = [&] {
-        return convgen_tune_candidate(in, wt, b, m, s, s, d, d, pl, pt, 0.f, 6.f, out);
-    };
+    const auto args = window(abi::DepthwiseArgs<halide_buffer_t *>{
+        .input = in, .weights = wt, .bias = b, .channel_multiplier = m, .act_min = 0.f,
+        .act_max = 6.f, .output = out});
 #elif defined(TUNE_OP_POINTWISE)
     Buffer<float> wt = filled({o, c}, 0.2f, seed), b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, w, h, n);
-    auto run = [&] { return convgen_tune_candidate(in, wt, b, 0.f, 6.f, out); };
+    const auto args = abi::PointwiseArgs<halide_buffer_t *>{
+        .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out};
 #elif defined(TUNE_OP_SEPARABLE)
     Buffer<float> dw = filled({c * m, kw, kh}, 0.5f, seed), db = filled({c * m}, 0.5f, seed);
     Buffer<float> pw = filled({o, c * m}, 0.2f, seed), pb = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
-    auto run = [&] {
-        return convgen_tune_candidate(in, dw, db, pw, pb, m, s, s, d, d, pl, pt, 0.f, 6.f, 0.f,
-                                      6.f, out);
-    };
+    const auto args = window(abi::SeparableArgs<halide_buffer_t *>{
+        .input = in, .dw_weights = dw, .dw_bias = db, .pw_weights = pw, .pw_bias = pb,
+        .channel_multiplier = m, .dw_min = 0.f, .dw_max = 6.f, .pw_min = 0.f, .pw_max = 6.f,
+        .output = out});
 #else
 #error "define TUNE_OP_CONV2D, TUNE_OP_DEPTHWISE, TUNE_OP_POINTWISE or TUNE_OP_SEPARABLE"
 #endif
+    auto run = [&] { return abi::call(convgen_tune_candidate, args); };
     double t0 = now_ms();
     if (run() != 0) return 1;
     const double first = now_ms() - t0;

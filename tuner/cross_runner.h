@@ -18,6 +18,7 @@ struct CrossOptions {
     std::string work_dir;        // candidates' libraries and binaries
     std::string halide_include;  // for HalideBuffer.h
     std::string harness_source;  // tuner/cross_harness.cpp
+    std::string abi_include;     // abi/, for kernel_abi.h
 };
 
 class CrossRunner : public Runner {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Halide.h"
+#include "kernel_abi.h"
 
 namespace convgen::tune {
 
@@ -59,23 +60,46 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     return d;
 }
 
-// One call of the compiled pipeline, arguments in the generator's Input order then the Output.
-std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunner::Data &d) {
+// Sets a call's window arguments (abi/kernel_abi.h) from the task.
+template <typename Args>
+Args with_window(Args args, const Task &t) {
     const auto &p = t.problem;
-    const int s = p.stride, dil = p.dilation, m = p.multiplier;
-    const int pl = t.pad_left(), pt = t.pad_top();
+    args.stride_x = args.stride_y = p.stride;
+    args.dilation_x = args.dilation_y = p.dilation;
+    args.pad_left = t.pad_left(), args.pad_top = t.pad_top();
+    return args;
+}
+
+// One call of the compiled pipeline, its arguments set by name in the kernel ABI's order.
+std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunner::Data &d) {
+    using Buf = Buffer<float>;
+    const int m = t.problem.multiplier;
     const float lo = 0.0f, hi = 6.0f;  // ReLU6, as the benchmarks fuse it
-    if (t.op == "conv2d")
-        return [=, &d] { return c(d.input, d.w1, d.b1, s, s, dil, dil, pl, pt, lo, hi, d.output); };
-    if (t.op == "depthwise")
-        return [=, &d] {
-            return c(d.input, d.w1, d.b1, m, s, s, dil, dil, pl, pt, lo, hi, d.output);
-        };
-    if (t.op == "pointwise") return [=, &d] { return c(d.input, d.w1, d.b1, lo, hi, d.output); };
-    return [=, &d] {
-        return c(d.input, d.w1, d.b1, d.w2, d.b2, m, s, s, dil, dil, pl, pt, lo, hi, lo, hi,
-                 d.output);
-    };
+    auto bind = [&c](auto args) { return [c, args] { return convgen::abi::call(c, args); }; };
+    if (t.op == "conv2d") {
+        return bind(with_window(
+            convgen::abi::Conv2dArgs<Buf>{.input = d.input, .weights = d.w1, .bias = d.b1,
+                                          .act_min = lo, .act_max = hi, .output = d.output},
+            t));
+    }
+    if (t.op == "depthwise") {
+        return bind(with_window(
+            convgen::abi::DepthwiseArgs<Buf>{.input = d.input, .weights = d.w1, .bias = d.b1,
+                                             .channel_multiplier = m, .act_min = lo,
+                                             .act_max = hi, .output = d.output},
+            t));
+    }
+    if (t.op == "pointwise") {
+        return bind(convgen::abi::PointwiseArgs<Buf>{.input = d.input, .weights = d.w1,
+                                                     .bias = d.b1, .act_min = lo,
+                                                     .act_max = hi, .output = d.output});
+    }
+    return bind(with_window(
+        convgen::abi::SeparableArgs<Buf>{.input = d.input, .dw_weights = d.w1, .dw_bias = d.b1,
+                                         .pw_weights = d.w2, .pw_bias = d.b2,
+                                         .channel_multiplier = m, .dw_min = lo, .dw_max = hi,
+                                         .pw_min = lo, .pw_max = hi, .output = d.output},
+        t));
 }
 
 Halide::Callable compile(const Task &task, const std::string &knobs) {

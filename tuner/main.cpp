@@ -72,6 +72,7 @@ int main(int argc, char **argv) {
     CrossOptions cross;
     cross.harness_source = CONVGEN_SOURCE_DIR "/tuner/cross_harness.cpp";
     cross.halide_include = CONVGEN_HALIDE_INCLUDE_DIR;
+    cross.abi_include = CONVGEN_SOURCE_DIR "/abi";
     cross.work_dir = "convgen-tune-work";
     double min_gain_pct = 3;
     std::string machine;

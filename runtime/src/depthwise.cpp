@@ -34,10 +34,15 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
     const Choice &choice = state_->selection.for_input(input.desc);
-    auto *kernel = reinterpret_cast<depthwise_kernel_t *>(choice.kernel);
-    check_kernel_result(kernel(in.raw(), weights.raw(), bias.raw(), desc_.multiplier,
-                               w.stride_w, w.stride_h, w.dilation_w, w.dilation_h, pad.left,
-                               pad.top, act.min, act.max, out.raw()),
+    abi::DepthwiseArgs<halide_buffer_t *> args{.input = in.raw(),
+                                               .weights = weights.raw(),
+                                               .bias = bias.raw(),
+                                               .channel_multiplier = desc_.multiplier,
+                                               .act_min = act.min,
+                                               .act_max = act.max,
+                                               .output = out.raw()};
+    set_window(args, w, pad);
+    check_kernel_result(abi::call(reinterpret_cast<depthwise_kernel_t *>(choice.kernel), args),
                         choice.impl.variant);
 }
 

@@ -1,10 +1,17 @@
 // The dispatch table, generated from kernels.json, and the choice of variant and ISA.
 #include <algorithm>
+#include <type_traits>
 
 #include "internal.h"
 
-// Declare every per-ISA entry point with its op's signature.
-#define CONVGEN_KERNEL(op, name, isa) extern "C" convgen::detail::op##_kernel_t convgen_##name##_##isa;
+// Every per-ISA entry point's header, as Halide generated it, and a check that its function
+// has the type abi/kernel_abi.h derives for its op: a generator whose arguments no longer match
+// the ABI's types fails here, at build time.
+#include "convgen_kernel_headers.inc"
+#define CONVGEN_KERNEL(op, name, isa)                                                         \
+    static_assert(std::is_same_v<decltype(convgen_##name##_##isa), convgen::detail::op##_kernel_t>, \
+                  "convgen_" #name "_" #isa " does not have the " #op                          \
+                  " kernel ABI of abi/kernel_abi.h");
 #include "convgen_kernels.inc"
 #undef CONVGEN_KERNEL
 
@@ -16,11 +23,13 @@ struct KernelEntry {
     const char *variant;
     Isa isa;
     void *fn;
+    detail::MetadataFn *metadata;
 };
 
 const KernelEntry kKernels[] = {
 #define CONVGEN_KERNEL(op, name, isa) \
-    {#name, Isa::isa, reinterpret_cast<void *>(&convgen_##name##_##isa)},
+    {#name, Isa::isa, reinterpret_cast<void *>(&convgen_##name##_##isa), \
+     &convgen_##name##_##isa##_metadata},
 #include "convgen_kernels.inc"
 #undef CONVGEN_KERNEL
 };
@@ -42,9 +51,9 @@ std::vector<VariantInfo> make_variants() {
     return v;
 }
 
-void *find_kernel(const std::string &variant, Isa isa) {
+const KernelEntry *find_kernel(const std::string &variant, Isa isa) {
     for (const auto &k : kKernels) {
-        if (variant == k.variant && k.isa == isa) return k.fn;
+        if (variant == k.variant && k.isa == isa) return &k;
     }
     return nullptr;
 }
@@ -100,6 +109,30 @@ const std::vector<VariantInfo> &variants() {
 
 namespace detail {
 
+std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metadata,
+                                bool user_context) {
+    switch (op) {
+        case OpKind::conv2d:
+            return abi::metadata_mismatch<abi::Conv2dArgs>(metadata, user_context);
+        case OpKind::depthwise:
+            return abi::metadata_mismatch<abi::DepthwiseArgs>(metadata, user_context);
+        case OpKind::pointwise:
+            return abi::metadata_mismatch<abi::PointwiseArgs>(metadata, user_context);
+        case OpKind::separable:
+            return abi::metadata_mismatch<abi::SeparableArgs>(metadata, user_context);
+    }
+    return "unknown op";
+}
+
+void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
+                      const std::string &kernel, bool user_context) {
+    const std::string why = kernel_abi_mismatch(op, metadata, user_context);
+    if (!why.empty()) {
+        fail(ErrorCode::kernel_failed, "",
+             "kernel " + kernel + " does not match the " + to_string(op) + " ABI: " + why);
+    }
+}
+
 const Choice &Selection::for_input(const TensorDesc &input) const {
     if (shaped.empty()) return *this;
     const int threads = num_threads();
@@ -129,7 +162,9 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (chosen && !tuned) continue;
         known = true;
         const std::string reason = decline_reason(v, key);
-        void *kernel = reason.empty() ? find_kernel(v.name, isa) : nullptr;
+        const KernelEntry *entry = reason.empty() ? find_kernel(v.name, isa) : nullptr;
+        if (entry) check_kernel_abi(op, entry->metadata(), v.name + "_" + to_string(isa));
+        void *kernel = entry ? entry->fn : nullptr;
         if (tuned) {
             if (kernel) {
                 Selection::Shaped t;

@@ -4,11 +4,17 @@
 // CPU dispatch's rule for fixed parameters. The table carries each variant's own description:
 // GPU-only variants (autoscheduler baselines, schedule alternatives) have no CPU entry.
 #include <algorithm>
+#include <type_traits>
 
 #include "gpu_internal.h"
 
-#define CONVGEN_GPU_KERNEL(op, name, backend, isa, ...) \
-    extern "C" convgen::gpu::detail::op##_kernel_t convgen_gpu_##name##_##isa;
+// Each kernel's generated header, and its type checked against abi/kernel_abi.h at build time.
+#include "convgen_gpu_kernel_headers.inc"
+#define CONVGEN_GPU_KERNEL(op, name, backend, isa, ...)                                    \
+    static_assert(std::is_same_v<decltype(convgen_gpu_##name##_##isa),                     \
+                                 convgen::gpu::detail::op##_kernel_t>,                     \
+                  "convgen_gpu_" #name "_" #isa " does not have the " #op                  \
+                  " kernel ABI of abi/kernel_abi.h");
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
 
@@ -21,6 +27,7 @@ struct GpuKernelEntry {
     Backend backend;
     const char *target;
     void *fn;
+    convgen::detail::MetadataFn *metadata;
 };
 
 const std::vector<GpuKernelEntry> &kernels() {
@@ -29,7 +36,8 @@ const std::vector<GpuKernelEntry> &kernels() {
                            schedule, dispatch)                                                \
     {VariantInfo{OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0, \
                  {}, 0, {}},                                                                  \
-     Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa)},
+     Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa),            \
+     &convgen_gpu_##name##_##isa##_metadata},
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
     };
@@ -133,6 +141,8 @@ GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &o
                                    std::to_string(capability % 10)});
             continue;
         }
+        convgen::detail::check_kernel_abi(op, best->metadata(),
+                                          "gpu " + v.name + "_" + best->target, true);
         s.kernel = best->fn;
         s.impl.variant = v.name;
         s.impl.target = best->target;

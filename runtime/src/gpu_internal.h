@@ -15,18 +15,11 @@
 namespace convgen::gpu::detail {
 
 // The GPU kernels take Halide's user_context first (targets with the user_context feature),
-// then the CPU kernels' arguments: their signatures are derived from runtime/src/internal.h's
-// so the two cannot drift apart.
-template <typename F>
-struct with_user_context;
-template <typename R, typename... Args>
-struct with_user_context<R(Args...)> {
-    using type = R(void *uc, Args...);
-};
-using conv2d_kernel_t = with_user_context<convgen::detail::conv2d_kernel_t>::type;
-using depthwise_kernel_t = with_user_context<convgen::detail::depthwise_kernel_t>::type;
-using pointwise_kernel_t = with_user_context<convgen::detail::pointwise_kernel_t>::type;
-using separable_kernel_t = with_user_context<convgen::detail::separable_kernel_t>::type;
+// then the CPU kernels' arguments, all from abi/kernel_abi.h.
+using conv2d_kernel_t = abi::with_context_t<abi::Conv2dArgs>;
+using depthwise_kernel_t = abi::with_context_t<abi::DepthwiseArgs>;
+using pointwise_kernel_t = abi::with_context_t<abi::PointwiseArgs>;
+using separable_kernel_t = abi::with_context_t<abi::SeparableArgs>;
 
 // What Halide's user_context points to during a convgen GPU call.
 struct CallContext {

@@ -168,8 +168,14 @@ void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) 
     const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::conv2d_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return k(uc, in, &wb[0], &wb[1], w.stride_w, w.stride_h, w.dilation_w, w.dilation_h,
-                 pad.left, pad.top, act.min, act.max, out);
+        abi::Conv2dArgs<halide_buffer_t *> args{.input = in,
+                                                .weights = &wb[0],
+                                                .bias = &wb[1],
+                                                .act_min = act.min,
+                                                .act_max = act.max,
+                                                .output = out};
+        set_window(args, w, pad);
+        return abi::call_with_context(k, uc, args);
     });
 }
 
@@ -198,8 +204,15 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memor
     const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::depthwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return k(uc, in, &wb[0], &wb[1], desc_.multiplier, w.stride_w, w.stride_h,
-                 w.dilation_w, w.dilation_h, pad.left, pad.top, act.min, act.max, out);
+        abi::DepthwiseArgs<halide_buffer_t *> args{.input = in,
+                                                   .weights = &wb[0],
+                                                   .bias = &wb[1],
+                                                   .channel_multiplier = desc_.multiplier,
+                                                   .act_min = act.min,
+                                                   .act_max = act.max,
+                                                   .output = out};
+        set_window(args, w, pad);
+        return abi::call_with_context(k, uc, args);
     });
 }
 
@@ -226,7 +239,13 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
     const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::pointwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return k(uc, in, &wb[0], &wb[1], act.min, act.max, out);
+        const abi::PointwiseArgs<halide_buffer_t *> args{.input = in,
+                                                         .weights = &wb[0],
+                                                         .bias = &wb[1],
+                                                         .act_min = act.min,
+                                                         .act_max = act.max,
+                                                         .output = out};
+        return abi::call_with_context(k, uc, args);
     });
 }
 
@@ -330,9 +349,19 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     if (fused_for(input.desc)) {
         auto *k = kernel_of<detail::separable_kernel_t>(*state_);
         launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-            return k(uc, in, &wb[0], &wb[1], &wb[2], &wb[3], desc_.multiplier, w.stride_w,
-                     w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
-                     dw_act.max, act.min, act.max, out);
+            abi::SeparableArgs<halide_buffer_t *> args{.input = in,
+                                                       .dw_weights = &wb[0],
+                                                       .dw_bias = &wb[1],
+                                                       .pw_weights = &wb[2],
+                                                       .pw_bias = &wb[3],
+                                                       .channel_multiplier = desc_.multiplier,
+                                                       .dw_min = dw_act.min,
+                                                       .dw_max = dw_act.max,
+                                                       .pw_min = act.min,
+                                                       .pw_max = act.max,
+                                                       .output = out};
+            set_window(args, w, pad);
+            return abi::call_with_context(k, uc, args);
         });
         return;
     }
@@ -355,13 +384,23 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     CallBuffer between(scratch->handle(), mid, backend, Memory::device, &uc, false);
     CallBuffer out(output.data, output.desc, backend, memory, &uc, false);
     auto *dw = kernel_of<detail::depthwise_kernel_t>(*u.dw);
-    check_kernel_result(dw(&uc, in.raw(), &dw_w[0], &dw_w[1], desc_.multiplier, w.stride_w,
-                           w.stride_h, w.dilation_w, w.dilation_h, pad.left, pad.top, dw_act.min,
-                           dw_act.max, between.raw()),
-                        u.dw->selection.impl.variant);
+    abi::DepthwiseArgs<halide_buffer_t *> dw_args{.input = in.raw(),
+                                                  .weights = &dw_w[0],
+                                                  .bias = &dw_w[1],
+                                                  .channel_multiplier = desc_.multiplier,
+                                                  .act_min = dw_act.min,
+                                                  .act_max = dw_act.max,
+                                                  .output = between.raw()};
+    set_window(dw_args, w, pad);
+    check_kernel_result(abi::call_with_context(dw, &uc, dw_args), u.dw->selection.impl.variant);
     auto *pw = kernel_of<detail::pointwise_kernel_t>(*u.pw);
-    check_kernel_result(pw(&uc, between.raw(), &pw_w[0], &pw_w[1], act.min, act.max, out.raw()),
-                        u.pw->selection.impl.variant);
+    const abi::PointwiseArgs<halide_buffer_t *> pw_args{.input = between.raw(),
+                                                        .weights = &pw_w[0],
+                                                        .bias = &pw_w[1],
+                                                        .act_min = act.min,
+                                                        .act_max = act.max,
+                                                        .output = out.raw()};
+    check_kernel_result(abi::call_with_context(pw, &uc, pw_args), u.pw->selection.impl.variant);
     out.finish(true);
 }
 

@@ -11,30 +11,16 @@
 #include "convgen/error.h"
 #include "convgen/counting.h"
 #include "convgen/operators.h"
+#include "kernel_abi.h"
 
 namespace convgen::detail {
 
-// Signatures of the generated kernels, one per op (every variant of an op shares it; see
-// generators/*_generator.cpp for the parameter order).
-using conv2d_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
-                            halide_buffer_t *bias, int32_t stride_x, int32_t stride_y,
-                            int32_t dilation_x, int32_t dilation_y, int32_t pad_left,
-                            int32_t pad_top, float act_min, float act_max,
-                            halide_buffer_t *output);
-using depthwise_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
-                               halide_buffer_t *bias, int32_t multiplier, int32_t stride_x,
-                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
-                               int32_t pad_left, int32_t pad_top, float act_min, float act_max,
-                               halide_buffer_t *output);
-using pointwise_kernel_t = int(halide_buffer_t *input, halide_buffer_t *weights,
-                               halide_buffer_t *bias, float act_min, float act_max,
-                               halide_buffer_t *output);
-using separable_kernel_t = int(halide_buffer_t *input, halide_buffer_t *dw_weights,
-                               halide_buffer_t *dw_bias, halide_buffer_t *pw_weights,
-                               halide_buffer_t *pw_bias, int32_t multiplier, int32_t stride_x,
-                               int32_t stride_y, int32_t dilation_x, int32_t dilation_y,
-                               int32_t pad_left, int32_t pad_top, float dw_min, float dw_max,
-                               float pw_min, float pw_max, halide_buffer_t *output);
+// The generated kernels' function types, one per op (every variant of an op shares it), from
+// the one list of their arguments in abi/kernel_abi.h.
+using conv2d_kernel_t = abi::kernel_t<abi::Conv2dArgs>;
+using depthwise_kernel_t = abi::kernel_t<abi::DepthwiseArgs>;
+using pointwise_kernel_t = abi::kernel_t<abi::PointwiseArgs>;
+using separable_kernel_t = abi::kernel_t<abi::SeparableArgs>;
 
 // ---- dispatch ---------------------------------------------------------------------------
 
@@ -67,6 +53,16 @@ struct Selection : Choice {
 // also collects the tuned variants whose shape matches `key`'s channels, for run() to pick by
 // input size. Variants marked "dispatch": false run only when `options` names them.
 Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions &options);
+
+// A generated kernel's metadata entry point (convgen_<name>_<isa>_metadata).
+using MetadataFn = const halide_filter_metadata_t *();
+// Why a kernel's metadata does not match `op`'s ABI (abi/kernel_abi.h), or "".
+// user_context: a GPU kernel, which takes Halide's user context first.
+std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metadata,
+                                bool user_context = false);
+// Fails with kernel_failed, naming `kernel` and the argument, if it does not match.
+void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
+                      const std::string &kernel, bool user_context = false);
 
 // ---- Halide glue ------------------------------------------------------------------------
 
@@ -165,6 +161,15 @@ struct ResolvedPadding {
     int top = 0, left = 0;
 };
 ResolvedPadding resolve_padding(const Window &w, const TensorDesc &input);
+
+// Sets the window arguments of a conv2d, depthwise or separable kernel call (abi/kernel_abi.h):
+// the one place the descriptor's (h, w) pairs become the kernels' (x, y) ones.
+template <typename Args>
+void set_window(Args &args, const Window &w, const ResolvedPadding &pad) {
+    args.stride_x = w.stride_w, args.stride_y = w.stride_h;
+    args.dilation_x = w.dilation_w, args.dilation_y = w.dilation_h;
+    args.pad_left = pad.left, args.pad_top = pad.top;
+}
 
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);

@@ -33,10 +33,14 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
     const Choice &choice = state_->selection.for_input(input.desc);
-    auto *kernel = reinterpret_cast<pointwise_kernel_t *>(choice.kernel);
-    check_kernel_result(
-        kernel(in.raw(), weights.raw(), bias.raw(), act.min, act.max, out.raw()),
-        choice.impl.variant);
+    const abi::PointwiseArgs<halide_buffer_t *> args{.input = in.raw(),
+                                                     .weights = weights.raw(),
+                                                     .bias = bias.raw(),
+                                                     .act_min = act.min,
+                                                     .act_max = act.max,
+                                                     .output = out.raw()};
+    check_kernel_result(abi::call(reinterpret_cast<pointwise_kernel_t *>(choice.kernel), args),
+                        choice.impl.variant);
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,

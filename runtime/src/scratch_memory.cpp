@@ -41,7 +41,7 @@ void *allocate(size_t capacity) {
 void release(void *block) { std::free(header_of(block)); }
 
 // Free blocks by size, shared by all threads. Each size a kernel asks for (a per-task row of
-// scratch, typically) gets one block per pool thread as soon as it is first seen, so that a
+// scratch, typically) gets two blocks per pool thread as soon as it is first seen, so that a
 // later run finds enough, whichever threads take its tasks and however many run at once.
 class BlockCache {
 public:
@@ -54,7 +54,10 @@ public:
             c->free.reserve(kBlocksPerClass);
         }
         if (!c) return allocate(capacity);  // more sizes than we keep: not cached
-        const int wanted = std::min(pool_threads(), int(kBlocksPerClass));
+        // Two per thread: one task may hold two buffers of one size class at once (the fused
+        // separable's depthwise strip and weight panel can round to the same 4 KiB class), and
+        // a first run that happened to run serially must not leave the class one block short.
+        const int wanted = std::min(2 * pool_threads(), int(kBlocksPerClass));
         while (c->total < wanted && bytes_ + capacity <= kMaxCachedBytes) {
             void *b = allocate(capacity);
             if (!b) break;

@@ -83,11 +83,19 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
     BufferView dw_w(state_->buffers[0]), dw_b(state_->buffers[1]);
     BufferView pw_w(state_->buffers[2]), pw_b(state_->buffers[3]);
     const Choice &choice = state_->selection.for_input(input.desc);
-    auto *kernel = reinterpret_cast<separable_kernel_t *>(choice.kernel);
-    check_kernel_result(kernel(in.raw(), dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw(),
-                               desc_.multiplier, w.stride_w, w.stride_h, w.dilation_w,
-                               w.dilation_h, pad.left, pad.top, dw_act.min, dw_act.max,
-                               act.min, act.max, out.raw()),
+    abi::SeparableArgs<halide_buffer_t *> args{.input = in.raw(),
+                                               .dw_weights = dw_w.raw(),
+                                               .dw_bias = dw_b.raw(),
+                                               .pw_weights = pw_w.raw(),
+                                               .pw_bias = pw_b.raw(),
+                                               .channel_multiplier = desc_.multiplier,
+                                               .dw_min = dw_act.min,
+                                               .dw_max = dw_act.max,
+                                               .pw_min = act.min,
+                                               .pw_max = act.max,
+                                               .output = out.raw()};
+    set_window(args, w, pad);
+    check_kernel_result(abi::call(reinterpret_cast<separable_kernel_t *>(choice.kernel), args),
                         choice.impl.variant);
 }
 
