@@ -174,6 +174,11 @@ convgen::Padding padding_of(const Problem &p) {
     return convgen::Padding::same();
 }
 
+// The window of a windowed problem, as convgen's descriptors hold it.
+convgen::Window window_of(const Problem &p) {
+    return {p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
+}
+
 // The bytes op must move at least: its input, weights and bias read once, its output written
 // once (fp32); the unfused separable block also writes and reads its intermediate, which the
 // fused one keeps in cache. The roofline's arithmetic intensity is FLOPs / these bytes.
@@ -209,7 +214,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
                                              uint32_t(job->buffers.size() + 1)));
         return placed(job->buffers.back(), misalign_bytes);
     };
-    const Window window{p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
+    const Window window = window_of(p);
     const int hidden = p.c * p.multiplier;  // depthwise output channels
     const SeparableDesc sep{p.c, p.multiplier, p.o, window, Activation::relu6(),
                             Activation::relu6()};
@@ -311,7 +316,7 @@ struct Spec {
 // FLOPs of op on p, counted as convgen::cost counts them (for the peers).
 int64_t op_flops(Op op, const Problem &p) {
     using namespace convgen;
-    const Window window{p.kh, p.kw, p.stride, p.stride, p.dilation, p.dilation, padding_of(p)};
+    const Window window = window_of(p);
     const TensorDesc in = TensorDesc::nhwc(p.n, p.h, p.w, p.c);
     switch (op) {
     case Op::depthwise:
@@ -491,10 +496,10 @@ void register_forced(int threads) {
                                               {Op::conv2d, OpKind::conv2d}};
     for (const auto &[op, kind] : windowed) {
         for (const auto &v : convgen::variants()) {
-            const bool accepts = v.op == kind && (v.kernel == 0 || v.kernel == 3) &&
-                                 (v.stride == 0 || v.stride == layer.stride) &&
-                                 v.dilation <= 1 && v.multiplier <= 1;
-            if (!accepts) continue;
+            if (v.op != kind ||
+                !convgen::decline_reason(v, window_of(layer), layer.multiplier).empty()) {
+                continue;
+            }
             convgen::OperatorOptions options;
             options.variant = v.name;
             add(op, layer, "v:" + v.name, options, threads);
@@ -524,21 +529,10 @@ std::string variant_for(Op op, convgen::OpKind kind, const Problem &layer,
     for (const auto &v : convgen::variants()) {
         if (v.op != kind || v.schedule != schedule) continue;
         if (schedule == "hand" && !(v.auto_dispatch && v.shape.any())) continue;
-        if (kind != convgen::OpKind::pointwise) {
-            const bool window = (!v.kernel || (v.kernel == layer.kh && v.kernel == layer.kw)) &&
-                                (!v.stride || v.stride == layer.stride) &&
-                                (!v.dilation || v.dilation == layer.dilation) &&
-                                (!v.multiplier || v.multiplier == layer.multiplier);
-            if (!window) continue;
-        }
+        // The runtime's own rule (convgen::decline_reason, shape_matches).
+        if (!convgen::decline_reason(v, window_of(layer), layer.multiplier).empty()) continue;
         if (v.tuned_threads && v.tuned_threads != threads) continue;
-        if (!v.shape.any()) {
-            const auto &sh = v.shape;
-            const bool shape = (!sh.in_channels || sh.in_channels == c_in) &&
-                               (!sh.height || sh.height == h) && (!sh.width || sh.width == w) &&
-                               (!sh.out_channels || sh.out_channels == c_out);
-            if (!shape) continue;
-        }
+        if (!convgen::shape_matches(v.shape, c_in, h, w, c_out)) continue;
         return v.name;
     }
     return "";
@@ -595,7 +589,7 @@ std::unique_ptr<Job> make_body_job(bool fused) {
     TensorDesc in = TensorDesc::nhwc(1, first.h, first.w, first.c);
     const float *x = buffer(in.elements(), 1);
     for (const Problem &p : body) {
-        const Window window{p.kh, p.kw, p.stride, p.stride, 1, 1, Padding::same()};
+        const Window window = window_of(p);
         const float dw_scale = 1.0f / 3.0f, pw_scale = 1.0f / std::sqrt(float(p.c));
         const TensorDesc out = output_desc(window, p.o, in);
         float *y = buffer(out.elements(), 0);

@@ -17,9 +17,8 @@
 #   <binary dir>/generated/convgen_gpu_kernels.inc
 #     CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,
 #                        "schedule", dispatch), entry point convgen_gpu_<name>_<isa>
-#   <binary dir>/generated/convgen_gpu_fusion.inc
-#     CONVGEN_GPU_FUSION_RULE(backend, max_channels, max_pixels) per rule of gpu_variants.fusion
-#     (max_channels 0: any): when gpu::Separable runs the fused kernel by default
+#   <binary dir>/generated/convgen_gpu_kernel_headers.inc: each kernel's generated header
+# (The fusion rules of every target, CPU and GPU, are ConvgenVariants.cmake's convgen_fusion.inc.)
 # Separate from ConvgenVariants.cmake; both read entries with ConvgenManifestEntry.cmake.
 
 include(${CMAKE_CURRENT_LIST_DIR}/ConvgenManifestEntry.cmake)
@@ -73,7 +72,6 @@ function(convgen_add_gpu_variants)
     if (NOT CONVGEN_GPU OR NOT proc MATCHES "^(x86_64|amd64)$")
         file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
         file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernel_headers.inc" CONTENT "${table}" @ONLY)
-        file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${table}" @ONLY)
         set(${ARG_OUT_LIBRARIES} "" PARENT_SCOPE)
         set(${ARG_OUT_BACKENDS} "" PARENT_SCOPE)
         set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)
@@ -134,23 +132,13 @@ function(convgen_add_gpu_variants)
 
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernels.inc" CONTENT "${table}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_gpu_kernel_headers.inc" CONTENT "${headers}" @ONLY)
-    # When the separable fuses, per backend (gpu_variants.fusion): one line per rule.
-    set(fusion "// Generated from kernels.json by cmake/ConvgenGpuVariants.cmake. Do not edit.\n")
+    # Every backend needs its fusion rules (convgen_fusion.inc, ConvgenVariants.cmake).
     foreach (backend IN LISTS backends)
-        string(JSON nr ERROR_VARIABLE missing LENGTH "${json}" gpu_variants fusion ${backend})
+        string(JSON nr ERROR_VARIABLE missing LENGTH "${json}" fusion ${backend})
         if (missing)
-            message(FATAL_ERROR "${ARG_MANIFEST}: gpu_variants.fusion has no '${backend}' rules")
-        endif ()
-        if (nr GREATER 0)
-            math(EXPR last_r "${nr} - 1")
-            foreach (ri RANGE ${last_r})
-                _convgen_json_or(channels 0 "${json}" gpu_variants fusion ${backend} ${ri} max_channels)
-                string(JSON pixels GET "${json}" gpu_variants fusion ${backend} ${ri} max_pixels)
-                string(APPEND fusion "CONVGEN_GPU_FUSION_RULE(${backend}, ${channels}, ${pixels})\n")
-            endforeach ()
+            message(FATAL_ERROR "${ARG_MANIFEST}: fusion has no '${backend}' rules")
         endif ()
     endforeach ()
-    file(CONFIGURE OUTPUT "${dir}/convgen_gpu_fusion.inc" CONTENT "${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)
     set(${ARG_OUT_BACKENDS} "${backends}" PARENT_SCOPE)
     set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)

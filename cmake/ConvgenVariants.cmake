@@ -17,6 +17,9 @@
 #                                         "schedule", dispatch, c_in, h, w, c_out, threads)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 #   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
+#   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels)
+#                         per rule of the manifest's "fusion" (0 = any), target cpu or a GPU
+#                         backend: when a Separable runs its fused kernel
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
 # are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
 # (tuning.threads) (0 = any).
@@ -107,6 +110,40 @@ function(_convgen_add_variant json i targets isas)
     set(libs "${libs}" PARENT_SCOPE)
 endfunction()
 
+# The manifest's "fusion" rules as CONVGEN_FUSION_RULE lines (0 = no bound). A manifest
+# without them (a test's) always fuses on the CPU.
+function(_convgen_fusion_rules json manifest out)
+    set(lines "")
+    string(JSON nt ERROR_VARIABLE missing LENGTH "${json}" fusion)
+    if (missing)
+        set(${out} "" PARENT_SCOPE)
+        return ()
+    endif ()
+    math(EXPR last_t "${nt} - 1")
+    foreach (ti RANGE ${last_t})
+        string(JSON target MEMBER "${json}" fusion ${ti})
+        if (target MATCHES "^_")
+            continue ()
+        endif ()
+        string(JSON nr LENGTH "${json}" fusion ${target})
+        if (nr EQUAL 0)
+            continue ()
+        endif ()
+        math(EXPR last_r "${nr} - 1")
+        foreach (ri RANGE ${last_r})
+            foreach (key min_channels max_channels max_pixels)
+                _convgen_json_or(${key} 0 "${json}" fusion ${target} ${ri} ${key})
+            endforeach ()
+            if (target STREQUAL "cpu" AND NOT max_pixels EQUAL 0)
+                message(FATAL_ERROR "${manifest}: fusion.cpu rule ${ri} has max_pixels; the CPU "
+                                    "Separable decides at construction, before any input")
+            endif ()
+            string(APPEND lines "CONVGEN_FUSION_RULE(${target}, ${min_channels}, ${max_channels}, ${max_pixels})\n")
+        endforeach ()
+    endforeach ()
+    set(${out} "${lines}" PARENT_SCOPE)
+endfunction()
+
 function(convgen_add_variants)
     cmake_parse_arguments(ARG "" "GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_INCLUDE_DIR" "MANIFESTS"
                           ${ARGN})
@@ -140,6 +177,9 @@ function(convgen_add_variants)
     file(CONFIGURE OUTPUT "${dir}/convgen_variants.inc" CONTENT "${table}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_kernels.inc" CONTENT "${kernels}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_kernel_headers.inc" CONTENT "${headers}" @ONLY)
+    file(READ "${main_manifest}" json)
+    _convgen_fusion_rules("${json}" "${main_manifest}" fusion)
+    file(CONFIGURE OUTPUT "${dir}/convgen_fusion.inc" CONTENT "// Generated from kernels.json by cmake/ConvgenVariants.cmake. Do not edit.\n${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)
     set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)
 endfunction()

@@ -319,6 +319,8 @@ int run_grid(const VariantInfo &v,
     for (const Problem &original : grid(v.op)) {
         const Problem p = fit_to(original, v);
         if (!p.has_output() || !seen.insert(p.str()).second) continue;
+        // fit_to and the runtime's dispatch rule agree.
+        EXPECT_EQ(decline_reason(v, p.window, p.multiplier), "") << p.str();
         if (!autoscheduled(v)) {
             // An error names the problem and the grid goes on.
             try {

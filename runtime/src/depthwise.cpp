@@ -28,16 +28,21 @@ const Implementation &Depthwise::implementation(const TensorDesc &input) const {
 void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
     state_->shapes.validate(input, output, desc_.channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
-    const auto &w = desc_.window;
+    call_depthwise(*state_, desc_, input, output);
+}
+
+void detail::call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
+                            const ConstTensor &input, const Tensor &output) {
+    const auto &w = desc.window;
     const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds act = activation_bounds(desc_.activation);
+    const ClampBounds act = activation_bounds(desc.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
-    BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    const Choice &choice = state_->selection.for_input(input.desc);
+    BufferView weights(state.buffers[0]), bias(state.buffers[1]);
+    const Choice &choice = state.selection.for_input(input.desc);
     abi::DepthwiseArgs<halide_buffer_t *> args{.input = in.raw(),
                                                .weights = weights.raw(),
                                                .bias = bias.raw(),
-                                               .channel_multiplier = desc_.multiplier,
+                                               .channel_multiplier = desc.multiplier,
                                                .act_min = act.min,
                                                .act_max = act.max,
                                                .output = out.raw()};

@@ -58,36 +58,43 @@ const KernelEntry *find_kernel(const std::string &variant, Isa isa) {
     return nullptr;
 }
 
-// Why `v` cannot run `key`, or "" if it can.
-std::string decline_reason(const VariantInfo &v, const detail::DispatchKey &key) {
+// Whether a tuned variant's channel counts are this operator's (its height and width are
+// matched per input in run()).
+bool channels_match(const VariantInfo::Shape &shape, const detail::DispatchKey &key) {
+    return shape_matches(shape, key.in_channels, 0, 0, key.out_channels);
+}
+
+}  // namespace
+
+std::string decline_reason(const VariantInfo &v, const Window &w, int multiplier) {
+    if (v.op == OpKind::pointwise) return "";
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
-    if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel)) {
-        return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " +
+    if (v.kernel && (w.kernel_h != v.kernel || w.kernel_w != v.kernel)) {
+        return "kernel " + pair(w.kernel_h, w.kernel_w) + " is not its " +
                pair(v.kernel, v.kernel);
     }
-    if (v.stride && (key.stride_h != v.stride || key.stride_w != v.stride)) {
-        return "stride " + pair(key.stride_h, key.stride_w) + " is not its " +
+    if (v.stride && (w.stride_h != v.stride || w.stride_w != v.stride)) {
+        return "stride " + pair(w.stride_h, w.stride_w) + " is not its " +
                pair(v.stride, v.stride);
     }
-    if (v.dilation && (key.dilation_h != v.dilation || key.dilation_w != v.dilation)) {
-        return "dilation " + pair(key.dilation_h, key.dilation_w) + " is not its " +
+    if (v.dilation && (w.dilation_h != v.dilation || w.dilation_w != v.dilation)) {
+        return "dilation " + pair(w.dilation_h, w.dilation_w) + " is not its " +
                pair(v.dilation, v.dilation);
     }
-    if (v.multiplier && key.multiplier != v.multiplier) {
-        return "channel multiplier " + std::to_string(key.multiplier) + " is not its " +
+    if (v.multiplier && multiplier != v.multiplier) {
+        return "channel multiplier " + std::to_string(multiplier) + " is not its " +
                std::to_string(v.multiplier);
     }
     return "";
 }
 
-// Whether a tuned variant's channel counts are this operator's (its height and width are
-// matched per input in run()).
-bool channels_match(const VariantInfo::Shape &shape, const detail::DispatchKey &key) {
-    return (!shape.in_channels || shape.in_channels == key.in_channels) &&
-           (!shape.out_channels || shape.out_channels == key.out_channels);
+// 0 on either side = any (height and width 0: the caller matches them later).
+bool shape_matches(const VariantInfo::Shape &s, int in_channels, int height, int width,
+                   int out_channels) {
+    auto fits = [](int fixed, int value) { return !fixed || !value || fixed == value; };
+    return fits(s.in_channels, in_channels) && fits(s.height, height) && fits(s.width, width) &&
+           fits(s.out_channels, out_channels);
 }
-
-}  // namespace
 
 // The ISA levels this build compiled kernels for (kernels.json's isa_targets of the target
 // architecture), lowest first.
@@ -161,7 +168,7 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (!forced && (!v.auto_dispatch || (tuned && !channels_match(v.shape, key)))) continue;
         if (chosen && !tuned) continue;
         known = true;
-        const std::string reason = decline_reason(v, key);
+        const std::string reason = decline_reason(v, key.window, key.multiplier);
         const KernelEntry *entry = reason.empty() ? find_kernel(v.name, isa) : nullptr;
         if (entry) check_kernel_abi(op, entry->metadata(), v.name + "_" + to_string(isa));
         void *kernel = entry ? entry->fn : nullptr;

@@ -63,23 +63,6 @@ int capability_of(const std::string &target) {
     return at == std::string::npos ? 0 : std::stoi(target.substr(at + 3));
 }
 
-// Why `v` cannot run `key`, or "" if it can (the CPU dispatch's rule: fixed parameters must
-// match).
-std::string decline_reason(const VariantInfo &v, const detail::GpuKey &key) {
-    auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
-    if (v.kernel && (key.kernel_h != v.kernel || key.kernel_w != v.kernel))
-        return "kernel " + pair(key.kernel_h, key.kernel_w) + " is not its " + pair(v.kernel, v.kernel);
-    if (v.stride && (key.stride_h != v.stride || key.stride_w != v.stride))
-        return "stride " + pair(key.stride_h, key.stride_w) + " is not its " + pair(v.stride, v.stride);
-    if (v.dilation && (key.dilation_h != v.dilation || key.dilation_w != v.dilation))
-        return "dilation " + pair(key.dilation_h, key.dilation_w) + " is not its " +
-               pair(v.dilation, v.dilation);
-    if (v.multiplier && key.multiplier != v.multiplier)
-        return "channel multiplier " + std::to_string(key.multiplier) + " is not its " +
-               std::to_string(v.multiplier);
-    return "";
-}
-
 }  // namespace
 
 const char *to_string(Backend b) { return b == Backend::cuda ? "cuda" : "opencl"; }
@@ -101,7 +84,7 @@ std::string GpuImplementation::to_string() const {
 
 namespace detail {
 
-GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &options) {
+GpuSelection select_gpu_kernel(OpKind op, const DispatchKey &key, const GpuOptions &options) {
     require_backend(options.backend);  // says so if the backend is not compiled in
     const int capability = options.backend == Backend::cuda ? cuda_compute_capability() : 0;
     GpuSelection s;
@@ -119,7 +102,8 @@ GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &o
         // Baselines (autoscheduled, schedule alternatives) run only when named.
         if (options.variant.empty() && !v.auto_dispatch) continue;
         known = true;
-        if (const std::string reason = decline_reason(v, key); !reason.empty()) {
+        if (const std::string reason = decline_reason(v, key.window, key.multiplier);
+            !reason.empty()) {
             s.impl.declined.push_back({v.name, reason});
             continue;
         }

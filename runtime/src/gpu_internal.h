@@ -34,21 +34,15 @@ CallContext call_context(const GpuOptions &o);
 void require_backend(Backend b);
 const halide_device_interface_t *device_interface(Backend b);
 
-// The window parameters a GPU variant may have fixed at compile time (the GPU runtime's own
-// copy of the CPU dispatch key, so the two can evolve independently).
-struct GpuKey {
-    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-    int multiplier = 1;
-};
-inline GpuKey gpu_key(const Window &w, int multiplier) {
-    return {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, multiplier};
-}
+// The GPU dispatch asks the CPU's rule (convgen::decline_reason) of the same key.
+using convgen::detail::DispatchKey;
+inline DispatchKey gpu_key(const Window &w, int multiplier) { return {w, multiplier, 0, 0}; }
 
 struct GpuSelection {
     void *kernel = nullptr;
     GpuImplementation impl;
 };
-GpuSelection select_gpu_kernel(OpKind op, const GpuKey &key, const GpuOptions &options);
+GpuSelection select_gpu_kernel(OpKind op, const DispatchKey &key, const GpuOptions &options);
 
 // Wraps caller memory as a halide_buffer_t for one call: device handles are attached with
 // the backend's wrap call and detached again in the destructor; host memory is marked dirty

@@ -102,7 +102,7 @@ void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &o
     out.finish(true);
 }
 
-std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::GpuKey &key,
+std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::DispatchKey &key,
                                              const GpuOptions &options) {
     auto state = std::make_shared<GpuOperatorState>();
     state->options = options;
@@ -222,7 +222,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
                      const GpuOptions &options)
     : desc_(d) {
     auto buffers = pack_pointwise(d, weights, bias);
-    auto state = make_state(OpKind::pointwise, detail::GpuKey{}, options);
+    auto state = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
     state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
@@ -251,15 +251,7 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 
 // ---- Separable ------------------------------------------------------------------------------
 
-std::vector<FusionRule> fusion_rules(Backend b) {
-    std::vector<FusionRule> rules;
-#define CONVGEN_GPU_FUSION_RULE(backend, channels, pixels) \
-    if (b == Backend::backend) rules.push_back({channels, pixels});
-#include "convgen_gpu_fusion.inc"
-#undef CONVGEN_GPU_FUSION_RULE
-    (void)b;
-    return rules;
-}
+std::vector<FusionRule> fusion_rules(Backend b) { return fusion_rules_for(to_string(b)); }
 
 namespace {
 
@@ -268,13 +260,9 @@ using Path = GpuOptions::SeparablePath;
 // The rules, as the reason the pair runs when none holds.
 std::string describe(const std::vector<FusionRule> &rules, Backend b) {
     std::string s;
-    for (const FusionRule &r : rules) {
-        s += s.empty() ? "" : ", or ";
-        if (r.max_channels) s += "at most " + std::to_string(r.max_channels) + " intermediate channels and ";
-        s += "at most " + std::to_string(r.max_pixels) + " output pixels";
-    }
+    for (const FusionRule &r : rules) s += (s.empty() ? "" : ", or ") + r.to_string();
     return std::string(to_string(b)) + " fuses only for " + (s.empty() ? "nothing" : s) +
-           " (kernels.json gpu_variants.fusion)";
+           " (kernels.json fusion." + to_string(b) + ")";
 }
 
 }  // namespace
@@ -301,7 +289,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     // pack_separable lays out each half as pack_depthwise and pack_pointwise do.
     auto u = std::make_shared<detail::UnfusedSeparable>();
     u->dw = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
-    u->pw = make_state(OpKind::pointwise, detail::GpuKey{}, options);
+    u->pw = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
     u->dw->buffers = {std::move(buffers[0]), std::move(buffers[1])};
     u->pw->buffers = {std::move(buffers[2]), std::move(buffers[3])};
     const GpuImplementation &a = u->dw->selection.impl, &b = u->pw->selection.impl;
@@ -323,9 +311,9 @@ bool Separable::fused_for(const TensorDesc &input) const {
     if (!state_) return false;
     const TensorDesc out = output_desc(input);
     const int64_t pixels = int64_t(out.n) * out.h * out.w;
-    const int mid = desc_.in_channels * desc_.multiplier;
+    const int64_t mid = int64_t(desc_.in_channels) * desc_.multiplier;
     for (const FusionRule &r : unfused_->rules) {
-        if ((r.max_channels == 0 || mid <= r.max_channels) && pixels <= r.max_pixels) return true;
+        if (r.holds(mid, desc_.out_channels, pixels)) return true;
     }
     return false;
 }

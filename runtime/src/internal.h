@@ -27,9 +27,9 @@ using separable_kernel_t = abi::kernel_t<abi::SeparableArgs>;
 // What dispatch looks at when an operator is created: the window parameters a variant may have
 // fixed at compile time, and the channel counts a tuned variant's shape names.
 struct DispatchKey {
-    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+    Window window{1, 1, 1, 1, 1, 1, Padding::valid()};  // pointwise: 1x1
     int multiplier = 1;
-    int in_channels = 0, out_channels = 0;
+    int in_channels = 0, out_channels = 0;  // only tuned variants fix these (CPU)
 };
 
 struct Choice {
@@ -63,6 +63,9 @@ std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metad
 // Fails with kernel_failed, naming `kernel` and the argument, if it does not match.
 void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
                       const std::string &kernel, bool user_context = false);
+
+// The rules of kernels.json fusion.<target> ("cpu", "cuda", "opencl").
+std::vector<FusionRule> fusion_rules_for(const std::string &target);
 
 // ---- Halide glue ------------------------------------------------------------------------
 
@@ -191,5 +194,20 @@ struct OperatorState {
     std::vector<PackedBuffer> buffers;
     ShapeCache shapes;
 };
+
+// A pointwise op's dispatch key (1x1, stride 1).
+inline DispatchKey pointwise_key(const PointwiseDesc &d) {
+    DispatchKey key;
+    key.in_channels = d.in_channels;
+    key.out_channels = d.out_channels;
+    return key;
+}
+
+// The kernel calls of run(), after validation: shared by the operators and the unfused
+// Separable, which runs its depthwise and pointwise halves from its own packed weights.
+void call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
+                    const ConstTensor &input, const Tensor &output);
+void call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
+                    const ConstTensor &input, const Tensor &output);
 
 }  // namespace convgen::detail

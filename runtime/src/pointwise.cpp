@@ -10,10 +10,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     : desc_(d) {
     auto state = std::make_shared<OperatorState>();
     state->buffers = pack_pointwise(d, weights, bias);
-    DispatchKey pointwise_key;  // 1x1, stride 1
-    pointwise_key.in_channels = d.in_channels;
-    pointwise_key.out_channels = d.out_channels;
-    state->selection = select_kernel(OpKind::pointwise, pointwise_key, options);
+    state->selection = select_kernel(OpKind::pointwise, pointwise_key(d), options);
     state_ = std::move(state);
 }
 
@@ -29,10 +26,15 @@ const Implementation &Pointwise::implementation(const TensorDesc &input) const {
 void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
     state_->shapes.validate(input, output, desc_.in_channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
-    const ClampBounds act = activation_bounds(desc_.activation);
+    call_pointwise(*state_, desc_, input, output);
+}
+
+void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
+                            const ConstTensor &input, const Tensor &output) {
+    const ClampBounds act = activation_bounds(desc.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
-    BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    const Choice &choice = state_->selection.for_input(input.desc);
+    BufferView weights(state.buffers[0]), bias(state.buffers[1]);
+    const Choice &choice = state.selection.for_input(input.desc);
     const abi::PointwiseArgs<halide_buffer_t *> args{.input = in.raw(),
                                                      .weights = weights.raw(),
                                                      .bias = bias.raw(),

@@ -1,5 +1,8 @@
-// Fused depthwise-separable operator: one kernel call, no intermediate tensor, unless fusion
-// cannot pay (see fusion_pays), in which case it runs its own depthwise and pointwise operators.
+// Depthwise-separable operator: one fused kernel call, no intermediate tensor, unless the CPU's
+// fusion rules (kernels.json fusion.cpu) say fusion cannot pay, in which case it runs the
+// depthwise and pointwise kernels from its own packed weights.
+#include <algorithm>
+
 #include "internal.h"
 
 namespace convgen {
@@ -8,21 +11,26 @@ using namespace detail;
 
 namespace {
 
-// Fusion pays when the depthwise row feeds whole vector tiles of the pointwise GEMM. With fewer
-// channels than an AVX-512 vector on either side both stages run their scalar tiles, and two
-// kernels were faster (tutorial case, 3 -> 3 -> 4 channels: 28 us unfused, 66 us fused).
-constexpr int kMinFusedChannels = 16;
-bool fusion_pays(const SeparableDesc &d) {
-    return int64_t(d.in_channels) * d.multiplier >= kMinFusedChannels &&
-           d.out_channels >= kMinFusedChannels;
-}
-
-// The unfused path's operators, when the rule chose it. A variant forced in OperatorOptions
-// always runs as asked.
+// The unfused path's halves, when the rules chose it: each half's kernel selection and its
+// part of the one packing (dw weights and bias, pw weights and bias). A variant forced in
+// OperatorOptions always runs fused, as asked.
 struct SeparableState : OperatorState {
-    std::unique_ptr<Depthwise> dw;
-    std::unique_ptr<Pointwise> pw;
+    std::unique_ptr<OperatorState> dw, pw;
 };
+
+// "" when a rule of fusion.cpu holds (or there is none), else why none does.
+std::string why_not_fused(const SeparableDesc &d) {
+    const int64_t mid = int64_t(d.in_channels) * d.multiplier;
+    std::string why;
+    const std::vector<FusionRule> rules = fusion_rules();
+    if (rules.empty()) return "";
+    for (const FusionRule &r : rules) {
+        const std::string broken = r.broken_by(mid, d.out_channels, -1);
+        if (broken.empty()) return "";
+        why += (why.empty() ? "" : ", and ") + broken;
+    }
+    return why + " (kernels.json fusion.cpu): runs depthwise then pointwise";
+}
 
 }  // namespace
 
@@ -31,24 +39,34 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                      const OperatorOptions &options)
     : desc_(d) {
     auto state = std::make_shared<SeparableState>();
-    std::vector<PackedBuffer> buffers =
-        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    state->buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    // One reading of the process-wide ISA cap for all the kernels this operator selects, so
+    // a concurrent set_max_isa cannot give its halves different ISAs.
+    require_native_isa(options.max_isa, "options.max_isa");
+    OperatorOptions snapshot = options;
+    snapshot.max_isa = std::min(options.max_isa, max_isa());
     state->selection = select_kernel(
         OpKind::separable, dispatch_key(d.window, d.multiplier, d.in_channels, d.out_channels),
-        options);
-    if (options.variant.empty() && !fusion_pays(d)) {
-        state->dw = std::make_unique<Depthwise>(d.depthwise(), dw_weights, dw_bias, options);
-        state->pw = std::make_unique<Pointwise>(d.pointwise(), pw_weights, pw_bias, options);
+        snapshot);
+    const std::string why = options.variant.empty() ? why_not_fused(d) : "";
+    if (!why.empty()) {
+        state->dw = std::make_unique<OperatorState>();
+        state->dw->buffers.push_back(std::move(state->buffers[0]));
+        state->dw->buffers.push_back(std::move(state->buffers[1]));
+        state->dw->selection = select_kernel(
+            OpKind::depthwise,
+            dispatch_key(d.window, d.multiplier, d.in_channels, d.in_channels * d.multiplier),
+            snapshot);
+        state->pw = std::make_unique<OperatorState>();
+        state->pw->buffers.push_back(std::move(state->buffers[2]));
+        state->pw->buffers.push_back(std::move(state->buffers[3]));
+        state->pw->selection = select_kernel(OpKind::pointwise, pointwise_key(d.pointwise()),
+                                             snapshot);
+        state->buffers.clear();  // the halves hold them
         Implementation &impl = state->selection.impl;
-        impl.declined.push_back({impl.variant, "fewer than " +
-                                                   std::to_string(kMinFusedChannels) +
-                                                   " channels: runs depthwise then pointwise"});
-        impl.variant = state->dw->implementation().variant + "+" +
-                       state->pw->implementation().variant;
-        state_ = std::move(state);
-        return;
+        impl.declined.push_back({impl.variant, why});
+        impl.variant = state->dw->selection.impl.variant + "+" + state->pw->selection.impl.variant;
     }
-    state->buffers = std::move(buffers);
     state_ = std::move(state);
 }
 
@@ -68,11 +86,12 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
     if (unfused.dw) {
         // The intermediate's size depends on the input, known only here; each thread keeps
         // its own scratch so concurrent runs share nothing and repeated runs do not allocate.
-        const TensorDesc mid_desc = unfused.dw->output_desc(input.desc);
+        const TensorDesc mid_desc =
+            convgen::output_desc(desc_.window, desc_.in_channels * desc_.multiplier, input.desc);
         thread_local std::vector<float> mid;
         if (mid.size() < size_t(mid_desc.elements())) mid.resize(mid_desc.elements());
-        unfused.dw->run(input, {mid.data(), mid_desc});
-        unfused.pw->run({mid.data(), mid_desc}, output);
+        call_depthwise(*unfused.dw, desc_.depthwise(), input, {mid.data(), mid_desc});
+        call_pointwise(*unfused.pw, desc_.pointwise(), {mid.data(), mid_desc}, output);
         return;
     }
     const auto &w = desc_.window;

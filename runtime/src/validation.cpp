@@ -256,8 +256,7 @@ ClampBounds activation_bounds(const Activation &a) {
 }
 
 DispatchKey dispatch_key(const Window &w, int multiplier, int in_channels, int out_channels) {
-    return {w.kernel_h,   w.kernel_w,   w.stride_h, w.stride_w,   w.dilation_h,
-            w.dilation_w, multiplier, in_channels, out_channels};
+    return {w, multiplier, in_channels, out_channels};
 }
 
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents) {

@@ -166,7 +166,7 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // (channels_in_block) 2.5-12x at batch 1 on outputs of 28x28 and smaller, and 1.2x at 56x56;
 // the channel walk stays faster where blocks are plentiful: 1.14x at batch 1 on 112x112 with 32
 // channels, and 1.2-1.6x at batch 32 except on 7x7 outputs. gpu::Separable only fuses small
-// outputs or 32-channel intermediates (kernels.json gpu_variants.fusion), where this matters.
+// outputs or 32-channel intermediates (kernels.json fusion.cuda), where this matters.
 // The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
 // 32 pixels x 4 bytes x intermediate channels fits up to 384 channels. Wider intermediates or
 // narrower rows take the next rung of the ladder: halving tile_x (16 pixels, 8 pixels), then

@@ -56,14 +56,10 @@ bool available(Backend b, std::string *why = nullptr);
 int cuda_compute_capability();
 
 // When a Separable with GpuOptions::separable_path automatic runs the fused kernel on this
-// backend: when any rule holds, a rule being an intermediate of at most max_channels channels
-// (in_channels x multiplier; 0: any) and a run's output of at most max_pixels pixels
-// (n x h x w). kernels.json gpu_variants.fusion, set from bench/gpu measurements: the fused
-// kernel wins where the separate kernels cannot fill the GPU.
-struct FusionRule {
-    int max_channels = 0;
-    int64_t max_pixels = 0;
-};
+// backend: when any of its rules holds (convgen::FusionRule; kernels.json fusion.<backend>,
+// set from bench/gpu measurements: the fused kernel wins where the separate kernels cannot
+// fill the GPU).
+using convgen::FusionRule;
 std::vector<FusionRule> fusion_rules(Backend b);
 
 enum class Memory { device, host };

@@ -1,8 +1,11 @@
 // Process-wide settings and the catalogue of compiled variants.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "params.h"
 
 namespace convgen {
 
@@ -63,5 +66,28 @@ struct VariantInfo {
     std::vector<Isa> isas;
 };
 const std::vector<VariantInfo> &variants();
+
+// The dispatch rule, one for the CPU and GPU dispatch, the benchmark and the tests: why `v`
+// cannot run a problem with this window and channel multiplier (a parameter it fixes at compile
+// time differs), or "" if it can. Pointwise variants fix nothing.
+std::string decline_reason(const VariantInfo &v, const Window &window, int multiplier);
+// Whether a tuned variant's shape (VariantInfo::shape, 0 = any) is this problem's.
+bool shape_matches(const VariantInfo::Shape &shape, int in_channels, int height, int width,
+                   int out_channels);
+
+// When a Separable (automatic path) runs its fused kernel rather than its depthwise and
+// pointwise kernels: when any of its target's rules holds (kernels.json "fusion"; 0 = no bound).
+struct FusionRule {
+    int min_channels = 0;    // intermediate (in_channels x multiplier) and output, at least
+    int max_channels = 0;    // intermediate, at most
+    int64_t max_pixels = 0;  // a run's output pixels (n x h x w), at most; GPU rules only
+    // pixels < 0: not known (the CPU decides at construction; its rules have no max_pixels).
+    bool holds(int64_t mid_channels, int64_t out_channels, int64_t pixels) const;
+    // The first bound a problem breaks ("fewer than 16 channels"), or "" if the rule holds.
+    std::string broken_by(int64_t mid_channels, int64_t out_channels, int64_t pixels) const;
+    std::string to_string() const;  // "at most 32 intermediate channels and ..."
+};
+// The CPU's rules (kernels.json fusion.cpu); the GPU backends' are gpu::fusion_rules.
+std::vector<FusionRule> fusion_rules();
 
 }  // namespace convgen

@@ -1,0 +1,56 @@
+// The fusion rules of kernels.json "fusion", generated into convgen_fusion.inc, for the CPU
+// Separable and the GPU one alike.
+#include "internal.h"
+
+namespace convgen {
+
+namespace {
+struct TargetRule {
+    const char *target;
+    FusionRule rule;
+};
+const TargetRule kRules[] = {
+#define CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels) \
+    {#target, {min_channels, max_channels, max_pixels}},
+#include "convgen_fusion.inc"
+#undef CONVGEN_FUSION_RULE
+    {nullptr, {}},  // keeps the array non-empty
+};
+}  // namespace
+
+bool FusionRule::holds(int64_t mid, int64_t out, int64_t pixels) const {
+    return broken_by(mid, out, pixels).empty();
+}
+
+std::string FusionRule::broken_by(int64_t mid, int64_t out, int64_t pixels) const {
+    if (min_channels && (mid < min_channels || out < min_channels))
+        return "fewer than " + std::to_string(min_channels) + " channels";
+    if (max_channels && mid > max_channels)
+        return "more than " + std::to_string(max_channels) + " intermediate channels";
+    if (max_pixels && pixels >= 0 && pixels > max_pixels)
+        return "more than " + std::to_string(max_pixels) + " output pixels";
+    return "";
+}
+
+std::string FusionRule::to_string() const {
+    std::string s;
+    auto add = [&s](const std::string &part) { s += (s.empty() ? "" : " and ") + part; };
+    if (min_channels) add("at least " + std::to_string(min_channels) + " channels");
+    if (max_channels) add("at most " + std::to_string(max_channels) + " intermediate channels");
+    if (max_pixels) add("at most " + std::to_string(max_pixels) + " output pixels");
+    return s.empty() ? "any problem" : s;
+}
+
+std::vector<FusionRule> fusion_rules() { return detail::fusion_rules_for("cpu"); }
+
+namespace detail {
+std::vector<FusionRule> fusion_rules_for(const std::string &target) {
+    std::vector<FusionRule> rules;
+    for (const TargetRule &r : kRules) {
+        if (r.target && target == r.target) rules.push_back(r.rule);
+    }
+    return rules;
+}
+}  // namespace detail
+
+}  // namespace convgen
