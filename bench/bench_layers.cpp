@@ -77,6 +77,7 @@
 #include <vector>
 
 #include "convgen/convgen.h"
+#include "convgen_baselines.h"
 #include "layer_sets.h"
 #include "peak_probe.h"
 #include "peer.h"
@@ -677,6 +678,7 @@ std::vector<int> parse_int_list(const char *s) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    convgen::register_baselines();  // the autoscheduled and naive variants, for v:/sched:
     if (const char *env = std::getenv("CONVGEN_PEAK_GFLOPS")) {
         g_settings.peak_gflops_per_core = std::atof(env);
     }

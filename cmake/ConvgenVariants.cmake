@@ -12,7 +12,10 @@
 # The ISA dispatch lives in the runtime rather than in Halide's multi-target wrapper, because
 # that wrapper fixes its choice at the first call: convgen must be able to report the ISA it
 # runs and let tests force each level, per operator.
-# Two tables go to <binary dir>/generated/, in manifest order:
+# Benchmark baselines ("dispatch": false) are built as the same libraries but listed apart
+# (OUT_BASELINE_LIBRARIES, convgen_baseline_*.inc): they link into convgen_baselines, which the
+# benchmark and the tests use, never into the installed library.
+# The tables go to <binary dir>/generated/, in manifest order:
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
 #                                         "schedule", dispatch, c_in, h, w, c_out, threads)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
@@ -80,6 +83,11 @@ function(_convgen_add_variant json i targets isas)
     # strip, ...) are chosen for that parallelism.
     _convgen_json_or(threads 0 "${entry}" tuning threads)
     string(APPEND shape ", ${threads}")
+    # Benchmark baselines ("dispatch": false) go to their own library and tables.
+    set(role "")
+    if (NOT entry_dispatch)
+        set(role "baseline_")
+    endif ()
     # The ISA levels to build: all of the architecture's, or those the variant lists.
     _convgen_entry_list("${entry}" isas "${isas}" wanted)
     set(built FALSE)
@@ -94,20 +102,20 @@ function(_convgen_add_variant json i targets isas)
                            USE_RUNTIME ${ARG_RUNTIME}
                            ${entry_autoscheduler}
                            PARAMS ${entry_params})
-        list(APPEND libs convgen_k_${name}_${isa})
-        string(APPEND kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
-        string(APPEND headers "#include \"convgen_k_${name}_${isa}.h\"\n")
+        list(APPEND ${role}libs convgen_k_${name}_${isa})
+        string(APPEND ${role}kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
+        string(APPEND ${role}headers "#include \"convgen_k_${name}_${isa}.h\"\n")
         set(built TRUE)
     endforeach ()
     # A variant for other architectures only (e.g. tuned for avx512) is left out of this build.
     if (built)
-        string(APPEND table
+        string(APPEND ${role}table
                "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape})\n")
     endif ()
-    set(table "${table}" PARENT_SCOPE)
-    set(kernels "${kernels}" PARENT_SCOPE)
-    set(headers "${headers}" PARENT_SCOPE)
-    set(libs "${libs}" PARENT_SCOPE)
+    foreach (var table kernels headers libs)
+        set(${var} "${${var}}" PARENT_SCOPE)
+        set(baseline_${var} "${baseline_${var}}" PARENT_SCOPE)
+    endforeach ()
 endfunction()
 
 # The manifest's "fusion" rules as CONVGEN_FUSION_RULE lines (0 = no bound). A manifest
@@ -145,8 +153,8 @@ function(_convgen_fusion_rules json manifest out)
 endfunction()
 
 function(convgen_add_variants)
-    cmake_parse_arguments(ARG "" "GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_INCLUDE_DIR" "MANIFESTS"
-                          ${ARGN})
+    cmake_parse_arguments(ARG "" "GENERATOR;RUNTIME;OUT_LIBRARIES;OUT_BASELINE_LIBRARIES;OUT_INCLUDE_DIR"
+                          "MANIFESTS" ${ARGN})
     list(GET ARG_MANIFESTS 0 main_manifest)
     convgen_manifest_targets("${main_manifest}" targets isas)
 
@@ -154,6 +162,10 @@ function(convgen_add_variants)
     set(kernels "${table}")
     set(headers "${table}")
     set(libs "")
+    foreach (var table kernels headers)
+        set(baseline_${var} "${table}")
+    endforeach ()
+    set(baseline_libs "")
     set(names "")
     foreach (manifest IN LISTS ARG_MANIFESTS)
         set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
@@ -177,9 +189,13 @@ function(convgen_add_variants)
     file(CONFIGURE OUTPUT "${dir}/convgen_variants.inc" CONTENT "${table}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_kernels.inc" CONTENT "${kernels}" @ONLY)
     file(CONFIGURE OUTPUT "${dir}/convgen_kernel_headers.inc" CONTENT "${headers}" @ONLY)
+    file(CONFIGURE OUTPUT "${dir}/convgen_baseline_variants.inc" CONTENT "${baseline_table}" @ONLY)
+    file(CONFIGURE OUTPUT "${dir}/convgen_baseline_kernels.inc" CONTENT "${baseline_kernels}" @ONLY)
+    file(CONFIGURE OUTPUT "${dir}/convgen_baseline_kernel_headers.inc" CONTENT "${baseline_headers}" @ONLY)
     file(READ "${main_manifest}" json)
     _convgen_fusion_rules("${json}" "${main_manifest}" fusion)
     file(CONFIGURE OUTPUT "${dir}/convgen_fusion.inc" CONTENT "// Generated from kernels.json by cmake/ConvgenVariants.cmake. Do not edit.\n${fusion}" @ONLY)
     set(${ARG_OUT_LIBRARIES} "${libs}" PARENT_SCOPE)
+    set(${ARG_OUT_BASELINE_LIBRARIES} "${baseline_libs}" PARENT_SCOPE)
     set(${ARG_OUT_INCLUDE_DIR} "${dir}" PARENT_SCOPE)
 endfunction()

@@ -6,9 +6,15 @@
 #include <random>
 #include <set>
 
+#include "convgen_baselines.h"
 #include "reference.h"
 
 namespace testing_support {
+
+// Every test binary that uses this support library sees the benchmark baselines too (the grid
+// runs every variant): registered during static initialisation, before GoogleTest evaluates
+// its variant lists.
+const bool kBaselinesRegistered = (convgen::register_baselines(), true);
 
 using namespace convgen;
 

@@ -4,14 +4,11 @@
 
 #include "internal.h"
 
-// Every per-ISA entry point's header, as Halide generated it, and a check that its function
-// has the type abi/kernel_abi.h derives for its op: a generator whose arguments no longer match
-// the ABI's types fails here, at build time.
+// Every shipped per-ISA entry point's header, as Halide generated it, and a check that its
+// function has the type abi/kernel_abi.h derives for its op: a generator whose arguments no
+// longer match the ABI's types fails here, at build time.
 #include "convgen_kernel_headers.inc"
-#define CONVGEN_KERNEL(op, name, isa)                                                         \
-    static_assert(std::is_same_v<decltype(convgen_##name##_##isa), convgen::detail::op##_kernel_t>, \
-                  "convgen_" #name "_" #isa " does not have the " #op                          \
-                  " kernel ABI of abi/kernel_abi.h");
+#define CONVGEN_KERNEL CONVGEN_CHECK_KERNEL_TYPE
 #include "convgen_kernels.inc"
 #undef CONVGEN_KERNEL
 
@@ -19,40 +16,40 @@ namespace convgen {
 
 namespace {
 
-struct KernelEntry {
-    const char *variant;
-    Isa isa;
-    void *fn;
-    detail::MetadataFn *metadata;
+// The variants and their kernels: the shipped tables, plus whatever register_variants added
+// (the benchmark baselines, at start-up).
+struct Tables {
+    std::vector<VariantInfo> variants;
+    std::vector<detail::KernelEntry> kernels;
+    std::vector<Isa> shipped_isas;
 };
 
-const KernelEntry kKernels[] = {
-#define CONVGEN_KERNEL(op, name, isa) \
-    {#name, Isa::isa, reinterpret_cast<void *>(&convgen_##name##_##isa), \
-     &convgen_##name##_##isa##_metadata},
-#include "convgen_kernels.inc"
-#undef CONVGEN_KERNEL
-};
-
-std::vector<VariantInfo> make_variants() {
-    std::vector<VariantInfo> v = {
-#define CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
-                        c_in, h, w, c_out, threads)                                       \
-    {OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0,     \
-     {c_in, h, w, c_out}, threads, {}},
+Tables &tables() {
+    static Tables *t = [] {
+        auto *t = new Tables;  // never destroyed: operators may be created during exit
+        detail::register_variants(
+            {
+#define CONVGEN_VARIANT CONVGEN_VARIANT_ROW
 #include "convgen_variants.inc"
 #undef CONVGEN_VARIANT
-    };
-    for (auto &info : v) {
-        for (const auto &k : kKernels) {
-            if (info.name == k.variant) info.isas.push_back(k.isa);
-        }
-    }
-    return v;
+            },
+            {
+#define CONVGEN_KERNEL CONVGEN_KERNEL_ROW
+#include "convgen_kernels.inc"
+#undef CONVGEN_KERNEL
+            },
+            t);
+        for (const auto &k : t->kernels) t->shipped_isas.push_back(k.isa);
+        std::sort(t->shipped_isas.begin(), t->shipped_isas.end());
+        t->shipped_isas.erase(std::unique(t->shipped_isas.begin(), t->shipped_isas.end()),
+                              t->shipped_isas.end());
+        return t;
+    }();
+    return *t;
 }
 
-const KernelEntry *find_kernel(const std::string &variant, Isa isa) {
-    for (const auto &k : kKernels) {
+const detail::KernelEntry *find_kernel(const std::string &variant, Isa isa) {
+    for (const auto &k : tables().kernels) {
         if (variant == k.variant && k.isa == isa) return &k;
     }
     return nullptr;
@@ -98,23 +95,28 @@ bool shape_matches(const VariantInfo::Shape &s, int in_channels, int height, int
 
 // The ISA levels this build compiled kernels for (kernels.json's isa_targets of the target
 // architecture), lowest first.
-const std::vector<Isa> &native_isas() {
-    static const std::vector<Isa> isas = [] {
-        std::vector<Isa> v;
-        for (const auto &k : kKernels) v.push_back(k.isa);
-        std::sort(v.begin(), v.end());
-        v.erase(std::unique(v.begin(), v.end()), v.end());
-        return v;
-    }();
-    return isas;
-}
+const std::vector<Isa> &native_isas() { return tables().shipped_isas; }
 
-const std::vector<VariantInfo> &variants() {
-    static const std::vector<VariantInfo> v = make_variants();
-    return v;
-}
+const std::vector<VariantInfo> &variants() { return tables().variants; }
 
 namespace detail {
+
+void register_variants(std::vector<VariantInfo> variants, const std::vector<KernelEntry> &kernels,
+                       void *into) {
+    Tables &t = into ? *static_cast<Tables *>(into) : tables();
+    for (const auto &info : variants) {
+        for (const auto &v : t.variants) {
+            if (v.name == info.name) return;  // registered before: nothing to add
+        }
+    }
+    for (auto &info : variants) {
+        for (const auto &k : kernels) {
+            if (info.name == k.variant) info.isas.push_back(k.isa);
+        }
+        t.variants.push_back(std::move(info));
+    }
+    t.kernels.insert(t.kernels.end(), kernels.begin(), kernels.end());
+}
 
 std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metadata,
                                 bool user_context) {

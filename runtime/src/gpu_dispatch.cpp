@@ -8,41 +8,43 @@
 
 #include "gpu_internal.h"
 
-// Each kernel's generated header, and its type checked against abi/kernel_abi.h at build time.
+// Each shipped kernel's generated header, and its type checked against abi/kernel_abi.h at
+// build time.
 #include "convgen_gpu_kernel_headers.inc"
-#define CONVGEN_GPU_KERNEL(op, name, backend, isa, ...)                                    \
-    static_assert(std::is_same_v<decltype(convgen_gpu_##name##_##isa),                     \
-                                 convgen::gpu::detail::op##_kernel_t>,                     \
-                  "convgen_gpu_" #name "_" #isa " does not have the " #op                  \
-                  " kernel ABI of abi/kernel_abi.h");
+#define CONVGEN_GPU_KERNEL CONVGEN_CHECK_GPU_KERNEL_TYPE
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
 
 namespace convgen::gpu {
 
-namespace {
+namespace detail {
 
-struct GpuKernelEntry {
-    VariantInfo variant;
-    Backend backend;
-    const char *target;
-    void *fn;
-    convgen::detail::MetadataFn *metadata;
-};
-
-const std::vector<GpuKernelEntry> &kernels() {
-    static const std::vector<GpuKernelEntry> k = {
-#define CONVGEN_GPU_KERNEL(op, name, backend, isa, kernel, stride, dilation, multiplier,       \
-                           schedule, dispatch)                                                \
-    {VariantInfo{OpKind::op, #name, kernel, stride, dilation, multiplier, schedule, dispatch != 0, \
-                 {}, 0, {}},                                                                  \
-     Backend::backend, #isa, reinterpret_cast<void *>(&convgen_gpu_##name##_##isa),            \
-     &convgen_gpu_##name##_##isa##_metadata},
+// The shipped table plus what register_gpu_kernels added (the baselines, at start-up).
+std::vector<GpuKernelEntry> &kernel_table() {
+    static auto *k = new std::vector<GpuKernelEntry>{
+#define CONVGEN_GPU_KERNEL CONVGEN_GPU_KERNEL_ROW
 #include "convgen_gpu_kernels.inc"
 #undef CONVGEN_GPU_KERNEL
     };
-    return k;
+    return *k;
 }
+
+void register_gpu_kernels(const std::vector<GpuKernelEntry> &entries) {
+    auto &table = kernel_table();
+    for (const auto &e : entries) {
+        for (const auto &k : table) {
+            if (k.variant.name == e.variant.name && k.target == std::string(e.target)) return;
+        }
+    }
+    table.insert(table.end(), entries.begin(), entries.end());
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::GpuKernelEntry;
+const std::vector<GpuKernelEntry> &kernels() { return detail::kernel_table(); }
 
 // The backend's variants in manifest order, each with its targets.
 std::vector<GpuVariantInfo> variants_of(Backend b) {

@@ -34,6 +34,33 @@ CallContext call_context(const GpuOptions &o);
 void require_backend(Backend b);
 const halide_device_interface_t *device_interface(Backend b);
 
+// One compiled GPU entry point, with its variant's description (GPU-only variants have no CPU
+// entry).
+struct GpuKernelEntry {
+    VariantInfo variant;
+    Backend backend;
+    const char *target;
+    void *fn;
+    convgen::detail::MetadataFn *metadata;
+};
+// The rows of convgen_gpu_kernels.inc (cmake/ConvgenGpuVariants.cmake) as GpuKernelEntry, and
+// the build-time check of each kernel's type.
+#define CONVGEN_CHECK_GPU_KERNEL_TYPE(op, name, backend, isa, ...)                          \
+    static_assert(std::is_same_v<decltype(convgen_gpu_##name##_##isa),                     \
+                                 convgen::gpu::detail::op##_kernel_t>,                     \
+                  "convgen_gpu_" #name "_" #isa " does not have the " #op                  \
+                  " kernel ABI of abi/kernel_abi.h");
+#define CONVGEN_GPU_KERNEL_ROW(op, name, backend, isa, kernel, stride, dilation, multiplier,   \
+                               schedule, dispatch)                                            \
+    convgen::gpu::detail::GpuKernelEntry{                                                     \
+        convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier, \
+                             schedule, dispatch != 0, {}, 0, {}},                             \
+        convgen::gpu::Backend::backend, #isa,                                                 \
+        reinterpret_cast<void *>(&convgen_gpu_##name##_##isa),                                \
+        &convgen_gpu_##name##_##isa##_metadata},
+// Adds GPU kernels (the baselines) to the table; call at start-up, before operators exist.
+void register_gpu_kernels(const std::vector<GpuKernelEntry> &entries);
+
 // The GPU dispatch asks the CPU's rule (convgen::decline_reason) of the same key.
 using convgen::detail::DispatchKey;
 inline DispatchKey gpu_key(const Window &w, int multiplier) { return {w, multiplier, 0, 0}; }

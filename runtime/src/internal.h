@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "HalideRuntime.h"
@@ -56,6 +57,37 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
 
 // A generated kernel's metadata entry point (convgen_<name>_<isa>_metadata).
 using MetadataFn = const halide_filter_metadata_t *();
+
+// One compiled entry point of a variant.
+struct KernelEntry {
+    const char *variant;
+    Isa isa;
+    void *fn;  // cast to the op's *_kernel_t
+    MetadataFn *metadata;
+};
+
+// Rows of the generated tables (cmake/ConvgenVariants.cmake) as the runtime's types, for the
+// shipped tables (dispatch.cpp) and the baselines' (runtime/baselines/).
+#define CONVGEN_CHECK_KERNEL_TYPE(op, name, isa)                                              \
+    static_assert(std::is_same_v<decltype(convgen_##name##_##isa),                          \
+                                 convgen::detail::op##_kernel_t>,                            \
+                  "convgen_" #name "_" #isa " does not have the " #op                         \
+                  " kernel ABI of abi/kernel_abi.h");
+#define CONVGEN_KERNEL_ROW(op, name, isa)                                        \
+    convgen::detail::KernelEntry{#name, convgen::Isa::isa,                       \
+                                 reinterpret_cast<void *>(&convgen_##name##_##isa), \
+                                 &convgen_##name##_##isa##_metadata},
+#define CONVGEN_VARIANT_ROW(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
+                            c_in, h, w, c_out, threads)                                         \
+    convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier,      \
+                         schedule, dispatch != 0, {c_in, h, w, c_out}, threads, {}},
+
+// Adds variants and their kernels to the dispatch tables (variants(), selection by name). The
+// shipped ones are there from the start; convgen_baselines adds the benchmark baselines.
+// Not thread-safe against dispatch: call at start-up, before operators are created. (`into`:
+// the tables being built, internal to dispatch.cpp.)
+void register_variants(std::vector<VariantInfo> variants, const std::vector<KernelEntry> &kernels,
+                       void *into = nullptr);
 // Why a kernel's metadata does not match `op`'s ABI (abi/kernel_abi.h), or "".
 // user_context: a GPU kernel, which takes Halide's user context first.
 std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metadata,

@@ -14,8 +14,9 @@
 namespace convgen {
 
 struct OperatorOptions {
-    std::string variant;  // force a compiled variant by name (any shape, benchmark baselines
-                          // included); empty = the best that accepts
+    std::string variant;  // force a compiled variant by name (any shape; the benchmark
+                          // baselines too where convgen_baselines is linked and registered);
+                          // empty = the best that accepts
     Isa max_isa = kHighestIsa;  // never use a level above this (also capped by set_max_isa);
                                 // a level of another architecture is an invalid_argument
 };
