@@ -26,7 +26,23 @@ Knobs::Knobs(const std::string &spec, const std::string &isa) : isa_(isa) {
     }
 }
 
+void Knobs::declare(std::vector<KnobDecl> knobs) { declared_ = std::move(knobs); }
+
+int Knobs::get(const std::string &name) {
+    for (const auto &k : declared_) {
+        if (k.name == name) return get(name, k.default_value);
+    }
+    throw std::logic_error("schedule reads knob '" + name + "', which it does not declare");
+}
+
 int Knobs::get(const std::string &name, int fallback) {
+    if (!declared_.empty()) {
+        bool known = false;
+        for (const auto &k : declared_) known = known || k.name == name;
+        if (!known) {
+            throw std::logic_error("schedule reads knob '" + name + "', which it does not declare");
+        }
+    }
     used_.insert(name);
     const auto it = values_.find(name);
     return it == values_.end() ? fallback : it->second;

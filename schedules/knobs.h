@@ -8,14 +8,29 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace convgen::sched {
+
+// One knob a schedule reads: its name, its default for the target being scheduled, and the
+// values the tuner may try (ordered, so a search can step to a neighbour).
+struct KnobDecl {
+    std::string name;
+    int default_value;
+    std::vector<int> values;
+};
 
 class Knobs {
 public:
     Knobs(const std::string &spec, const std::string &isa);
 
-    // The knob's value if set for this ISA (or for all ISAs), else `fallback`.
+    // The knobs this schedule reads, with their defaults (e.g. cpu::cpu_knobs). Once declared,
+    // reading an undeclared knob is an error.
+    void declare(std::vector<KnobDecl> knobs);
+    // The knob's value if set for this ISA (or for all ISAs), else its declared default.
+    int get(const std::string &name);
+    // The same, with an explicit fallback (a default that depends on another knob's value,
+    // or a schedule without declarations).
     int get(const std::string &name, int fallback);
 
     // Fails the generator run if a knob was set that no schedule read: a misspelt knob must not
@@ -28,6 +43,7 @@ private:
     std::string isa_;
     std::map<std::string, int> values_;
     std::set<std::string> used_;
+    std::vector<KnobDecl> declared_;
 };
 
 }  // namespace convgen::sched

@@ -3,23 +3,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "common/cpu_schedules.h"
+#include "common/cpu_knobs.h"
 #include "arm/arm_defaults.h"
 #include "x86/x86_defaults.h"
 
 namespace convgen::tune {
-
-namespace {
-// Value ranges: around every default in schedules/, bounded by what a register file of 32
-// vectors can hold (tile_c * (tile_x + 1) + 1 <= registers; see plausible()).
-const std::vector<int> kTileC{1, 2, 3, 4, 5, 6};
-const std::vector<int> kTileX{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14};
-const std::vector<int> kDwTileC{1, 2, 3, 4};
-const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
-const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
-const std::vector<int> kBool{0, 1};
-const std::vector<int> kUnrollCi{1, 2, 4};
-}  // namespace
 
 KnobSpace::KnobSpace(const Task &task) {
     sched::cpu::CpuDefaults d;
@@ -33,42 +21,10 @@ KnobSpace::KnobSpace(const Task &task) {
         // The hook for GPU targets: their schedules read other knobs (see README, Autotuning).
         throw std::invalid_argument("no knob space for ISA '" + task.isa + "'");
     }
-    auto add = [this](const std::string &name, const std::vector<int> &values, int hand) {
-        knobs_.push_back({name, values});
-        hand_[name] = hand;
-    };
-    // Which op reads which knob, and the default it falls back to: as in cpu_schedules.cpp.
-    if (task.op == "conv2d") {
-        add("tile_c", kTileC, d.gemm_tile_vectors);
-        add("tile_x", kTileX, d.gemm_tile_pixels);
-        add("rows_per_task", kRows, 1);
-        add("channels_outside_rows", kBool, d.conv_channels_outside_rows);
-        add("pack_weights", kBool, d.gemm_pack_weights);
-        add("unroll_ci", kUnrollCi, 1);
-        if (task.kernel() > 0) add("unroll_taps", kBool, 0);  // read only for a fixed kernel
-    } else if (task.op == "depthwise") {
-        add("dw_tile_c", kDwTileC, d.dw_tile_vectors);
-        add("dw_tile_x", kDwTileX, d.dw_tile_pixels);
-        add("rows_per_task", kRows, d.dw_rows_per_task);
-        add("channels_outside_rows", kBool, 1);
-        add("stage_input", kBool, d.dw_stage_input);
-    } else if (task.op == "pointwise") {
-        add("tile_c", kTileC, d.gemm_tile_vectors);
-        add("tile_x", kTileX, d.gemm_tile_pixels);
-        add("rows_per_task", kRows, d.pw_rows_per_task);
-        add("channels_outside_rows", kBool, d.pw_channels_outside_rows);
-        add("pack_weights", kBool, d.gemm_pack_weights);
-    } else if (task.op == "separable") {
-        add("tile_c", kTileC, d.gemm_tile_vectors);
-        add("tile_x", kTileX, d.gemm_tile_pixels);
-        add("dw_tile_c", kDwTileC, d.dw_tile_vectors);
-        add("dw_tile_x", kDwTileX, d.dw_tile_pixels);
-        add("strip_panels", kBool, d.separable_strip_panels);
-        add("rows_per_task", kRows,
-            d.separable_strip_panels ? d.separable_strip_rows : d.separable_rows_per_task);
-        add("stage_input", kBool, d.dw_stage_input);
-    } else {
-        throw std::invalid_argument("unknown op '" + task.op + "'");
+    // The schedule's own declaration of the knobs it reads, their defaults and values.
+    for (const auto &k : sched::cpu::cpu_knobs(task.op, d, task.kernel() > 0)) {
+        knobs_.push_back({k.name, k.values});
+        hand_[k.name] = k.default_value;
     }
 }
 

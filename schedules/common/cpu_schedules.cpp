@@ -1,4 +1,5 @@
 #include "cpu_schedules.h"
+#include "cpu_knobs.h"
 
 #include "register_tiles.h"
 
@@ -28,20 +29,20 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
 // strip); otherwise fused means one output row at a time, with no panel (it would be copied
 // for every row).
 void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
-                     const CpuDefaults &d, int rows_per_task, bool standalone,
+                     int rows_per_task, bool standalone,
                      bool strips = false) {
     const TileVars t;
     const int lanes = vector_lanes(problem.target);
     TileShape shape;
-    shape.tile_c_vectors = knobs.get("tile_c", d.gemm_tile_vectors);
-    shape.tile_x = knobs.get("tile_x", d.gemm_tile_pixels);
+    shape.tile_c_vectors = knobs.get("tile_c");
+    shape.tile_x = knobs.get("tile_x");
     shape.rows_per_task = rows_per_task;
     shape.channels_outside_rows =
-        standalone && knobs.get("channels_outside_rows", d.pw_channels_outside_rows);
+        standalone && knobs.get("channels_outside_rows");
     shape.slices_inside_strips = strips;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
-    if (strips || (standalone && knobs.get("pack_weights", d.gemm_pack_weights))) {
+    if (strips || (standalone && knobs.get("pack_weights"))) {
         pack_weight_panel(p.weights, p.result, t, shape, lanes);
     }
 }
@@ -52,23 +53,23 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
 // depthwise output itself (parallel strips of rows), or the fused pipeline's pointwise output,
 // inside whose row loop all channels of a depthwise row are computed, serially.
 void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
-                     const CpuDefaults &d, const Expr &channels, Func owner,
+                     const Expr &channels, Func owner,
                      int rows_per_task) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     const bool standalone = owner.name() == p.result.name();
     TileShape shape;
-    shape.tile_c_vectors = knobs.get("dw_tile_c", d.dw_tile_vectors);
-    shape.tile_x = knobs.get("dw_tile_x", d.dw_tile_pixels);
+    shape.tile_c_vectors = knobs.get("dw_tile_c");
+    shape.tile_x = knobs.get("dw_tile_x");
     shape.rows_per_task = standalone ? rows_per_task : 0;
     // Standalone, each slice of channels walks down its strip of rows, so staged input rows
     // hold one slice (L1) and slide: each input element is copied once.
-    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows", 1);
+    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows");
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
 
-    if (knobs.get("stage_input", d.dw_stage_input)) {
+    if (knobs.get("stage_input")) {
         // Copy the zero-padded input rows first, so the taps read plain memory instead of
         // testing the border on every FMA.
         const Var c = p.input.args()[0];
@@ -89,33 +90,36 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
 // outside it (the layout of Halide's apps/conv_layer).
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
                      const CpuDefaults &d) {
+    knobs.declare(cpu_knobs("conv2d", d, problem.kernel_w > 0));
     const TileVars t;
     TileShape shape;
-    shape.tile_c_vectors = knobs.get("tile_c", d.gemm_tile_vectors);
-    shape.tile_x = knobs.get("tile_x", d.gemm_tile_pixels);
-    shape.rows_per_task = knobs.get("rows_per_task", 1);
+    shape.tile_c_vectors = knobs.get("tile_c");
+    shape.tile_x = knobs.get("tile_x");
+    shape.rows_per_task = knobs.get("rows_per_task");
     shape.channels_outside_rows =
-        knobs.get("channels_outside_rows", d.conv_channels_outside_rows);
+        knobs.get("channels_outside_rows");
     const int lanes = vector_lanes(problem.target);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
-    if (knobs.get("pack_weights", d.gemm_pack_weights)) {
+    if (knobs.get("pack_weights")) {
         pack_weight_panel(p.weights, p.result, t, shape, lanes);
     }
-    if (problem.kernel_w > 0 && knobs.get("unroll_taps", 0)) p.acc.update().unroll(p.r.y);
-    const int unroll_ci = knobs.get("unroll_ci", 1);
+    if (problem.kernel_w > 0 && knobs.get("unroll_taps")) p.acc.update().unroll(p.r.y);
+    const int unroll_ci = knobs.get("unroll_ci");
     if (unroll_ci > 1) p.acc.update().unroll(p.r.x, unroll_ci, TailStrategy::GuardWithIf);
 }
 
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    depthwise_tiles(p, problem, knobs, d, problem.out_channels, p.result,
-                    knobs.get("rows_per_task", d.dw_rows_per_task));
+    knobs.declare(cpu_knobs("depthwise", d, problem.kernel_w > 0));
+    depthwise_tiles(p, problem, knobs, problem.out_channels, p.result,
+                    knobs.get("rows_per_task"));
 }
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    pointwise_tiles(p, problem, knobs, d, knobs.get("rows_per_task", d.pw_rows_per_task),
+    knobs.declare(cpu_knobs("pointwise", d, false));
+    pointwise_tiles(p, problem, knobs, knobs.get("rows_per_task"),
                     /*standalone=*/true);
 }
 
@@ -131,22 +135,23 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // instead of weights c_out floats apart.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    const bool strips = knobs.get("strip_panels", d.separable_strip_panels);
+    knobs.declare(cpu_knobs("separable", d, problem.kernel_w > 0));
+    const bool strips = knobs.get("strip_panels");
     const int rows_per_task = knobs.get(
         "rows_per_task", strips ? d.separable_strip_rows : d.separable_rows_per_task);
     if (strips && rows_per_task > 1) {
         const TileVars t;
-        pointwise_tiles(p.pw, problem, knobs, d, rows_per_task, /*standalone=*/false,
+        pointwise_tiles(p.pw, problem, knobs, rows_per_task, /*standalone=*/false,
                         /*strips=*/true);
         p.dw.result.compute_at(p.pw.result, t.yo);
         // The depthwise strip is its own loop nest, serial inside the task; its input rows
         // (stage_input) are staged per depthwise row.
-        depthwise_tiles(p.dw, problem, knobs, d, problem.in_channels, p.dw.result, 0);
+        depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.dw.result, 0);
         return;
     }
-    pointwise_tiles(p.pw, problem, knobs, d, rows_per_task, /*standalone=*/false);
+    pointwise_tiles(p.pw, problem, knobs, rows_per_task, /*standalone=*/false);
     p.dw.result.compute_at(p.pw.result, p.pw.v.y);
-    depthwise_tiles(p.dw, problem, knobs, d, problem.in_channels, p.pw.result, rows_per_task);
+    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result, rows_per_task);
 }
 
 }  // namespace convgen::sched::cpu

@@ -1,0 +1,70 @@
+#include "cpu_knobs.h"
+
+#include <stdexcept>
+
+namespace convgen::sched::cpu {
+
+namespace {
+// Value ranges for the tuner: around every default, bounded by what a register file of 32
+// vectors can hold (the tuner also drops tiles that cannot fit: tuner/knob_space.cpp).
+const std::vector<int> kTileC{1, 2, 3, 4, 5, 6};  // vectors of output channels
+const std::vector<int> kTileX{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14};  // output pixels
+const std::vector<int> kDwTileC{1, 2, 3, 4};
+const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
+const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
+const std::vector<int> kBool{0, 1};
+const std::vector<int> kUnrollCi{1, 2, 4};
+}  // namespace
+
+std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
+    if (op == "conv2d") {
+        std::vector<KnobDecl> k = {
+            {"tile_c", d.gemm_tile_vectors, kTileC},
+            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"rows_per_task", 1, kRows},
+            {"channels_outside_rows", d.conv_channels_outside_rows, kBool},
+            {"pack_weights", d.gemm_pack_weights, kBool},
+            {"unroll_ci", 1, kUnrollCi},
+        };
+        if (fixed_kernel) k.push_back({"unroll_taps", 0, kBool});
+        return k;
+    }
+    if (op == "depthwise") {
+        return {
+            {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
+            {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
+            {"rows_per_task", d.dw_rows_per_task, kRows},
+            {"channels_outside_rows", 1, kBool},
+            {"stage_input", d.dw_stage_input, kBool},
+        };
+    }
+    if (op == "pointwise") {
+        return {
+            {"tile_c", d.gemm_tile_vectors, kTileC},
+            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"rows_per_task", d.pw_rows_per_task, kRows},
+            {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
+            {"pack_weights", d.gemm_pack_weights, kBool},
+        };
+    }
+    if (op == "separable") {
+        return {
+            {"tile_c", d.gemm_tile_vectors, kTileC},
+            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
+            {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
+            {"strip_panels", d.separable_strip_panels, kBool},
+            // Strip height with strip_panels, else rows per task (the schedule picks between
+            // the two defaults by the strip_panels actually used).
+            {"rows_per_task",
+             d.separable_strip_panels ? d.separable_strip_rows : d.separable_rows_per_task,
+             kRows},
+            {"stage_input", d.dw_stage_input, kBool},
+            // Read by the depthwise half when it runs as its own loop nest (strip_panels).
+            {"channels_outside_rows", 1, kBool},
+        };
+    }
+    throw std::invalid_argument("no CPU knobs for op '" + op + "'");
+}
+
+}  // namespace convgen::sched::cpu
