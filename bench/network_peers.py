@@ -30,8 +30,10 @@ reference; above --tolerance (relative to the output's largest magnitude) the sc
 Timing: each implementation runs in its own process (its peak resident memory, VmHWM, is
 reported too), warms up, then runs the network for --seconds (and at least --runs times) and
 keeps the median; rounds interleave the implementations (A B C A B C ...), as this kind of
-shared VM drifts by tens of percent over minutes, and the table gives each implementation's
-median over rounds and its per-round ratio to convgen-fused (median of the paired ratios).
+shared VM drifts by tens of percent over minutes; before each run it waits (up to --wait-idle
+seconds) until other processes leave the CPUs, and records how busy they were. The table gives
+each implementation's median over rounds and its per-round ratio to convgen-fused (median of
+the paired ratios).
 A peer whose package is missing is skipped with a message (tools/requirements-network.txt).
 
 Output: a markdown table on stdout and --json (default build/network-peers/results.json) with
@@ -343,6 +345,29 @@ def run_impl(impl, t, args, work, out_path):
 
 # ---- the comparison -------------------------------------------------------------------------
 
+def cpu_busy(interval=0.5):
+    """Fraction of all CPUs busy over `interval` seconds (/proc/stat) while this process sleeps:
+    other processes' load, which the load average only shows a minute late."""
+    def sample():
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields[:8])  # idle + iowait, total (no guest time)
+    idle0, total0 = sample()
+    time.sleep(interval)
+    idle1, total1 = sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_for_idle(args):
+    """Waits up to --wait-idle seconds for the CPUs to be at most --idle-busy busy; returns the
+    last busy fraction measured (kept with each timing, so a loaded run can be told apart)."""
+    deadline = time.monotonic() + args.wait_idle
+    busy = cpu_busy()
+    while busy > args.idle_busy and time.monotonic() < deadline:
+        time.sleep(2)
+        busy = cpu_busy()
+    return busy
+
+
 def cpu_info():
     fields = {}
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -417,6 +442,11 @@ def main():
                     help=f"one core's FMA peak, for the FMA limit (default {PEAK_GFLOPS_ZEN3}: the Zen 3 VM)")
     ap.add_argument("--tolerance", type=float, default=1e-3,
                     help="max |error| allowed, relative to the output's largest magnitude")
+    ap.add_argument("--wait-idle", type=float, default=30,
+                    help="before each run, wait up to this many seconds for other processes to leave "
+                         "the CPUs (default 30; 0: never wait)")
+    ap.add_argument("--idle-busy", type=float, default=0.15,
+                    help="CPUs count as idle at or below this busy fraction (default 0.15)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--convgen", type=Path, default=ROOT / "build" / "bench" / "convgen_network")
     ap.add_argument("--onednn", type=Path, default=ROOT / "build" / "bench" / "onednn_network")
@@ -463,14 +493,17 @@ def main():
         for t in threads:
             for impl in impls:
                 out_path = work / f"out_{impl}_{t}.f32"
+                busy = wait_for_idle(args)
                 res = run_impl(impl, t, args, work, out_path)
+                res["cpu_busy_before"] = busy
                 record["times"][f"{impl}/{t}"] = res
                 infos[f"{impl}/{t}"] = res.get("info", {})
                 if r == 0:  # outputs are deterministic enough: check each once per thread count
                     y = np.fromfile(out_path, np.float32).reshape(ref.shape)
                     errors[f"{impl}/{t}"] = {"vs_reference": error_stats(y, ref)}
                 print(f"  round {r + 1}/{args.rounds}  {t}T  {impl:16s} {res['median_ms']:8.2f} ms "
-                      f"(min {res['min_ms']:.2f}, {res['runs']} runs)  maxrss {res['maxrss_mib']:.0f} MiB",
+                      f"(min {res['min_ms']:.2f}, {res['runs']} runs)  peak RSS {res['maxrss_mib']:.0f} MiB  "
+                      f"CPUs {busy:.0%} busy before",
                       flush=True)
         record["load_after"] = os.getloadavg()
         rounds.append(record)
@@ -527,9 +560,11 @@ def summarize(rounds, impls, threads, base, flops, peak):
 
 def print_table(summary, impls, threads, base, flops, peak, errors, cpu, rounds):
     loads = [r["load_before"][0] for r in rounds] + [r["load_after"][0] for r in rounds]
+    busy = sorted(res["cpu_busy_before"] for r in rounds for res in r["times"].values())
     print(f"\nMobileNetV1 body, {flops / 1e9:.3f} GFLOP, on {cpu['model_name']} (family {cpu['family']} "
           f"model {cpu['model']}); {len(rounds)} interleaved rounds, 1-minute load average "
-          f"{min(loads):.2f}-{max(loads):.2f}\n")
+          f"{min(loads):.2f}-{max(loads):.2f}; CPUs busy with other work just before each run: "
+          f"median {statistics.median(busy):.0%}, max {busy[-1]:.0%}\n")
     head = "| implementation |"
     rule = "|---|"
     for t in threads:
