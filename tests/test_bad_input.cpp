@@ -550,6 +550,23 @@ TEST(BadInput, ZeroOrNegativeMultiplier) {
     }
 }
 
+// An unfused Separable (4 output channels: below the fusion rule) whose depthwise intermediate
+// (1024 x 2048 x 256 floats = 2 GiB) exceeds the kernels' limit, though input and output do
+// not: the error names the intermediate, and comes before any scratch is grown for it.
+TEST(BadInput, SeparableIntermediateOverTheLimit) {
+    const SeparableDesc d{1, 256, 4, Window{3, 3, 1, 1, 1, 1, Padding::same()}, {}, {}};
+    const std::vector<float> dw(9 * 256, 0.1f), pw(256 * 4, 0.1f);
+    const Separable op(d, dw.data(), nullptr, pw.data(), nullptr);
+    ASSERT_NE(op.implementation().variant.find('+'), std::string::npos)
+        << op.implementation().to_string();
+    const TensorDesc in = TensorDesc::nhwc(1, 1024, 2048, 1), out = op.output_desc(in);
+    std::vector<float> x(in.elements(), 1.0f), y(out.elements(), -7.0f);
+    EXPECT_TRUE(throws_error([&] { op.run({x.data(), in}, {y.data(), out}); }, ErrorCode::overflow,
+                             "intermediate", {"intermediate", "2^31"}));
+    EXPECT_EQ(y.front(), -7.0f);
+    EXPECT_EQ(y.back(), -7.0f);
+}
+
 TEST(BadInput, SeparableNullPointwiseWeights) {
     Spec s;
     s.op = OpKind::separable;

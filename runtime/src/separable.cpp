@@ -88,6 +88,8 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
         // its own scratch so concurrent runs share nothing and repeated runs do not allocate.
         const TensorDesc mid_desc =
             convgen::output_desc(desc_.window, desc_.in_channels * desc_.multiplier, input.desc);
+        // Within the kernels' 2^31-byte limit before any scratch is grown for it.
+        checked_elements("intermediate", {mid_desc.n, mid_desc.h, mid_desc.w, mid_desc.c});
         thread_local std::vector<float> mid;
         if (mid.size() < size_t(mid_desc.elements())) mid.resize(mid_desc.elements());
         call_depthwise(*unfused.dw, desc_.depthwise(), input, {mid.data(), mid_desc});
