@@ -308,7 +308,8 @@ bool refused_as_too_small(const Problem &p,
         EXPECT_TRUE(check(p));
         return false;
     } catch (const Error &e) {
-        EXPECT_EQ(e.code(), ErrorCode::kernel_failed) << p.str() << ": " << e.what();
+        EXPECT_EQ(e.code(), ErrorCode::unsupported) << p.str() << ": " << e.what();
+        EXPECT_EQ(e.field(), "options.variant") << p.str() << ": " << e.what();
         EXPECT_NE(std::string(e.what()).find("is accessed at"), std::string::npos)
             << p.str() << ": " << e.what();
         return true;

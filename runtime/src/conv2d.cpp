@@ -42,7 +42,7 @@ void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
                                             .output = out.raw()};
     set_window(args, w, pad);
     check_kernel_result(abi::call(reinterpret_cast<conv2d_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant);
+                        choice.impl.variant, choice.impl.schedule);
 }
 
 void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,

@@ -48,7 +48,7 @@ void detail::call_depthwise(const OperatorState &state, const DepthwiseDesc &des
                                                .output = out.raw()};
     set_window(args, w, pad);
     check_kernel_result(abi::call(reinterpret_cast<depthwise_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant);
+                        choice.impl.variant, choice.impl.schedule);
 }
 
 void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,

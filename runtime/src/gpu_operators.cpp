@@ -98,7 +98,8 @@ void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &o
     std::array<halide_buffer_t, 4> w = device_weights(s, &uc);
     CallBuffer in(input.data, input.desc, s.options.backend, memory, &uc, true);
     CallBuffer out(output.data, output.desc, s.options.backend, memory, &uc, false);
-    check_kernel_result(call(&uc, in.raw(), out.raw(), w.data()), s.selection.impl.variant);
+    check_kernel_result(call(&uc, in.raw(), out.raw(), w.data()), s.selection.impl.variant,
+                        s.selection.impl.schedule);
     out.finish(true);
 }
 

@@ -107,6 +107,11 @@ void install_halide_handlers();
 void require_native_isa(Isa isa, const char *field);
 // Throws Error(kernel_failed) with Halide's message if rc != 0.
 void check_kernel_result(int rc, const std::string &variant);
+// The same for a selected variant's kernel call. A benchmark baseline scheduled by a Halide
+// autoscheduler is tiled for the layer its generator estimated (generators/generator_support.h
+// Estimates) and may not run smaller shapes: its failure is unsupported, field options.variant,
+// saying so.
+void check_kernel_result(int rc, const std::string &variant, const std::string &schedule);
 
 // A float buffer owned by an operator: weights packed into the kernel layout, or bias.
 struct PackedBuffer {

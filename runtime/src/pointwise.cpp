@@ -42,7 +42,7 @@ void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &des
                                                      .act_max = act.max,
                                                      .output = out.raw()};
     check_kernel_result(abi::call(reinterpret_cast<pointwise_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant);
+                        choice.impl.variant, choice.impl.schedule);
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,

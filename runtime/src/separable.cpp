@@ -117,7 +117,7 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
                                                .output = out.raw()};
     set_window(args, w, pad);
     check_kernel_result(abi::call(reinterpret_cast<separable_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant);
+                        choice.impl.variant, choice.impl.schedule);
 }
 
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
