@@ -567,6 +567,27 @@ TEST(BadInput, SeparableIntermediateOverTheLimit) {
     EXPECT_EQ(y.back(), -7.0f);
 }
 
+// The PyTorch converters: sizes whose product wraps, or exceeds the kernels' limit, are
+// Errors naming the sizes (before: a wrapped count, then writes past the buffer), and nothing
+// is read from the (small) source array.
+TEST(BadInput, PytorchConvertersCheckTheirSizes) {
+    const std::vector<float> src(16, 1.0f);
+    const int max = std::numeric_limits<int>::max();
+    EXPECT_TRUE(throws_error([&] { pytorch::conv2d_weights(src.data(), 65536, 65536, 65536, 65536); },
+                             ErrorCode::overflow, "out_channels * in_channels * kernel_h * kernel_w",
+                             {"2^31"}));
+    EXPECT_TRUE(throws_error([&] { pytorch::conv2d_weights(src.data(), max, max, 1, 1); },
+                             ErrorCode::overflow, "out_channels * in_channels * kernel_h * kernel_w"));
+    EXPECT_TRUE(throws_error([&] { pytorch::depthwise_weights(src.data(), max, 3, 3); },
+                             ErrorCode::overflow, "out_channels * kernel_h * kernel_w"));
+    EXPECT_TRUE(throws_error([&] { pytorch::pointwise_weights(src.data(), 1 << 16, 1 << 15); },
+                             ErrorCode::overflow, "out_channels * in_channels"));
+    EXPECT_TRUE(throws_error([&] { pytorch::pointwise_weights(src.data(), -4, 4); },
+                             ErrorCode::invalid_argument, "out_channels"));
+    // Within the limit they convert.
+    EXPECT_EQ(pytorch::pointwise_weights(src.data(), 4, 4).size(), 16u);
+}
+
 TEST(BadInput, SeparableNullPointwiseWeights) {
     Spec s;
     s.op = OpKind::separable;
