@@ -673,6 +673,9 @@ TEST(BadInput, SetNumThreadsBelowOne) {
         EXPECT_TRUE(throws_error([&] { set_num_threads(bad); }, ErrorCode::invalid_argument,
                                  "threads", {"threads = " + std::to_string(bad)}));
     }
+    // Above the maximum: refused with the limit named, not silently capped.
+    EXPECT_TRUE(throws_error([&] { set_num_threads(100000); }, ErrorCode::invalid_argument,
+                             "threads", {"threads = 100000", "1024"}));
     EXPECT_EQ(num_threads(), before) << "a rejected thread count changed the pool";
 }
 

@@ -263,8 +263,13 @@ CallBuffer::~CallBuffer() {
 
 bool available(Backend b, std::string *why) {
     const detail::Probe &p = detail::probe(b);
-    if (!p.ok && why) *why = p.why;
-    return p.ok && compiled(b);
+    const bool built = compiled(b);
+    if (why) {  // always set: a caller's earlier message must not survive a success
+        *why = !p.ok   ? p.why
+               : built ? std::string()
+                       : std::string("convgen was built without ") + to_string(b) + " kernels";
+    }
+    return p.ok && built;
 }
 
 int cuda_compute_capability() { return detail::probe(Backend::cuda).capability; }

@@ -100,6 +100,13 @@ void set_num_threads(int threads) {
         detail::fail(ErrorCode::invalid_argument, "threads",
                      "threads = " + std::to_string(threads) + " must be >= 1");
     }
+    // Every pool thread is started (and given scratch blocks) up front: refuse a count no
+    // machine needs rather than start it, or cap it silently.
+    if (threads > kMaxThreads) {
+        detail::fail(ErrorCode::invalid_argument, "threads",
+                     "threads = " + std::to_string(threads) + " exceeds convgen's maximum of " +
+                         std::to_string(kMaxThreads));
+    }
     detail::set_pool_threads(threads);
 }
 

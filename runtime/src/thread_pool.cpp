@@ -1,5 +1,6 @@
 #include "thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -7,6 +8,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "convgen/runtime.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -36,16 +39,16 @@ int default_threads() {
     for (const char *name : {"HL_NUM_THREADS", "HL_NUMTHREADS"}) {
         if (const char *s = std::getenv(name)) {
             const int n = std::atoi(s);
-            if (n >= 1) return n;
+            if (n >= 1) return std::min(n, kMaxThreads);  // the environment cannot throw
         }
     }
 #if defined(__linux__)
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1) {
-        return CPU_COUNT(&set);
+        return std::min(CPU_COUNT(&set), kMaxThreads);
     }
 #endif
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::min(kMaxThreads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 // Set while this thread runs pool tasks: a nested loop then runs serially.

@@ -37,6 +37,8 @@ Isa max_isa();
 // process and may be called at any time: a change waits for the parallel loop in flight.
 // Default: HL_NUM_THREADS if set, else the CPUs this process may run on. Idle workers spin
 // for 0.5 ms after each loop (so consecutive layers do not pay a wake-up), then sleep.
+// At most kMaxThreads; a count out of range is an invalid_argument and leaves the pool as it was.
+inline constexpr int kMaxThreads = 1024;
 void set_num_threads(int threads);
 int num_threads();
 
