@@ -317,6 +317,23 @@ TEST_P(AllOps, OverlappingStrides) {
     EXPECT_TRUE(all_sentinel(c.out));
 }
 
+// A dimension of extent 1 is never stepped: any non-negative stride is accepted for it (e.g.
+// strides[0] = 0 for a single image, or a row stride of 0 for a one-row tensor), and the
+// result is the dense one.
+TEST_P(AllOps, StrideOfAnExtentOneDimensionIsFree) {
+    RunCase c(GetParam());
+    TensorDesc in = TensorDesc::nhwc(1, c.in_desc.h, c.in_desc.w, c.in_desc.c);
+    const TensorDesc out = TensorDesc::nhwc(1, c.out_desc.h, c.out_desc.w, c.out_desc.c);
+    std::vector<float> want(out.elements()), got(out.elements());
+    ConstTensor dense{c.in.data(), in};
+    Tensor want_out{want.data(), out}, got_out{got.data(), out};
+    c.run(dense, want_out);
+    in.strides = {0, in.w * in.c, in.c, 1};
+    ConstTensor strided{c.in.data(), in};
+    EXPECT_NO_THROW(c.run(strided, got_out));
+    EXPECT_EQ(got, want);
+}
+
 TEST_P(AllOps, OutputOverlapsInput) {
     RunCase c(GetParam());
     // One buffer holding the input, the output placed on top of it (in place) or partly on it.
@@ -479,12 +496,15 @@ TEST_P(WindowedOps, PaddingLeavesNoOutput) {
     struct NoOutput {
         Window window;
         const char *dilated;  // the dilated kernel the message must mention
+        const char *field;    // the padding where the failing axis has some, else the kernel
     };
     const NoOutput cases[] = {
-        {Window{5, 5, 1, 1, 1, 1, Padding::valid()}, "5x5"},
-        {Window{5, 5, 1, 1, 1, 1, Padding::symmetric(1)}, "5x5"},  // 2 + 2 < 5
-        {Window{3, 3, 1, 1, 3, 3, Padding::valid()}, "7x7"},       // dilation 3
-        {Window{1, 5, 2, 2, 1, 1, Padding::explicit_pads(0, 0, 0, 2)}, "1x5"},  // w only
+        {Window{5, 5, 1, 1, 1, 1, Padding::valid()}, "5x5", "desc.window.kernel_h"},
+        {Window{5, 5, 1, 1, 1, 1, Padding::symmetric(1)}, "5x5", "desc.window.padding"},  // 2 + 2 < 5
+        {Window{3, 3, 1, 1, 3, 3, Padding::valid()}, "7x7", "desc.window.kernel_h"},  // dilation 3
+        {Window{1, 5, 2, 2, 1, 1, Padding::explicit_pads(0, 0, 0, 2)}, "1x5",
+         "desc.window.padding"},  // w only
+        {Window{1, 5, 1, 1, 1, 1, Padding::valid()}, "1x5", "desc.window.kernel_w"},  // w only
     };
     for (const auto &k : cases) {
         Spec s;
@@ -495,14 +515,14 @@ TEST_P(WindowedOps, PaddingLeavesNoOutput) {
         c.run = build(s);
         c.in_desc = TensorDesc::nhwc(1, 2, 2, s.ci);
         c.out_desc = TensorDesc::nhwc(1, 1, 1, s.out_channels());
-        EXPECT_TRUE(c.fails(c.input(), c.output(), ErrorCode::invalid_argument,
-                            "desc.window.padding", {k.dilated, "no output"}))
+        EXPECT_TRUE(c.fails(c.input(), c.output(), ErrorCode::invalid_argument, k.field,
+                            {k.dilated, "no output"}))
             << k.dilated;
         EXPECT_TRUE(all_sentinel(c.out));
         // output_desc(), which callers use to size the output, refuses the same way.
         EXPECT_TRUE(throws_error(
             [&] { convgen::output_desc(s.window, s.out_channels(), c.in_desc); },
-            ErrorCode::invalid_argument, "desc.window.padding"));
+            ErrorCode::invalid_argument, k.field));
     }
 }
 

@@ -30,7 +30,12 @@ TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &in) 
     const int64_t oh = extent(in.h, pad_h, w.kernel_h, w.stride_h, w.dilation_h);
     const int64_t ow = extent(in.w, pad_w, w.kernel_w, w.stride_w, w.dilation_w);
     if (oh <= 0 || ow <= 0) {
-        detail::fail(ErrorCode::invalid_argument, "desc.window.padding",
+        // Blame the padding where there is some on the failing axis, else the kernel's size.
+        const bool h_fails = oh <= 0;
+        const char *field = (h_fails ? pad_h : pad_w) > 0 ? "desc.window.padding"
+                            : h_fails                   ? "desc.window.kernel_h"
+                                                        : "desc.window.kernel_w";
+        detail::fail(ErrorCode::invalid_argument, field,
                      "input " + std::to_string(in.h) + "x" + std::to_string(in.w) +
                          " padded by " + std::to_string(pad_h) + "x" + std::to_string(pad_w) +
                          " is smaller than the dilated kernel " +

@@ -151,10 +151,17 @@ void validate_tensor(const std::string &name, const void *data, const TensorDesc
                          " exceeds the kernels' int32 stride limit");
             }
         }
-        // Rows of pixels of channels must not overlap: each stride spans the dimension inside.
+        // Images, rows and pixels must not overlap: each stride steps past everything the
+        // dimensions inside it address. A dimension of extent 1 is never stepped, so its stride
+        // is free (e.g. strides[0] = 0 for one image).
         const char *dim[3] = {"n", "h", "w"};
-        const int64_t inner[3] = {s[1] * d.h, s[2] * d.w, d.c};
+        const int64_t extent[3] = {d.n, d.h, d.w};
+        int64_t inner[3];
+        inner[2] = d.c;
+        inner[1] = inner[2] + (d.w - 1) * s[2];
+        inner[0] = inner[1] + (d.h - 1) * s[1];
         for (int i = 0; i < 3; i++) {
+            if (extent[i] == 1 && s[i] >= 0) continue;
             if (s[i] < inner[i]) {
                 fail(ErrorCode::invalid_argument, name + ".strides[" + str(i) + "]",
                      name + ".strides[" + str(i) + "] (" + dim[i] + ") = " + str(s[i]) +

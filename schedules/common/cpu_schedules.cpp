@@ -64,7 +64,10 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
     shape.rows_per_task = standalone ? rows_per_task : 0;
     // Standalone, each slice of channels walks down its strip of rows, so staged input rows
     // hold one slice (L1) and slide: each input element is copied once.
-    shape.channels_outside_rows = standalone && knobs.get("channels_outside_rows");
+    // Read whether or not it applies, so a knob set that the separable declares is always
+    // consumed (strip_panels decides whether its depthwise runs as its own loop nest).
+    const bool outside = knobs.get("channels_outside_rows");
+    shape.channels_outside_rows = standalone && outside;
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
