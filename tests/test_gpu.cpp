@@ -463,4 +463,18 @@ TEST(GpuUnavailable, IsAnErrorThatSaysSo) {
     }
 }
 
+// available() always sets `why`: empty when the backend can run, the reason when it cannot,
+// never a caller's earlier message.
+TEST(GpuAvailable, AlwaysSetsWhy) {
+    for (gpu::Backend b : {gpu::Backend::cuda, gpu::Backend::opencl}) {
+        std::string why = "a caller's stale message";
+        if (gpu::available(b, &why)) {
+            EXPECT_EQ(why, "") << gpu::to_string(b);
+        } else {
+            EXPECT_NE(why, "a caller's stale message") << gpu::to_string(b);
+            EXPECT_FALSE(why.empty()) << gpu::to_string(b);
+        }
+    }
+}
+
 }  // namespace
