@@ -286,11 +286,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
     return ::testing::AssertionSuccess();
 }
 
-bool autoscheduled(const VariantInfo &v) {
-    for (const char *s : {"Mullapudi2016", "Adams2019", "Li2018", "Anderson2021"})
-        if (v.schedule == s) return true;
-    return false;
-}
+bool autoscheduled(const VariantInfo &v) { return is_autoscheduled(v.schedule); }
 
 namespace {
 

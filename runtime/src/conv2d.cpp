@@ -28,21 +28,11 @@ const Implementation &Conv2d::implementation(const TensorDesc &input) const {
 void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
     state_->shapes.validate(input, output, desc_.in_channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
-    const auto &w = desc_.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state_->buffers[0]), bias(state_->buffers[1]);
-    const Choice &choice = state_->selection.for_input(input.desc);
-    abi::Conv2dArgs<halide_buffer_t *> args{.input = in.raw(),
-                                            .weights = weights.raw(),
-                                            .bias = bias.raw(),
-                                            .act_min = act.min,
-                                            .act_max = act.max,
-                                            .output = out.raw()};
-    set_window(args, w, pad);
-    check_kernel_result(abi::call(reinterpret_cast<conv2d_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant, choice.impl.schedule);
+    call_kernel<conv2d_kernel_t>(
+        state_->selection.for_input(input.desc),
+        conv2d_args(desc_, input.desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
 }
 
 void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,

@@ -33,22 +33,11 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
 
 void detail::call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
                             const ConstTensor &input, const Tensor &output) {
-    const auto &w = desc.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds act = activation_bounds(desc.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state.buffers[0]), bias(state.buffers[1]);
-    const Choice &choice = state.selection.for_input(input.desc);
-    abi::DepthwiseArgs<halide_buffer_t *> args{.input = in.raw(),
-                                               .weights = weights.raw(),
-                                               .bias = bias.raw(),
-                                               .channel_multiplier = desc.multiplier,
-                                               .act_min = act.min,
-                                               .act_max = act.max,
-                                               .output = out.raw()};
-    set_window(args, w, pad);
-    check_kernel_result(abi::call(reinterpret_cast<depthwise_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant, choice.impl.schedule);
+    call_kernel<depthwise_kernel_t>(
+        state.selection.for_input(input.desc),
+        depthwise_args(desc, input.desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
 }
 
 void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,

@@ -63,6 +63,13 @@ bool channels_match(const VariantInfo::Shape &shape, const detail::DispatchKey &
 
 }  // namespace
 
+bool is_autoscheduled(const std::string &schedule) {
+    for (const char *s : {"Mullapudi2016", "Adams2019", "Li2018", "Anderson2021"}) {
+        if (schedule == s) return true;
+    }
+    return false;
+}
+
 std::string decline_reason(const VariantInfo &v, const Window &w, int multiplier) {
     if (v.op == OpKind::pointwise) return "";
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };

@@ -164,19 +164,10 @@ void Conv2d::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); 
 void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
-    const auto &w = desc_.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::conv2d_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        abi::Conv2dArgs<halide_buffer_t *> args{.input = in,
-                                                .weights = &wb[0],
-                                                .bias = &wb[1],
-                                                .act_min = act.min,
-                                                .act_max = act.max,
-                                                .output = out};
-        set_window(args, w, pad);
-        return abi::call_with_context(k, uc, args);
+        return abi::call_with_context(
+            k, uc, conv2d_args(desc_, input.desc, {in, {&wb[0], &wb[1]}, out}));
     });
 }
 
@@ -200,20 +191,10 @@ void Depthwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input
 void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
-    const auto &w = desc_.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::depthwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        abi::DepthwiseArgs<halide_buffer_t *> args{.input = in,
-                                                   .weights = &wb[0],
-                                                   .bias = &wb[1],
-                                                   .channel_multiplier = desc_.multiplier,
-                                                   .act_min = act.min,
-                                                   .act_max = act.max,
-                                                   .output = out};
-        set_window(args, w, pad);
-        return abi::call_with_context(k, uc, args);
+        return abi::call_with_context(
+            k, uc, depthwise_args(desc_, input.desc, {in, {&wb[0], &wb[1]}, out}));
     });
 }
 
@@ -237,16 +218,9 @@ void Pointwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input
 void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
-    const ClampBounds act = activation_bounds(desc_.activation);
     auto *k = kernel_of<detail::pointwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        const abi::PointwiseArgs<halide_buffer_t *> args{.input = in,
-                                                         .weights = &wb[0],
-                                                         .bias = &wb[1],
-                                                         .act_min = act.min,
-                                                         .act_max = act.max,
-                                                         .output = out};
-        return abi::call_with_context(k, uc, args);
+        return abi::call_with_context(k, uc, pointwise_args(desc_, {in, {&wb[0], &wb[1]}, out}));
     });
 }
 
@@ -331,26 +305,12 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     const GpuOperatorState &any = state_ ? *state_ : *unfused_->dw;
     check_output(any, output, output_desc(input.desc), input, memory);
-    const auto &w = desc_.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
-    const ClampBounds act = activation_bounds(desc_.activation);
     if (fused_for(input.desc)) {
         auto *k = kernel_of<detail::separable_kernel_t>(*state_);
         launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-            abi::SeparableArgs<halide_buffer_t *> args{.input = in,
-                                                       .dw_weights = &wb[0],
-                                                       .dw_bias = &wb[1],
-                                                       .pw_weights = &wb[2],
-                                                       .pw_bias = &wb[3],
-                                                       .channel_multiplier = desc_.multiplier,
-                                                       .dw_min = dw_act.min,
-                                                       .dw_max = dw_act.max,
-                                                       .pw_min = act.min,
-                                                       .pw_max = act.max,
-                                                       .output = out};
-            set_window(args, w, pad);
-            return abi::call_with_context(k, uc, args);
+            return abi::call_with_context(
+                k, uc,
+                separable_args(desc_, input.desc, {in, {&wb[0], &wb[1], &wb[2], &wb[3]}, out}));
         });
         return;
     }
@@ -360,7 +320,8 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     const Backend backend = u.dw->options.backend;
     std::lock_guard<std::mutex> lock(u.mutex);
     CallContext uc = detail::call_context(u.dw->options);
-    const TensorDesc mid = convgen::output_desc(w, desc_.in_channels * desc_.multiplier, input.desc);
+    const TensorDesc mid =
+        convgen::output_desc(desc_.window, desc_.in_channels * desc_.multiplier, input.desc);
     auto &scratch = u.scratch[uc.cuda_context];
     if (!scratch || scratch->size() < static_cast<size_t>(mid.elements())) {
         if (scratch) synchronize(u.dw->options);  // queued runs may still read the old one
@@ -373,23 +334,16 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     CallBuffer between(scratch->handle(), mid, backend, Memory::device, &uc, false);
     CallBuffer out(output.data, output.desc, backend, memory, &uc, false);
     auto *dw = kernel_of<detail::depthwise_kernel_t>(*u.dw);
-    abi::DepthwiseArgs<halide_buffer_t *> dw_args{.input = in.raw(),
-                                                  .weights = &dw_w[0],
-                                                  .bias = &dw_w[1],
-                                                  .channel_multiplier = desc_.multiplier,
-                                                  .act_min = dw_act.min,
-                                                  .act_max = dw_act.max,
-                                                  .output = between.raw()};
-    set_window(dw_args, w, pad);
-    check_kernel_result(abi::call_with_context(dw, &uc, dw_args), u.dw->selection.impl.variant);
+    check_kernel_result(
+        abi::call_with_context(dw, &uc,
+                               depthwise_args(desc_.depthwise(), input.desc,
+                                              {in.raw(), {&dw_w[0], &dw_w[1]}, between.raw()})),
+        u.dw->selection.impl.variant);
     auto *pw = kernel_of<detail::pointwise_kernel_t>(*u.pw);
-    const abi::PointwiseArgs<halide_buffer_t *> pw_args{.input = between.raw(),
-                                                        .weights = &pw_w[0],
-                                                        .bias = &pw_w[1],
-                                                        .act_min = act.min,
-                                                        .act_max = act.max,
-                                                        .output = out.raw()};
-    check_kernel_result(abi::call_with_context(pw, &uc, pw_args), u.pw->selection.impl.variant);
+    check_kernel_result(
+        abi::call_with_context(
+            pw, &uc, pointwise_args(desc_.pointwise(), {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()})),
+        u.pw->selection.impl.variant);
     out.finish(true);
 }
 

@@ -37,16 +37,14 @@ void check_kernel_result(int rc, const std::string &variant) {
 
 void check_kernel_result(int rc, const std::string &variant, const std::string &schedule) {
     if (rc == 0) return;
-    const bool autoscheduled = schedule == "Mullapudi2016" || schedule == "Adams2019" ||
-                               schedule == "Li2018" || schedule == "Anderson2021";
-    if (!autoscheduled) check_kernel_result(rc, variant);
+    if (!is_autoscheduled(schedule)) check_kernel_result(rc, variant);
     std::string msg = last_halide_error;
     last_halide_error.clear();
     if (msg.empty()) msg = "error code " + std::to_string(rc);
     fail(ErrorCode::unsupported, "options.variant",
          "options.variant = '" + variant + "' is a benchmark baseline that " + schedule +
-             " tiled for the layer its generator estimated (128 -> 128 channels at 56x56); it "
-             "cannot run this shape: " + msg);
+             " tiled for the layer its generator estimated (generators/generator_support.h "
+             "Estimates); it cannot run this shape: " + msg);
 }
 
 BufferView::BufferView(const PackedBuffer &p) {

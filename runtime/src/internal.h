@@ -107,10 +107,8 @@ void install_halide_handlers();
 void require_native_isa(Isa isa, const char *field);
 // Throws Error(kernel_failed) with Halide's message if rc != 0.
 void check_kernel_result(int rc, const std::string &variant);
-// The same for a selected variant's kernel call. A benchmark baseline scheduled by a Halide
-// autoscheduler is tiled for the layer its generator estimated (generators/generator_support.h
-// Estimates) and may not run smaller shapes: its failure is unsupported, field options.variant,
-// saying so.
+// The same for a selected variant's kernel call: an autoscheduled baseline's failure
+// (is_autoscheduled) is unsupported, field options.variant, saying why.
 void check_kernel_result(int rc, const std::string &variant, const std::string &schedule);
 
 // A float buffer owned by an operator: weights packed into the kernel layout, or bias.
@@ -202,14 +200,32 @@ struct ResolvedPadding {
 };
 ResolvedPadding resolve_padding(const Window &w, const TensorDesc &input);
 
-// Sets the window arguments of a conv2d, depthwise or separable kernel call (abi/kernel_abi.h):
-// the one place the descriptor's (h, w) pairs become the kernels' (x, y) ones.
-template <typename Args>
-void set_window(Args &args, const Window &w, const ResolvedPadding &pad) {
-    args.stride_x = w.stride_w, args.stride_y = w.stride_h;
-    args.dilation_x = w.dilation_w, args.dilation_y = w.dilation_h;
-    args.pad_left = pad.left, args.pad_top = pad.top;
+// A kernel call's buffers: the input, the op's packed weights and biases in packing order
+// (pack_<op>), the output. CPU calls view host memory, GPU calls device buffers.
+struct KernelBuffers {
+    halide_buffer_t *input;
+    halide_buffer_t *weights[4];
+    halide_buffer_t *output;
+};
+// Calls a selected CPU kernel (Kernel: the op's *_kernel_t) and reports its failure.
+template <typename Kernel, typename Args>
+void call_kernel(const Choice &choice, const Args &args) {
+    check_kernel_result(abi::call(reinterpret_cast<Kernel *>(choice.kernel), args),
+                        choice.impl.variant, choice.impl.schedule);
 }
+
+// Each op's kernel arguments from its descriptor, the input's shape (for padding) and the
+// buffers (kernel_args.cpp).
+abi::Conv2dArgs<halide_buffer_t *> conv2d_args(const Conv2dDesc &d, const TensorDesc &input,
+                                               const KernelBuffers &b);
+abi::DepthwiseArgs<halide_buffer_t *> depthwise_args(const DepthwiseDesc &d,
+                                                     const TensorDesc &input,
+                                                     const KernelBuffers &b);
+abi::PointwiseArgs<halide_buffer_t *> pointwise_args(const PointwiseDesc &d,
+                                                     const KernelBuffers &b);
+abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
+                                                     const TensorDesc &input,
+                                                     const KernelBuffers &b);
 
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);

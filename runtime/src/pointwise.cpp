@@ -31,18 +31,11 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
 
 void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
                             const ConstTensor &input, const Tensor &output) {
-    const ClampBounds act = activation_bounds(desc.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView weights(state.buffers[0]), bias(state.buffers[1]);
-    const Choice &choice = state.selection.for_input(input.desc);
-    const abi::PointwiseArgs<halide_buffer_t *> args{.input = in.raw(),
-                                                     .weights = weights.raw(),
-                                                     .bias = bias.raw(),
-                                                     .act_min = act.min,
-                                                     .act_max = act.max,
-                                                     .output = out.raw()};
-    check_kernel_result(abi::call(reinterpret_cast<pointwise_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant, choice.impl.schedule);
+    call_kernel<pointwise_kernel_t>(
+        state.selection.for_input(input.desc),
+        pointwise_args(desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,

@@ -96,28 +96,13 @@ void Separable::run(const ConstTensor &input, const Tensor &output) const {
         call_pointwise(*unfused.pw, desc_.pointwise(), {mid.data(), mid_desc}, output);
         return;
     }
-    const auto &w = desc_.window;
-    const ResolvedPadding pad = resolve_padding(w, input.desc);
-    const ClampBounds dw_act = activation_bounds(desc_.dw_activation);
-    const ClampBounds act = activation_bounds(desc_.activation);
     BufferView in(input.data, input.desc), out(output.data, output.desc);
     BufferView dw_w(state_->buffers[0]), dw_b(state_->buffers[1]);
     BufferView pw_w(state_->buffers[2]), pw_b(state_->buffers[3]);
-    const Choice &choice = state_->selection.for_input(input.desc);
-    abi::SeparableArgs<halide_buffer_t *> args{.input = in.raw(),
-                                               .dw_weights = dw_w.raw(),
-                                               .dw_bias = dw_b.raw(),
-                                               .pw_weights = pw_w.raw(),
-                                               .pw_bias = pw_b.raw(),
-                                               .channel_multiplier = desc_.multiplier,
-                                               .dw_min = dw_act.min,
-                                               .dw_max = dw_act.max,
-                                               .pw_min = act.min,
-                                               .pw_max = act.max,
-                                               .output = out.raw()};
-    set_window(args, w, pad);
-    check_kernel_result(abi::call(reinterpret_cast<separable_kernel_t *>(choice.kernel), args),
-                        choice.impl.variant, choice.impl.schedule);
+    call_kernel<separable_kernel_t>(
+        state_->selection.for_input(input.desc),
+        separable_args(desc_, input.desc,
+                       {in.raw(), {dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw()}, out.raw()}));
 }
 
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,

@@ -68,6 +68,10 @@ struct VariantInfo {
     std::vector<Isa> isas;
 };
 const std::vector<VariantInfo> &variants();
+// Whether a VariantInfo::schedule names a Halide autoscheduler (Mullapudi2016, Adams2019,
+// Li2018, Anderson2021): such a benchmark baseline is tiled for the layer its generator
+// estimated and may refuse smaller shapes.
+bool is_autoscheduled(const std::string &schedule);
 
 // The dispatch rule, one for the CPU and GPU dispatch, the benchmark and the tests: why `v`
 // cannot run a problem with this window and channel multiplier (a parameter it fixes at compile
