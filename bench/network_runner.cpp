@@ -4,6 +4,7 @@
 //
 //   convgen_network DIR [--mode fused|unfused] [--threads T] [--runs R] [--warmup W]
 //                       [--seconds S] [--out FILE] [--json] [--verbose]
+//                       [--profile [--peak-gflops G]]
 //   convgen_network --self-test     # a tiny network written, read back and checked
 //
 // DIR holds the network in bench/network_files.h's format (network.txt and raw float32 files):
@@ -12,7 +13,12 @@
 // holds them. --mode fused runs each block as one Separable, unfused as Depthwise then Pointwise.
 // Timing: W warm-up runs, then at least R timed runs and at least S seconds; prints the median
 // and minimum ms of one whole chain (--json: one JSON line), and --out writes the final
-// activation (raw float32 NHWC).
+// activation (raw float32 NHWC). --profile also times every operator inside the chain (so
+// each one sees the caches the chain leaves it) and prints, per operator, its variant, median
+// ms, share of the chain, GFLOP/s and fraction of the FMA limit (--peak-gflops per core times
+// the threads; default 93.2, the Zen 3 VM's core), and its time when run again at once (data
+// hot in cache): the table that shows where a network's time goes, which variant is slow,
+// and what the chain's cold caches cost each operator.
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +64,13 @@ struct Buffer {
     float *get() const { return data.get(); }
 };
 
+// One operator call of the chain: what it is, its FLOPs, and the call.
+struct Step {
+    std::string what;  // "dw [1,112,112,32] -> [1,112,112,32]: variant [isa]"
+    int64_t flops = 0;
+    std::function<void()> run;
+};
+
 // The operators of a network, built once; run() executes the whole chain.
 class Chain {
 public:
@@ -78,8 +91,8 @@ public:
                                                    l.weights[0].data(), l.weights[1].data());
                 const TensorDesc out = op->output_desc(in);
                 float *y = add_buffer(out);
-                steps_.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
-                describe("conv", op->implementation(in), in, out);
+                add_step("conv", op->implementation(in), in, out, convgen::cost(op->desc(), in, true).flops,
+                         [op, x, in, y, out] { op->run({x, in}, {y, out}); });
                 in = out;
                 continue;
             }
@@ -90,8 +103,8 @@ public:
                 auto op = std::make_shared<Separable>(d, dw_w, dw_b, pw_w, pw_b);
                 const TensorDesc out = op->output_desc(in);
                 float *y = add_buffer(out);
-                steps_.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
-                describe("sep", op->implementation(in), in, out);
+                add_step("sep", op->implementation(in), in, out, convgen::cost(op->desc(), in, true, true).flops,
+                         [op, x, in, y, out] { op->run({x, in}, {y, out}); });
                 in = out;
             } else {
                 auto dw = std::make_shared<Depthwise>(d.depthwise(), dw_w, dw_b);
@@ -100,12 +113,10 @@ public:
                 float *m = add_buffer(mid);
                 const TensorDesc out = pw->output_desc(mid);
                 float *y = add_buffer(out);
-                steps_.push_back([dw, pw, x, in, m, mid, y, out] {
-                    dw->run({x, in}, {m, mid});
-                    pw->run({m, mid}, {y, out});
-                });
-                describe("dw", dw->implementation(in), in, mid);
-                describe("pw", pw->implementation(mid), mid, out);
+                add_step("dw", dw->implementation(in), in, mid, convgen::cost(dw->desc(), in, true).flops,
+                         [dw, x, in, m, mid] { dw->run({x, in}, {m, mid}); });
+                add_step("pw", pw->implementation(mid), mid, out, convgen::cost(pw->desc(), mid, true).flops,
+                         [pw, m, mid, y, out] { pw->run({m, mid}, {y, out}); });
                 in = out;
             }
         }
@@ -113,8 +124,9 @@ public:
     }
 
     void run() const {
-        for (const auto &step : steps_) step();
+        for (const Step &step : steps_) step.run();
     }
+    const std::vector<Step> &steps() const { return steps_; }
     const float *output() const { return buffers_.back().get(); }
     const convgen::TensorDesc &output_desc() const { return output_desc_; }
     // One line per operator: what it is, its shapes, and the variant and ISA that runs.
@@ -125,15 +137,17 @@ private:
         buffers_.emplace_back(desc.elements());
         return buffers_.back().get();
     }
-    void describe(const char *what, const convgen::Implementation &impl,
-                  const convgen::TensorDesc &in, const convgen::TensorDesc &out) {
-        description_ += std::string(what) + " " + in.to_string() + " -> " + out.to_string() + ": " +
-                        impl.variant + " [" + convgen::to_string(impl.isa) + "]\n";
+    void add_step(const char *kind, const convgen::Implementation &impl, const convgen::TensorDesc &in,
+                  const convgen::TensorDesc &out, int64_t flops, std::function<void()> run) {
+        std::string what = std::string(kind) + " " + in.to_string() + " -> " + out.to_string() + ": " +
+                           impl.variant + " [" + convgen::to_string(impl.isa) + "]";
+        description_ += what + "\n";
+        steps_.push_back({std::move(what), flops, std::move(run)});
     }
 
     convgen::TensorDesc input_desc_, output_desc_;
     std::vector<Buffer> buffers_;  // input, then every activation in network order
-    std::vector<std::function<void()>> steps_;
+    std::vector<Step> steps_;
     std::string description_;
 };
 
@@ -141,6 +155,12 @@ struct Timing {
     double median_ms = 0, min_ms = 0;
     int runs = 0;
 };
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 Timing time_chain(const Chain &chain, int warmup, int min_runs, double min_seconds) {
     for (int i = 0; i < warmup; ++i) chain.run();
@@ -152,9 +172,49 @@ Timing time_chain(const Chain &chain, int warmup, int min_runs, double min_secon
         chain.run();
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
-    std::sort(ms.begin(), ms.end());
-    const size_t n = ms.size();
-    return {n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]), ms.front(), int(n)};
+    return {median(ms), *std::min_element(ms.begin(), ms.end()), int(ms.size())};
+}
+
+// Times each operator inside whole-chain runs (so every operator meets the caches its
+// predecessor leaves, as in the real chain), and once more straight after (its data then hot
+// in cache, as a benchmark that repeats one layer sees it), and prints one row per operator.
+void print_profile(const Chain &chain, int runs, double peak_gflops_per_core) {
+    const auto &steps = chain.steps();
+    std::vector<std::vector<double>> ms(steps.size()), hot(steps.size());
+    auto time = [](const Step &step) {
+        const auto t0 = Clock::now();
+        step.run();
+        return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    };
+    for (int r = 0; r < runs; ++r) {
+        for (size_t i = 0; i < steps.size(); ++i) {
+            ms[i].push_back(time(steps[i]));
+            hot[i].push_back(time(steps[i]));
+        }
+    }
+    std::vector<double> med(steps.size()), med_hot(steps.size());
+    double total = 0, total_hot = 0;
+    int64_t flops = 0;
+    for (size_t i = 0; i < steps.size(); ++i) {
+        med[i] = median(ms[i]);
+        med_hot[i] = median(hot[i]);
+        total += med[i];
+        total_hot += med_hot[i];
+        flops += steps[i].flops;
+    }
+    const double peak = peak_gflops_per_core * convgen::num_threads();
+    std::printf("%-3s %8s %6s %8s %6s %8s  %s\n", "#", "ms", "share", "GFLOP/s", "%FMA", "hot ms",
+                "operator");
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const double gflops = steps[i].flops / (med[i] * 1e6);
+        std::printf("%-3zu %8.3f %5.1f%% %8.1f %5.1f%% %8.3f  %s\n", i, med[i], 100 * med[i] / total,
+                    gflops, 100 * gflops / peak, med_hot[i], steps[i].what.c_str());
+    }
+    const double gflops = flops / (total * 1e6);
+    std::printf("sum %8.3f %5.1f%% %8.1f %5.1f%% %8.3f  (medians over %d chain runs; hot: the same "
+                "operator again at once; FMA limit %.1f GFLOP/s = %.1f per core x %d threads)\n",
+                total, 100.0, gflops, 100 * gflops / peak, total_hot, runs, peak,
+                peak_gflops_per_core, convgen::num_threads());
 }
 
 // ---- --self-test: a tiny network through the same files, against a naive reference ----------
@@ -290,6 +350,7 @@ int self_test() {
     std::fprintf(stderr,
                  "%s\nusage: convgen_network DIR [--mode fused|unfused] [--threads T] [--runs R]\n"
                  "                       [--warmup W] [--seconds S] [--out FILE] [--json] [--verbose]\n"
+                 "                       [--profile [--peak-gflops G]]\n"
                  "       convgen_network --self-test\n",
                  why);
     std::exit(2);
@@ -301,7 +362,8 @@ int main(int argc, char **argv) {
     std::string dir, mode = "fused", out;
     int threads = 0, runs = 20, warmup = 3;
     double seconds = 0;
-    bool json = false, verbose = false;
+    bool json = false, verbose = false, profile = false;
+    double peak_gflops = 93.2;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -318,6 +380,8 @@ int main(int argc, char **argv) {
             else if (a == "--out") out = value();
             else if (a == "--json") json = true;
             else if (a == "--verbose") verbose = true;
+            else if (a == "--profile") profile = true;
+            else if (a == "--peak-gflops") peak_gflops = std::stod(value());
             else if (a.rfind("--", 0) == 0 || !dir.empty()) usage(("unexpected argument " + a).c_str());
             else dir = a;
         } catch (const std::invalid_argument &) {
@@ -326,13 +390,16 @@ int main(int argc, char **argv) {
     }
     if (dir.empty()) usage("no network directory");
     if (mode != "fused" && mode != "unfused") usage("--mode is fused or unfused");
-    if (runs < 1 || warmup < 0 || seconds < 0) usage("--runs >= 1, --warmup >= 0, --seconds >= 0");
+    if (runs < 1 || warmup < 0 || seconds < 0 || !(peak_gflops > 0)) {
+        usage("--runs >= 1, --warmup >= 0, --seconds >= 0, --peak-gflops > 0");
+    }
     try {
         if (threads > 0) convgen::set_num_threads(threads);
         const Network net = read_network(dir);
         const Chain chain(net, mode == "fused");
         if (verbose) std::fputs(chain.description().c_str(), stderr);
         const Timing t = time_chain(chain, warmup, runs, seconds);
+        if (profile) print_profile(chain, std::max(runs, t.runs), peak_gflops);
         if (!out.empty()) write_floats(out, chain.output(), chain.output_desc().elements());
         const long peak_rss = convgen_bench::peak_rss_kib();
         if (json) {
