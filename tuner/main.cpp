@@ -120,6 +120,14 @@ int main(int argc, char **argv) {
         ->capture_default_str();
     app.add_option("--machine", machine, "what the measurements ran on (default: host CPU model)");
     app.add_flag("--list", list_only, "print the tasks and exit");
+    std::vector<std::string> measure;
+    app.add_option("--measure", measure,
+                   "instead of searching, time these knob settings against hand per task "
+                   "(repeatable; knobs not named keep hand's values), interleaved over "
+                   "--confirm-rounds rounds; the database is not touched");
+    app.add_flag("--cold", timing.cold,
+                 "with --measure: time every call on buffers out of cache (copies of them, "
+                 "64 MiB in all, in turn), as a layer inside a network meets them");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -208,6 +216,26 @@ int main(int argc, char **argv) {
             db.set_machine("via: " + cross.run_command);
         }
 
+        if (timing.cold && measure.empty()) {
+            throw std::runtime_error("--cold is for --measure (the database caches timings "
+                                     "taken hot)");
+        }
+        if (!measure.empty()) {
+            fmt::print("{:<34} {:<7} {:>9} {:>8}  {}\n", "problem", "isa", "ms", "vs hand", "knobs");
+            for (const auto &t : tasks) {
+                for (const auto &m : measure_knobs(t, *runner, measure, search.confirm_rounds)) {
+                    if (!m.error.empty()) {
+                        fmt::print("{:<34} {:<7} {:>9} {:>8}  {} ({})\n", t.key(), t.isa, "failed",
+                                   "", m.knobs, m.error.substr(0, 120));
+                    } else {
+                        fmt::print("{:<34} {:<7} {:>9.4g} {:>7.3f}x  {}\n", t.key(), t.isa, m.ms,
+                                   m.speedup, m.knobs);
+                    }
+                }
+                std::fflush(stdout);
+            }
+            return 0;
+        }
         fmt::print("{} tasks, {:.0f} s search budget each, {} thread(s), database {}\n",
                    tasks.size(), search.budget_s, timing.threads, db_path);
         fmt::print("{:<34} {:<7} {:>9} {:>9} {:>8} {:>6} {:>7}  {}\n", "problem", "isa",

@@ -19,6 +19,10 @@ struct TimingOptions {
     int repetitions = 7;         // samples; the median is reported
     double min_sample_ms = 2.0;  // a sample repeats the kernel until it lasts this long
     int threads = 1;             // Halide runtime threads the kernel may use
+    // Cycle each sample's calls through copies of the task's buffers (64 MiB or more in all),
+    // so every call finds its input, weights and output out of cache, as a layer inside a
+    // network does; otherwise a sample repeats one call on the same, cache-hot buffers.
+    bool cold = false;
 };
 
 class Runner {

@@ -253,4 +253,42 @@ SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
     return out;
 }
 
+std::vector<MeasuredKnobs> measure_knobs(const Task &task, Runner &runner,
+                                         const std::vector<std::string> &settings, int rounds) {
+    const KnobSpace space(task);
+    std::vector<MeasuredKnobs> rows(settings.size() + 1);
+    rows[0].knobs = KnobSpace::to_string(space.hand());
+    for (size_t i = 0; i < settings.size(); ++i) {
+        Config c = space.hand();
+        for (const auto &[name, value] : KnobSpace::parse(settings[i])) {
+            if (!c.count(name)) {
+                throw std::runtime_error("--measure: " + task.op + " has no knob '" + name + "'");
+            }
+            c[name] = value;
+        }
+        rows[i + 1].knobs = KnobSpace::to_string(c);
+    }
+    std::vector<std::vector<double>> ms(rows.size());
+    for (int r = 0; r < std::max(rounds, 1); ++r) {
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (!rows[i].error.empty()) continue;
+            const Timing t = runner.measure(task, rows[i].knobs);  // hand first: the reference
+            if (!t.error.empty()) {
+                if (i == 0) throw std::runtime_error("the hand schedule failed: " + t.error);
+                rows[i].error = t.error;
+                continue;
+            }
+            ms[i].push_back(t.ms);
+        }
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (!rows[i].error.empty()) continue;
+        std::vector<double> ratio;
+        for (size_t r = 0; r < ms[i].size(); ++r) ratio.push_back(ms[0][r] / ms[i][r]);
+        rows[i].ms = median(ms[i]);
+        rows[i].speedup = median(ratio);
+    }
+    return rows;
+}
+
 }  // namespace convgen::tune

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "database.h"
 #include "runner.h"
@@ -35,5 +36,18 @@ struct SearchOutcome {
 
 SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
                         const SearchOptions &options);
+
+// A given knob setting against hand, without a search (convgen-tune --measure): each
+// setting names some knobs ("rows_per_task:16,stage_input:1"), the rest keep hand's values.
+// Hand and the settings are timed in `rounds` interleaved rounds, so slow drift of a shared
+// machine hits them alike. The database is neither read nor written.
+struct MeasuredKnobs {
+    std::string knobs;  // the full knob string timed
+    double ms = 0;      // median over the rounds
+    double speedup = 0; // median over the rounds of hand ms / this ms
+    std::string error;  // non-empty: failed to compile, run or match hand
+};
+std::vector<MeasuredKnobs> measure_knobs(const Task &task, Runner &runner,
+                                         const std::vector<std::string> &settings, int rounds);
 
 }  // namespace convgen::tune
