@@ -49,9 +49,10 @@ std::vector<float> random_floats(size_t count, std::mt19937 &rng) {
     return v;
 }
 
-// Strides with gaps: 2 spare floats after each pixel, 1 after each row, 3 after each image.
-TensorDesc with_gaps(TensorDesc d) {
-    const int64_t sw = d.c + 2, sh = d.w * sw + 1, sn = d.h * sh + 3;
+// Strides with gaps: 2 spare floats after each pixel, 1 after each row (none when rows are
+// back to back: the layout in which Pointwise runs a grid as one row), 3 after each image.
+TensorDesc with_gaps(TensorDesc d, bool rows_back_to_back) {
+    const int64_t sw = d.c + 2, sh = d.w * sw + (rows_back_to_back ? 0 : 1), sn = d.h * sh + 3;
     d.strides = {sn, sh, sw, 1};
     return d;
 }
@@ -80,7 +81,7 @@ std::string Problem::str() const {
     s += bias ? " bias" : " nobias";
     if (op == OpKind::separable) s += " dwact=" + act_str(dw_act);
     s += " act=" + act_str(act);
-    if (strided) s += " strided";
+    if (strided) s += rows_back_to_back ? " strided(rows back to back)" : " strided";
     return s;
 }
 
@@ -125,6 +126,7 @@ std::vector<Problem> grid(OpKind op) {
     vary([](Problem &p) { p.act = p.dw_act = Activation::clamp(-0.25f, 0.5f); });
     vary([](Problem &p) { p.strided = true; });
     vary([](Problem &p) { p.strided = true, p.n = 2, p.ci = 17, p.co = 33; });
+    vary([](Problem &p) { p.strided = true, p.rows_back_to_back = true, p.n = 2, p.co = 33; });
 
     // Seeded random combinations, so parameters also meet each other.
     std::mt19937 rng(1234 + static_cast<int>(op));
@@ -198,7 +200,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
 ::testing::AssertionResult matches_reference(const Problem &p, const MakeOperator &make) {
     std::mt19937 rng(std::hash<std::string>{}(p.str()) & 0xffffffff);
     TensorDesc in_desc = TensorDesc::nhwc(p.n, p.h, p.w, p.ci);
-    if (p.strided) in_desc = with_gaps(in_desc);
+    if (p.strided) in_desc = with_gaps(in_desc, p.rows_back_to_back);
     const std::vector<float> x = random_floats(span(in_desc), rng);
     const auto &wd = p.window;
     const int mid = p.ci * p.multiplier;
@@ -256,7 +258,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         return ::testing::AssertionFailure() << p.str() << ": output shape " << out_desc.to_string()
                                              << ", reference " << want.desc.to_string();
     }
-    if (p.strided) out_desc = with_gaps(out_desc);
+    if (p.strided) out_desc = with_gaps(out_desc, p.rows_back_to_back);
     std::vector<float> y(span(out_desc), kSentinel);
     run(ConstTensor{x.data(), in_desc}, Tensor{y.data(), out_desc});
 

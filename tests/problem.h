@@ -19,6 +19,7 @@ struct Problem {
     convgen::Activation act = convgen::Activation::relu();
     convgen::Activation dw_act = convgen::Activation::relu6();  // separable only
     bool strided = false;  // input and output with gaps between pixels, rows and images
+    bool rows_back_to_back = false;  // strided: no gap between rows
 
     std::string str() const;
     // True if the window leaves at least one output pixel.

@@ -29,9 +29,40 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
     call_pointwise(*state_, desc_, input, output);
 }
 
+namespace {
+
+// Rows shorter than this run as one long row when the layout allows (see call_pointwise).
+constexpr int64_t kShortRow = 16;
+
+bool rows_back_to_back(const TensorDesc &d) {
+    const auto s = d.effective_strides();  // n, h, w, c
+    return s[1] == d.w * s[2];
+}
+
+// The same pixels as one row of h * w (rows_back_to_back must hold).
+TensorDesc as_one_row(const TensorDesc &d) {
+    const auto s = d.effective_strides();
+    TensorDesc row = d;
+    row.h = 1;
+    row.w = d.h * d.w;
+    row.strides = {s[0], row.w * s[2], s[2], s[3]};
+    return row;
+}
+
+}  // namespace
+
+// A 1x1 conv treats every pixel alike, so short rows that lie back to back in both tensors
+// run as one long row. The kernels tile a row's pixels and recompute an overlapping tile at
+// its end: a 14- or 7-pixel row pays that on every row (12-14% more work for 4-pixel tiles),
+// and a kernel that packs its weight panel per strip of rows packs it once instead of per
+// strip. Measured on the MobileNetV1 14x14 512 -> 512 layer (Zen 3, AVX2, 1 thread):
+// 1.2-1.3x. Long rows keep their shape: their rows are the parallel tasks.
 void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
                             const ConstTensor &input, const Tensor &output) {
-    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    const bool one_row = input.desc.w < kShortRow && input.desc.h > 1 &&
+                         rows_back_to_back(input.desc) && rows_back_to_back(output.desc);
+    BufferView in(input.data, one_row ? as_one_row(input.desc) : input.desc);
+    BufferView out(output.data, one_row ? as_one_row(output.desc) : output.desc);
     BufferView weights(state.buffers[0]), bias(state.buffers[1]);
     call_kernel<pointwise_kernel_t>(
         state.selection.for_input(input.desc),
