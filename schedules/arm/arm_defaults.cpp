@@ -21,6 +21,7 @@ cpu::CpuDefaults defaults() {
     // Staged input rows: with the border test left in the taps the 3x3 stride-1 loop held 32
     // scalar spills of clamped indices and 1.06 loads per FMA; staged, none and 0.61.
     d.dw_stage_input = true;
+    d.separable_stage_input = true;  // the fused separable's depthwise half, likewise
     return d;
 }
 

@@ -59,7 +59,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"rows_per_task",
              d.separable_strip_panels ? d.separable_strip_rows : d.separable_rows_per_task,
              kRows},
-            {"stage_input", d.dw_stage_input, kBool},
+            {"stage_input", d.separable_stage_input, kBool},
             // Used by the depthwise half when it runs as its own loop nest (strip_panels).
             {"channels_outside_rows", 1, kBool},
         };

@@ -26,7 +26,8 @@ struct CpuDefaults {
     int dw_tile_vectors = 1;    // knob dw_tile_c
     int dw_tile_pixels = 4;     // knob dw_tile_x
     int dw_rows_per_task = 16;  // knob rows_per_task (depthwise op)
-    bool dw_stage_input = false;  // knob stage_input: copy the zero-padded rows first
+    bool dw_stage_input = false;  // knob stage_input (depthwise op): copy the zero-padded rows first
+    bool separable_stage_input = false;  // knob stage_input (separable op)
     // separable: rows per parallel task. Each row computes its own depthwise row, so larger
     // strips only help when the staged input slides (stage_input); one row per task balances
     // 2 threads best (4-row strips ran 0.82-0.87x of unfused on 28- and 14-row outputs).
