@@ -750,3 +750,39 @@ TEST(SeparableFusionRule, FewChannelsRunUnfusedUnlessForced) {
     const Separable wide(many, dw16.data(), nullptr, pw16.data(), nullptr);
     EXPECT_EQ(wide.implementation().variant, "sepconv2d_k3x3_s1_m1");
 }
+
+// Above a CPU rule's max_channels (kernels.json fusion.cpu) a Separable runs its depthwise
+// and pointwise, says which bound it broke, and still computes what the fused kernel does.
+TEST(SeparableFusionRule, ManyChannelsFollowTheRule) {
+    int max_channels = 0;
+    for (const FusionRule &r : fusion_rules()) {
+        if (!r.max_channels) GTEST_SKIP() << "a CPU rule has no channel limit: " << r.to_string();
+        max_channels = std::max(max_channels, r.max_channels);
+    }
+    if (!max_channels) GTEST_SKIP() << "no CPU fusion rule";
+    const Window win{3, 3, 1, 1, 1, 1, Padding::same()};
+    for (const int mid : {max_channels, max_channels + 8}) {
+        SCOPED_TRACE(mid);
+        const SeparableDesc d{mid, 1, 24, win, Activation::relu6(), Activation::relu()};
+        const auto dw = random_floats(9 * mid, 75), pw = random_floats(size_t(mid) * 24, 76);
+        const auto db = random_floats(mid, 77), pb = random_floats(24, 78);
+        const Separable automatic(d, dw.data(), db.data(), pw.data(), pb.data());
+        const bool fused = mid <= max_channels;
+        EXPECT_EQ(automatic.implementation().variant,
+                  fused ? "sepconv2d_k3x3_s1_m1" : "dwconv2d_k3x3_s1_m1+pwconv2d");
+        if (!fused) {
+            ASSERT_FALSE(automatic.implementation().declined.empty());
+            EXPECT_NE(automatic.implementation().declined.back().reason.find(
+                          "more than " + std::to_string(max_channels) + " intermediate channels"),
+                      std::string::npos);
+        }
+        OperatorOptions forced;
+        forced.variant = "sepconv2d_k3x3_s1_m1";
+        const Separable always(d, dw.data(), db.data(), pw.data(), pb.data(), forced);
+        const TensorDesc in = TensorDesc::nhwc(1, 5, 6, mid);
+        const auto x = random_floats(in.elements(), 79);
+        const auto a = run_op(automatic, x, in), b = run_op(always, x, in);
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); i++) ASSERT_NEAR(a[i], b[i], 1e-4) << i;
+    }
+}
