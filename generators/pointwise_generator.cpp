@@ -28,10 +28,12 @@ public:
         bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.width, e.height, e.batch);
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
-        apply_schedule(sched::schedule_pointwise, p,
-                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        weights.dim(1).extent(), input.dim(0).extent(), 1, 1, 1},
-                       get_target(), {schedule, knobs, using_autoscheduler()});
+        sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
+                               output.dim(2).extent(), weights.dim(1).extent(),
+                               input.dim(0).extent(), 1, 1, 1};
+        problem.weights_buffer = static_cast<ImageParam>(weights).parameter();
+        apply_schedule(sched::schedule_pointwise, p, problem, get_target(),
+                       {schedule, knobs, using_autoscheduler()});
     }
 };
 

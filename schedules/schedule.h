@@ -17,6 +17,9 @@ struct Problem {
     Halide::Expr input_channels;  // channels of the input tensor
     int kernel_w = 0, kernel_h = 0, stride = 0;
     Halide::Target target;
+    // The GEMM weights' input buffer (pointwise), for a schedule that prefetches it; undefined
+    // where the generator does not say.
+    Halide::Parameter weights_buffer;
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);

@@ -13,6 +13,7 @@ const std::vector<int> kDwTileC{1, 2, 3, 4};
 const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
 const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
 const std::vector<int> kBool{0, 1};
+const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
 }  // namespace
 
@@ -45,6 +46,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"rows_per_task", d.pw_rows_per_task, kRows},
             {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
+            {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
         };
     }
     if (op == "separable") {

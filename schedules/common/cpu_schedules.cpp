@@ -13,11 +13,19 @@ namespace {
 // for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
 // (strip, slice) task when strips of rows are fused with the slices. With rows outside the
 // slices it would be copied once per row; the defaults pair packing with slices outside.
+// prefetch_rows > 0: while copying weight row r, prefetch row r + prefetch_rows of the weights
+// buffer. The copy reads a few cache lines per row, each row c_out floats (often a new page)
+// after the last, a stride the hardware prefetchers do not follow, so inside a network, where
+// each layer's weights are out of cache, the copy waits on memory row by row.
 void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
-                       int lanes) {
+                       int lanes, const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
     const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
                             shape.rows_per_task > 1;
     Func panel = weights.in();
+    if (prefetch_rows > 0 && weights_buffer.defined()) {
+        const Var row = panel.args()[1];
+        panel.prefetch(weights_buffer, row, row, prefetch_rows);
+    }
     panel.compute_at(result, fused_task ? t.task : t.co)
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
 }
@@ -42,8 +50,10 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.slices_inside_strips = strips;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
+    const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
     if (strips || (standalone && knobs.get("pack_weights"))) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weights_buffer,
+                          prefetch_rows);
     }
 }
 
