@@ -1,7 +1,8 @@
 # Installs convgen as one static library (the runtime wrapper, every kernel and the shared
-# Halide runtime merged into libconvgen.a), its public headers and a CMake package, so that
-# users write find_package(convgen) and link convgen::convgen. Users need neither Halide nor
-# the build tree.
+# Halide runtime merged into libconvgen.a), its public headers (with the generated
+# convgen/version.h), a CMake package, a pkg-config file and the licence, so that users write
+# find_package(convgen) and link convgen::convgen, or use `pkg-config --cflags --libs convgen`.
+# Users need neither Halide nor the build tree.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,6 +26,13 @@ add_custom_target(convgen_bundle ALL DEPENDS "${_bundle}")
 
 install(FILES "${_bundle}" DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY runtime/include/convgen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES "${CONVGEN_VERSION_HEADER}" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/convgen)
+install(FILES LICENSE README.md CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+file(RELATIVE_PATH CONVGEN_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" CONVGEN_PC_TO_PREFIX "${CONVGEN_PC_TO_PREFIX}")
+configure_file(cmake/convgen.pc.in "${CMAKE_BINARY_DIR}/convgen.pc" @ONLY)
+install(FILES "${CMAKE_BINARY_DIR}/convgen.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 configure_package_config_file(cmake/convgenConfig.cmake.in
                               "${CMAKE_BINARY_DIR}/convgenConfig.cmake"
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/convgen)

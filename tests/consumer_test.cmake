@@ -1,5 +1,5 @@
 # Installs the build into a scratch prefix, builds examples/consumer against it with
-# find_package(convgen), and runs the result. Invoked by CTest (see tests/CMakeLists.txt).
+# find_package(convgen) (and, in a host build, with pkg-config), and runs the results. Invoked by CTest (see tests/CMakeLists.txt).
 # In a cross build, TOOLCHAIN_FILE is the build's toolchain and EMULATOR (a ;-list) runs the
 # consumer, '|'-separated, e.g. qemu-aarch64-static|-L|/usr/aarch64-linux-gnu.
 foreach (var BUILD_DIR SOURCE_DIR WORK_DIR)
@@ -29,3 +29,29 @@ run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/examples/consumer" -B "${WORK_DIR}/build"
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 run(${emulator} "${WORK_DIR}/build/consumer")
+
+# The same consumer built with pkg-config instead of CMake (host builds: the .pc names the
+# target's library, and pkg-config here would need the cross sysroot's setup).
+if (NOT TOOLCHAIN_FILE)
+    foreach (var CXX PKG_CONFIG)
+        if (NOT ${var})
+            message(FATAL_ERROR "${var} is required (pkg-config: apt install pkgconf)")
+        endif ()
+    endforeach ()
+    file(GLOB_RECURSE pc "${WORK_DIR}/prefix/*/convgen.pc")
+    if (NOT pc)
+        message(FATAL_ERROR "no convgen.pc installed under ${WORK_DIR}/prefix")
+    endif ()
+    get_filename_component(pc_dir "${pc}" DIRECTORY)
+    set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+    run(${PKG_CONFIG} --modversion convgen)
+    execute_process(COMMAND ${PKG_CONFIG} --cflags --libs convgen OUTPUT_VARIABLE flags
+                    RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if (NOT rc EQUAL 0)
+        message(FATAL_ERROR "pkg-config --cflags --libs convgen failed")
+    endif ()
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    run(${CXX} -std=c++17 -O2 "${SOURCE_DIR}/examples/consumer/main.cpp" ${flags}
+        -o "${WORK_DIR}/consumer_pkgconfig")
+    run("${WORK_DIR}/consumer_pkgconfig")
+endif ()

@@ -786,3 +786,17 @@ TEST(SeparableFusionRule, ManyChannelsFollowTheRule) {
         for (size_t i = 0; i < a.size(); i++) ASSERT_NEAR(a[i], b[i], 1e-4) << i;
     }
 }
+
+// ---- version -----------------------------------------------------------------------------------
+
+// The library reports the version its headers were generated with (CMake's project version).
+TEST(Version, LibraryMatchesHeaders) {
+    const Version v = version();
+    EXPECT_EQ(v.major, CONVGEN_VERSION_MAJOR);
+    EXPECT_EQ(v.minor, CONVGEN_VERSION_MINOR);
+    EXPECT_EQ(v.patch, CONVGEN_VERSION_PATCH);
+    ASSERT_NE(v.string, nullptr);
+    EXPECT_STREQ(v.string, CONVGEN_VERSION_STRING);
+    EXPECT_EQ(std::string(v.string), std::to_string(v.major) + "." + std::to_string(v.minor) +
+                                         "." + std::to_string(v.patch));
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(g++ make python3 python3-venv libgtest-dev libgmock-dev libbenchmark-dev ccache
+              pkgconf  # the install test builds a consumer with pkg-config
               g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
               libfmt-dev libcli11-dev nlohmann-json3-dev  # convgen-tune (tuner/)
               libdnnl-dev libxnnpack-dev libpthreadpool-dev  # convgen_bench's optional peers

@@ -35,6 +35,13 @@ int main() {
         for (size_t i = 0; i < a.size(); i++) worst = std::fmax(worst, std::fabs(a[i] - b[i]));
         std::printf("output %s via %s; max |fused - unfused| = %g\n", out.to_string().c_str(),
                     fused.implementation().to_string().c_str(), worst);
+        // The library linked in must be the one whose headers this was compiled with.
+        const Version v = version();
+        std::printf("convgen %s (headers %s)\n", v.string, CONVGEN_VERSION_STRING);
+        if (v.major != CONVGEN_VERSION_MAJOR || v.minor != CONVGEN_VERSION_MINOR ||
+            v.patch != CONVGEN_VERSION_PATCH) {
+            return 1;
+        }
         return worst < 1e-4 ? 0 : 1;
     } catch (const Error &e) {
         std::printf("convgen error (%s): %s\n", e.field().c_str(), e.what());
