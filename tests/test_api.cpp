@@ -231,6 +231,119 @@ TEST(PyTorchWeights, Pointwise) {
     EXPECT_TRUE(all_close(got, want, tol(c)));
 }
 
+// ---- PyTorch Conv2d arguments ------------------------------------------------------------------
+
+// A torch.nn.Conv2d(5, 7, 3, stride=2, padding=1) on an even-sized input, through
+// pytorch::conv2d_desc, matches PyTorch's symmetric padding; Padding::same() (TensorFlow's rule,
+// padding only the bottom/right) gives different values there, which is why the helper exists.
+TEST(PyTorchArgs, StrideTwoMatchesSymmetricPadding) {
+    const int n = 2, c = 5, h = 8, w = 10, o = 7;
+    const TorchConv torch{3, 3, 2, 1, 1, 1};
+    const auto x = random_floats(size_t(n) * c * h * w, 40);
+    const auto oihw = random_floats(size_t(o) * c * 9, 41), bias = random_floats(o, 42);
+    int oh, ow;
+    const auto want = torch_conv2d(x, n, c, h, w, oihw, bias, o, torch, &oh, &ow);
+
+    pytorch::Conv2dArgs args;
+    args.in_channels = c, args.out_channels = o;
+    args.kernel_h = args.kernel_w = 3;
+    args.stride_h = args.stride_w = 2;
+    args.padding_h = args.padding_w = 1;
+    const Conv2dDesc d = pytorch::conv2d_desc(args);
+    const Padding &p = d.window.padding;
+    EXPECT_EQ(p.mode, Padding::Mode::explicit_pads);
+    EXPECT_EQ(p.top, 1); EXPECT_EQ(p.left, 1); EXPECT_EQ(p.bottom, 1); EXPECT_EQ(p.right, 1);
+
+    const auto hwio = pytorch::conv2d_weights(oihw.data(), o, c, 3, 3);
+    const TensorDesc in = TensorDesc::nhwc(n, h, w, c);
+    const auto x_nhwc = nchw_to_nhwc(x, n, c, h, w);
+    const Conv2d op(d, hwio.data(), bias.data());
+    ASSERT_TRUE(op.output_desc(in).same_shape(TensorDesc::nhwc(n, oh, ow, o)));
+    EXPECT_TRUE(all_close(nhwc_to_nchw(run_op(op, x_nhwc, in), n, oh, ow, o), want, tol(45)));
+
+    Conv2dDesc tf = d;
+    tf.window.padding = Padding::same();
+    const Conv2d tf_op(tf, hwio.data(), bias.data());
+    ASSERT_TRUE(tf_op.output_desc(in).same_shape(TensorDesc::nhwc(n, oh, ow, o)));
+    EXPECT_FALSE(all_close(nhwc_to_nchw(run_op(tf_op, x_nhwc, in), n, oh, ow, o), want, 1e-3));
+}
+
+// groups = in_channels is a depthwise conv (the multiplier from out_channels); padding="same"
+// pads (k - 1) * dilation in all, the odd pixel at the end; a 1x1 layer is a pointwise conv.
+TEST(PyTorchArgs, DepthwiseSamePaddingAndPointwise) {
+    const int n = 1, c = 4, h = 9, w = 7, m = 2;
+    const TorchConv torch{3, 3, 1, 2, 2, c};  // padding 2 = "same" for k 3, dilation 2
+    const auto x = random_floats(size_t(n) * c * h * w, 43);
+    const auto weight = random_floats(size_t(c) * m * 9, 44), bias = random_floats(c * m, 45);
+    int oh, ow;
+    const auto want = torch_conv2d(x, n, c, h, w, weight, bias, c * m, torch, &oh, &ow);
+
+    pytorch::Conv2dArgs args;
+    args.in_channels = c, args.out_channels = c * m, args.groups = c;
+    args.kernel_h = args.kernel_w = 3;
+    args.dilation_h = args.dilation_w = 2;
+    args.padding_same = true;
+    const DepthwiseDesc d = pytorch::depthwise_desc(args);
+    EXPECT_EQ(d.multiplier, m);
+    const auto conv = pytorch::depthwise_weights(weight.data(), c * m, 3, 3);
+    const Depthwise op(d, conv.data(), bias.data());
+    const TensorDesc in = TensorDesc::nhwc(n, h, w, c);
+    ASSERT_TRUE(op.output_desc(in).same_shape(TensorDesc::nhwc(n, oh, ow, c * m)));
+    EXPECT_TRUE(all_close(
+        nhwc_to_nchw(run_op(op, nchw_to_nhwc(x, n, c, h, w), in), n, oh, ow, c * m), want,
+        tol(9)));
+
+    // An even kernel: "same" puts the odd pixel of padding at the bottom/right.
+    pytorch::Conv2dArgs even = args;
+    even.kernel_h = 4, even.kernel_w = 2, even.dilation_h = even.dilation_w = 1;
+    const Padding p = pytorch::window(even).padding;
+    EXPECT_EQ(p.top, 1); EXPECT_EQ(p.bottom, 2); EXPECT_EQ(p.left, 0); EXPECT_EQ(p.right, 1);
+
+    pytorch::Conv2dArgs one;
+    one.in_channels = 6, one.out_channels = 3;
+    const PointwiseDesc pw = pytorch::pointwise_desc(one, Activation::relu());
+    EXPECT_EQ(pw.in_channels, 6); EXPECT_EQ(pw.out_channels, 3);
+    EXPECT_EQ(pw.activation.kind, Activation::Kind::relu);
+}
+
+// What PyTorch allows but convgen does not have, and what PyTorch refuses, are errors that
+// name the argument.
+TEST(PyTorchArgs, BadArgumentsNameTheField) {
+    auto field_of = [](auto call) -> std::string {
+        try {
+            call();
+        } catch (const Error &e) {
+            return e.field();
+        }
+        return "(no error)";
+    };
+    pytorch::Conv2dArgs a;
+    a.in_channels = 4, a.out_channels = 8, a.kernel_h = a.kernel_w = 3;
+    pytorch::Conv2dArgs grouped = a;
+    grouped.groups = 2;
+    EXPECT_EQ(field_of([&] { pytorch::conv2d_desc(grouped); }), "args.groups");
+    EXPECT_EQ(field_of([&] { pytorch::depthwise_desc(grouped); }), "args.groups");
+    pytorch::Conv2dArgs depthwise = a;
+    depthwise.groups = 4, depthwise.out_channels = 6;
+    EXPECT_EQ(field_of([&] { pytorch::depthwise_desc(depthwise); }), "args.out_channels");
+    pytorch::Conv2dArgs same_s2 = a;
+    same_s2.padding_same = true, same_s2.stride_w = 2;
+    EXPECT_EQ(field_of([&] { pytorch::conv2d_desc(same_s2); }), "args.padding_same");
+    pytorch::Conv2dArgs negative = a;
+    negative.padding_w = -1;
+    EXPECT_EQ(field_of([&] { pytorch::conv2d_desc(negative); }), "args.padding_w");
+    pytorch::Conv2dArgs zero = a;
+    zero.dilation_h = 0;
+    EXPECT_EQ(field_of([&] { pytorch::window(zero); }), "args.dilation_h");
+    EXPECT_EQ(field_of([&] { pytorch::pointwise_desc(a); }), "args.kernel_h");
+    pytorch::Conv2dArgs padded = a;
+    padded.kernel_h = padded.kernel_w = 1, padded.padding_w = 1;
+    EXPECT_EQ(field_of([&] { pytorch::pointwise_desc(padded); }), "args.padding_w");
+    pytorch::Conv2dArgs no_channels = a;
+    no_channels.in_channels = 0;
+    EXPECT_EQ(field_of([&] { pytorch::conv2d_desc(no_channels); }), "args.in_channels");
+}
+
 // ---- (c) fused separable == depthwise then pointwise ----------------------------------------
 
 TEST(SeparableProperty, FusedEqualsDepthwiseThenPointwise) {

@@ -1,5 +1,8 @@
-// PyTorch weight layouts -> convgen layouts.
+// PyTorch conventions -> convgen: Conv2d arguments as descriptors, weight layouts.
 #include "convgen/weights.h"
+
+#include <cstdint>
+#include <utility>
 
 #include "internal.h"
 
@@ -8,6 +11,100 @@ namespace convgen::pytorch {
 using detail::check_not_null;
 using detail::check_positive;
 using detail::checked_elements;
+
+// ---- torch.nn.Conv2d arguments ----------------------------------------------------------
+
+Window window(const Conv2dArgs &a) {
+    check_positive("args.kernel_h", a.kernel_h), check_positive("args.kernel_w", a.kernel_w);
+    check_positive("args.stride_h", a.stride_h), check_positive("args.stride_w", a.stride_w);
+    check_positive("args.dilation_h", a.dilation_h);
+    check_positive("args.dilation_w", a.dilation_w);
+    Window w{a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, {}};
+    if (a.padding_same) {
+        if (a.stride_h != 1 || a.stride_w != 1) {
+            detail::fail(ErrorCode::invalid_argument, "args.padding_same",
+                         "padding=\"same\" needs stride 1 (as in PyTorch); stride is " +
+                             std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w));
+        }
+        // (k - 1) * d in all, the odd pixel at the bottom/right, as torch pads for "same".
+        const int64_t th = int64_t(a.kernel_h - 1) * a.dilation_h;
+        const int64_t tw = int64_t(a.kernel_w - 1) * a.dilation_w;
+        if (th > INT32_MAX || tw > INT32_MAX) {
+            detail::fail(ErrorCode::overflow, "args.padding_same",
+                         "padding=\"same\" needs more than 2^31 pixels of padding");
+        }
+        w.padding = Padding::explicit_pads(int(th / 2), int(tw / 2), int(th - th / 2),
+                                           int(tw - tw / 2));
+        return w;
+    }
+    if (a.padding_h < 0) {
+        detail::fail(ErrorCode::invalid_argument, "args.padding_h",
+                     "args.padding_h = " + std::to_string(a.padding_h) + " is negative");
+    }
+    if (a.padding_w < 0) {
+        detail::fail(ErrorCode::invalid_argument, "args.padding_w",
+                     "args.padding_w = " + std::to_string(a.padding_w) + " is negative");
+    }
+    w.padding = Padding::explicit_pads(a.padding_h, a.padding_w, a.padding_h, a.padding_w);
+    return w;
+}
+
+namespace {
+void check_channels(const Conv2dArgs &a) {
+    check_positive("args.in_channels", a.in_channels);
+    check_positive("args.out_channels", a.out_channels);
+    check_positive("args.groups", a.groups);
+}
+}  // namespace
+
+Conv2dDesc conv2d_desc(const Conv2dArgs &a, Activation activation) {
+    check_channels(a);
+    if (a.groups != 1) {
+        detail::fail(ErrorCode::unsupported, "args.groups",
+                     "args.groups = " + std::to_string(a.groups) +
+                         ": a standard conv has groups 1 (groups = in_channels is depthwise: "
+                         "pytorch::depthwise_desc; other groupings are not supported)");
+    }
+    return {a.in_channels, a.out_channels, window(a), activation};
+}
+
+DepthwiseDesc depthwise_desc(const Conv2dArgs &a, Activation activation) {
+    check_channels(a);
+    if (a.groups != a.in_channels) {
+        detail::fail(ErrorCode::unsupported, "args.groups",
+                     "args.groups = " + std::to_string(a.groups) +
+                         ": a depthwise conv has groups = in_channels (" +
+                         std::to_string(a.in_channels) + ")");
+    }
+    if (a.out_channels % a.in_channels != 0) {
+        detail::fail(ErrorCode::invalid_argument, "args.out_channels",
+                     "args.out_channels = " + std::to_string(a.out_channels) +
+                         " is not a multiple of in_channels = " + std::to_string(a.in_channels));
+    }
+    return {a.in_channels, a.out_channels / a.in_channels, window(a), activation};
+}
+
+PointwiseDesc pointwise_desc(const Conv2dArgs &a, Activation activation) {
+    check_channels(a);
+    const Padding p = window(a).padding;
+    const std::pair<const char *, bool> rules[] = {
+        {"args.groups", a.groups != 1},
+        {"args.kernel_h", a.kernel_h != 1},
+        {"args.kernel_w", a.kernel_w != 1},
+        {"args.stride_h", a.stride_h != 1},
+        {"args.stride_w", a.stride_w != 1},
+        {"args.padding_h", p.top != 0 || p.bottom != 0},
+        {"args.padding_w", p.left != 0 || p.right != 0},
+    };
+    for (const auto &[field, broken] : rules) {
+        if (broken) {
+            detail::fail(ErrorCode::invalid_argument, field,
+                         std::string(field) + ": a pointwise conv is 1x1, stride 1, no padding, "
+                                              "groups 1 (pytorch::conv2d_desc takes the others)");
+        }
+    }
+    return {a.in_channels, a.out_channels, activation};
+}
 
 // The converters' sizes obey the kernels' 2^31-byte limit (checked_elements): a larger weight
 // array could not be used by any operator, and the products must not wrap.

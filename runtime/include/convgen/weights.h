@@ -1,9 +1,39 @@
-// Converters from PyTorch's weight layouts to convgen's (TensorFlow/XNNPACK style).
+// PyTorch conventions: torch.nn.Conv2d's arguments as convgen descriptors, and converters from
+// PyTorch's weight layouts to convgen's (TensorFlow/XNNPACK style).
 #pragma once
 
 #include <vector>
 
+#include "params.h"
+
 namespace convgen::pytorch {
+
+// torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups).
+// PyTorch pads the same amount on both sides of an axis (padding=p), or, with padding="same"
+// (stride 1 only), (kernel - 1) * dilation in all with the odd pixel at the end. convgen's
+// Padding::same() is TensorFlow's rule instead: for stride 2 it pads only the bottom/right, so
+// a PyTorch layer run with it gives silently different results. These helpers pick the right
+// explicit pads.
+struct Conv2dArgs {
+    int in_channels = 0, out_channels = 0;
+    int kernel_h = 1, kernel_w = 1;
+    int stride_h = 1, stride_w = 1;
+    int padding_h = 0, padding_w = 0;  // per side
+    bool padding_same = false;         // padding="same" (then padding_h/w are ignored)
+    int dilation_h = 1, dilation_w = 1;
+    int groups = 1;
+};
+
+// The window PyTorch computes with (explicit pads).
+Window window(const Conv2dArgs &args);
+// groups == 1.
+Conv2dDesc conv2d_desc(const Conv2dArgs &args, Activation activation = Activation::none());
+// groups == in_channels, out_channels a multiple of it (the channel multiplier).
+DepthwiseDesc depthwise_desc(const Conv2dArgs &args,
+                             Activation activation = Activation::none());
+// A 1x1 kernel, stride 1, no padding, groups == 1.
+PointwiseDesc pointwise_desc(const Conv2dArgs &args,
+                             Activation activation = Activation::none());
 
 // Conv2d.weight OIHW [out][in][kh][kw] -> HWIO [kh][kw][in][out].
 std::vector<float> conv2d_weights(const float *oihw, int out_channels, int in_channels,
