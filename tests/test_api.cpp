@@ -913,3 +913,50 @@ TEST(Version, LibraryMatchesHeaders) {
     EXPECT_EQ(std::string(v.string), std::to_string(v.major) + "." + std::to_string(v.minor) +
                                          "." + std::to_string(v.patch));
 }
+
+// ---- verbose diagnostics -----------------------------------------------------------------------
+
+// set_verbose(1) prints a line per operator created (op, descriptor, variant, ISA, declined
+// variants), 2 also one per run (shapes, variant, time), 0 nothing; other levels are refused.
+TEST(Verbose, LinesPerCreationAndRun) {
+    const int before = verbose();
+    const PointwiseDesc d{8, 24, Activation::relu6()};
+    const auto w = random_floats(8 * 24, 90), x = random_floats(2 * 3 * 5 * 8, 91);
+    const TensorDesc in = TensorDesc::nhwc(2, 3, 5, 8);
+
+    set_verbose(1);
+    ::testing::internal::CaptureStderr();
+    const Pointwise op(d, w.data(), nullptr);
+    run_op(op, x, in);
+    std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("convgen_verbose,create,pointwise,ic8 oc24 act:relu6," +
+                       op.implementation().variant + "," + to_string(op.implementation().isa)),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(err.find("convgen_verbose,exec"), std::string::npos) << err;
+
+    set_verbose(2);
+    ::testing::internal::CaptureStderr();
+    run_op(op, x, in);
+    err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("convgen_verbose,exec,pointwise,[2,3,5,8]->[2,3,5,24]," +
+                       op.implementation(in).variant + ","),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("ms\n"), std::string::npos) << err;
+
+    set_verbose(0);
+    ::testing::internal::CaptureStderr();
+    const Pointwise quiet(d, w.data(), nullptr);
+    run_op(quiet, x, in);
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+
+    try {
+        set_verbose(3);
+        ADD_FAILURE() << "level 3 accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.field(), "level");
+    }
+    EXPECT_EQ(verbose(), 0);
+    set_verbose(before);
+}

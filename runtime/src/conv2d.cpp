@@ -14,6 +14,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     state->selection = select_kernel(
         OpKind::conv2d, dispatch_key(d.window, 1, d.in_channels, d.out_channels), options);
     state_ = std::move(state);
+    log_created(OpKind::conv2d, describe(d), implementation());
 }
 
 TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
@@ -26,6 +27,8 @@ const Implementation &Conv2d::implementation(const TensorDesc &input) const {
 }
 
 void Conv2d::run(const ConstTensor &input, const Tensor &output) const {
+    const RunLog log(OpKind::conv2d, verbose() >= 2 ? &implementation(input.desc) : nullptr,
+                     input.desc, output.desc);
     state_->shapes.validate(input, output, desc_.in_channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
     BufferView in(input.data, input.desc), out(output.data, output.desc);

@@ -14,6 +14,7 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
         OpKind::depthwise, dispatch_key(d.window, d.multiplier, d.channels, d.out_channels()),
         options);
     state_ = std::move(state);
+    log_created(OpKind::depthwise, describe(d), implementation());
 }
 
 TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
@@ -26,6 +27,8 @@ const Implementation &Depthwise::implementation(const TensorDesc &input) const {
 }
 
 void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
+    const RunLog log(OpKind::depthwise, verbose() >= 2 ? &implementation(input.desc) : nullptr,
+                     input.desc, output.desc);
     state_->shapes.validate(input, output, desc_.channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
     call_depthwise(*state_, desc_, input, output);

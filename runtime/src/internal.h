@@ -263,4 +263,29 @@ void call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
 void call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
                     const ConstTensor &input, const Tensor &output);
 
+// ---- diagnostics (verbose.cpp; CONVGEN_VERBOSE / set_verbose) ------------------------------
+
+std::string describe(const Conv2dDesc &d);
+std::string describe(const DepthwiseDesc &d);
+std::string describe(const PointwiseDesc &d);
+std::string describe(const SeparableDesc &d);
+// Level >= 1: one line for an operator just created.
+void log_created(OpKind op, const std::string &desc, const Implementation &impl);
+
+// Level 2: one line per run(), printed when the run ends (failed or not). Pass impl only when
+// verbose() >= 2, so a run with logging off reads no clock.
+class RunLog {
+public:
+    RunLog(OpKind op, const Implementation *impl, const TensorDesc &in, const TensorDesc &out);
+    ~RunLog();
+    RunLog(const RunLog &) = delete;
+    RunLog &operator=(const RunLog &) = delete;
+
+private:
+    OpKind op_;
+    const Implementation *impl_;
+    TensorDesc in_, out_;
+    int64_t start_ns_ = 0;
+};
+
 }  // namespace convgen::detail

@@ -12,6 +12,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     state->buffers = pack_pointwise(d, weights, bias);
     state->selection = select_kernel(OpKind::pointwise, pointwise_key(d), options);
     state_ = std::move(state);
+    log_created(OpKind::pointwise, describe(d), implementation());
 }
 
 TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
@@ -24,6 +25,8 @@ const Implementation &Pointwise::implementation(const TensorDesc &input) const {
 }
 
 void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
+    const RunLog log(OpKind::pointwise, verbose() >= 2 ? &implementation(input.desc) : nullptr,
+                     input.desc, output.desc);
     state_->shapes.validate(input, output, desc_.in_channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
     call_pointwise(*state_, desc_, input, output);

@@ -63,11 +63,13 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         state->pw->selection = select_kernel(OpKind::pointwise, pointwise_key(d.pointwise()),
                                              snapshot);
         state->buffers.clear();  // the halves hold them
+        state->selection.shaped.clear();  // fused tuned variants: not what runs here
         Implementation &impl = state->selection.impl;
         impl.declined.push_back({impl.variant, why});
         impl.variant = state->dw->selection.impl.variant + "+" + state->pw->selection.impl.variant;
     }
     state_ = std::move(state);
+    log_created(OpKind::separable, describe(d), implementation());
 }
 
 TensorDesc Separable::output_desc(const TensorDesc &input) const {
@@ -80,6 +82,8 @@ const Implementation &Separable::implementation(const TensorDesc &input) const {
 }
 
 void Separable::run(const ConstTensor &input, const Tensor &output) const {
+    const RunLog log(OpKind::separable, verbose() >= 2 ? &implementation(input.desc) : nullptr,
+                     input.desc, output.desc);
     state_->shapes.validate(input, output, desc_.in_channels,
                             [this](const TensorDesc &in) { return output_desc(in); });
     const auto &unfused = static_cast<const SeparableState &>(*state_);

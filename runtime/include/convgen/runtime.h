@@ -42,6 +42,15 @@ inline constexpr int kMaxThreads = 1024;
 void set_num_threads(int threads);
 int num_threads();
 
+// Diagnostics on stderr, like oneDNN's ONEDNN_VERBOSE: 0 = none (the default), 1 = a line per
+// operator created (op, descriptor, the variant and ISA chosen, why others declined), 2 = also
+// a line per run() (input and output shapes, variant, ISA, milliseconds). The environment
+// variable CONVGEN_VERBOSE sets the level at start; set_verbose changes it at any time (a level
+// outside 0..2 is an invalid_argument). Off, it costs a run() one relaxed atomic load.
+// CPU operators only (the gpu:: ones do not log yet).
+void set_verbose(int level);
+int verbose();
+
 enum class OpKind { conv2d, depthwise, pointwise, separable };
 const char *to_string(OpKind op);
 

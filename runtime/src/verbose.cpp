@@ -1,0 +1,112 @@
+// CONVGEN_VERBOSE / set_verbose: one line per operator created and, at level 2, per run().
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "internal.h"
+
+namespace convgen {
+
+namespace {
+
+constexpr int kUnread = -1;
+std::atomic<int> g_level{kUnread};
+
+int64_t now_ns() {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string pair(int a, int b) { return std::to_string(a) + "x" + std::to_string(b); }
+
+std::string describe_padding(const Padding &p) {
+    switch (p.mode) {
+        case Padding::Mode::same: return "same";
+        case Padding::Mode::valid: return "valid";
+        case Padding::Mode::explicit_pads: break;
+    }
+    return "t" + std::to_string(p.top) + "l" + std::to_string(p.left) + "b" +
+           std::to_string(p.bottom) + "r" + std::to_string(p.right);
+}
+
+std::string describe_activation(const Activation &a) {
+    switch (a.kind) {
+        case Activation::Kind::none: return "none";
+        case Activation::Kind::relu: return "relu";
+        case Activation::Kind::relu6: return "relu6";
+        case Activation::Kind::clamp: break;
+    }
+    return "clamp(" + std::to_string(a.min) + "," + std::to_string(a.max) + ")";
+}
+
+std::string describe_window(const Window &w) {
+    return " k" + pair(w.kernel_h, w.kernel_w) + " s" + pair(w.stride_h, w.stride_w) + " d" +
+           pair(w.dilation_h, w.dilation_w) + " pad:" + describe_padding(w.padding);
+}
+
+}  // namespace
+
+int verbose() {
+    int level = g_level.load(std::memory_order_relaxed);
+    if (level != kUnread) return level;
+    const char *env = std::getenv("CONVGEN_VERBOSE");
+    const int from_env = env ? std::clamp(std::atoi(env), 0, 2) : 0;
+    g_level.compare_exchange_strong(level, from_env);  // a set_verbose in between wins
+    return g_level.load(std::memory_order_relaxed);
+}
+
+void set_verbose(int level) {
+    if (level < 0 || level > 2) {
+        detail::fail(ErrorCode::invalid_argument, "level",
+                     "verbose level " + std::to_string(level) + " is not 0, 1 or 2");
+    }
+    g_level.store(level, std::memory_order_relaxed);
+}
+
+namespace detail {
+
+std::string describe(const Conv2dDesc &d) {
+    return "ic" + std::to_string(d.in_channels) + " oc" + std::to_string(d.out_channels) +
+           describe_window(d.window) + " act:" + describe_activation(d.activation);
+}
+std::string describe(const DepthwiseDesc &d) {
+    return "c" + std::to_string(d.channels) + " m" + std::to_string(d.multiplier) +
+           describe_window(d.window) + " act:" + describe_activation(d.activation);
+}
+std::string describe(const PointwiseDesc &d) {
+    return "ic" + std::to_string(d.in_channels) + " oc" + std::to_string(d.out_channels) +
+           " act:" + describe_activation(d.activation);
+}
+std::string describe(const SeparableDesc &d) {
+    return "ic" + std::to_string(d.in_channels) + " m" + std::to_string(d.multiplier) + " oc" +
+           std::to_string(d.out_channels) + describe_window(d.window) +
+           " dwact:" + describe_activation(d.dw_activation) +
+           " act:" + describe_activation(d.activation);
+}
+
+void log_created(OpKind op, const std::string &desc, const Implementation &impl) {
+    if (verbose() < 1) return;
+    std::string line = std::string("convgen_verbose,create,") + to_string(op) + "," + desc + "," +
+                       impl.variant + "," + to_string(impl.isa) + "," + impl.schedule;
+    for (const auto &d : impl.declined) line += ",declined " + d.variant + ": " + d.reason;
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+RunLog::RunLog(OpKind op, const Implementation *impl, const TensorDesc &in, const TensorDesc &out)
+    : op_(op), impl_(impl), in_(in), out_(out) {
+    if (impl_) start_ns_ = now_ns();
+}
+
+RunLog::~RunLog() {
+    if (!impl_) return;
+    const double ms = double(now_ns() - start_ns_) * 1e-6;
+    std::fprintf(stderr, "convgen_verbose,exec,%s,%s->%s,%s,%s,%s%.4fms\n", to_string(op_),
+                 in_.to_string().c_str(), out_.to_string().c_str(), impl_->variant.c_str(),
+                 to_string(impl_->isa), std::uncaught_exceptions() ? "failed," : "", ms);
+}
+
+}  // namespace detail
+}  // namespace convgen
