@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <fmt/core.h>
 
 #include "Halide.h"
@@ -26,8 +28,45 @@ std::string host_cpu_model() {
     return "unknown";
 }
 
+std::string host_machine() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line, family = "?", model = "?", stepping = "?", flags;
+    auto value = [&line]() {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) return std::string();
+        const auto start = line.find_first_not_of(" \t", colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+    };
+    while (std::getline(f, line)) {
+        if (line.rfind("cpu family", 0) == 0) family = value();
+        else if (line.rfind("model\t", 0) == 0 || line.rfind("model :", 0) == 0) model = value();
+        else if (line.rfind("stepping", 0) == 0) stepping = value();
+        else if (line.rfind("flags", 0) == 0) flags = " " + value() + " ";
+        if (line.empty() && !flags.empty()) break;  // the first CPU is enough
+    }
+    std::string isa;
+    for (const char *feature : {"sse4_1", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16",
+                                "amx_tile", "asimd", "sve"}) {
+        if (flags.find(std::string(" ") + feature + " ") != std::string::npos) {
+            isa += (isa.empty() ? "" : " ") + std::string(feature);
+        }
+    }
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return fmt::format("{}, family {} model {} stepping {}, {}, {} CPUs", host_cpu_model(), family,
+                       model, stepping, isa.empty() ? "no listed ISA features" : isa, cpus);
+}
+
+namespace {
+// A measurement of this (problem, isa, knobs, threads) taken on `machine`.
+bool same_key(const ordered_json &m, const Task &t, const std::string &knobs, int threads,
+              const std::string &machine) {
+    return m["problem"] == t.key() && m["isa"] == t.isa && m["knobs"] == knobs &&
+           m.value("threads", 1) == threads && m.value("machine", "") == machine;
+}
+}  // namespace
+
 Database::Database(std::string path, std::string target_arch)
-    : path_(std::move(path)), machine_(host_cpu_model()) {
+    : path_(std::move(path)), machine_(host_machine()) {
     std::ifstream f(path_);
     if (f) {
         try {
@@ -49,7 +88,8 @@ Database::Database(std::string path, std::string target_arch)
         "isas, shape and tuning: the build compiles each, and the runtime picks it for exactly "
         "that shape before the hand variants. A variant is written only when its knobs beat the "
         "hand schedule by the tuner's margin in a back-to-back re-measurement. 'measurements' "
-        "is the resume cache: median ms per (problem, isa, knobs, threads).";
+        "is the resume cache: median ms per (problem, isa, knobs, threads, machine); a run "
+        "reuses only its own machine's.";
     out["target_arch"] = target_arch;
     out["machine"] = db_.value("machine", "");
     out["halide_version"] = db_.value("halide_version", "");
@@ -63,10 +103,7 @@ ordered_json::iterator Database::find_measurement(const Task &t, const std::stri
                                                   int threads) {
     auto &m = db_["measurements"];
     for (auto it = m.begin(); it != m.end(); ++it) {
-        if ((*it)["problem"] == t.key() && (*it)["isa"] == t.isa && (*it)["knobs"] == knobs &&
-            (*it).value("threads", 1) == threads) {
-            return it;
-        }
+        if (same_key(*it, t, knobs, threads, machine_)) return it;
     }
     return m.end();
 }
@@ -74,8 +111,7 @@ ordered_json::iterator Database::find_measurement(const Task &t, const std::stri
 std::optional<double> Database::cached(const Task &t, const std::string &knobs,
                                        int threads) const {
     for (const auto &m : db_["measurements"]) {
-        if (m["problem"] == t.key() && m["isa"] == t.isa && m["knobs"] == knobs &&
-            m.value("threads", 1) == threads && m.contains("ms")) {
+        if (same_key(m, t, knobs, threads, machine_) && m.contains("ms")) {
             return m["ms"].get<double>();
         }
     }
@@ -84,8 +120,7 @@ std::optional<double> Database::cached(const Task &t, const std::string &knobs,
 
 bool Database::failed(const Task &t, const std::string &knobs, int threads) const {
     for (const auto &m : db_["measurements"]) {
-        if (m["problem"] == t.key() && m["isa"] == t.isa && m["knobs"] == knobs &&
-            m.value("threads", 1) == threads && m.contains("error")) {
+        if (same_key(m, t, knobs, threads, machine_) && m.contains("error")) {
             return true;
         }
     }
@@ -97,7 +132,7 @@ std::vector<std::pair<std::string, double>> Database::measured(const Task &t,
     std::vector<std::pair<std::string, double>> out;
     for (const auto &m : db_["measurements"]) {
         if (m["problem"] == t.key() && m["isa"] == t.isa && m.value("threads", 1) == threads &&
-            m.contains("ms")) {
+            m.value("machine", "") == machine_ && m.contains("ms")) {
             out.emplace_back(m["knobs"].get<std::string>(), m["ms"].get<double>());
         }
     }
@@ -118,6 +153,7 @@ void Database::record(const Task &t, const std::string &knobs, int threads, doub
         m["error"] = error.substr(0, 300);
     }
     if (hand) m["hand"] = true;
+    m["machine"] = machine_;
     auto it = find_measurement(t, knobs, threads);
     if (it != db_["measurements"].end()) {
         *it = m;

@@ -25,10 +25,12 @@ class Database {
 public:
     // Loads `path` if it exists (keeping its variants and measurements), else starts empty.
     Database(std::string path, std::string target_arch);
-    // What ran the measurements: the host CPU by default, a board for cross runs.
+    // What runs the measurements: the host (host_machine()) by default, a board for cross
+    // runs. Every measurement records it, and only the same machine's are reused: another
+    // CPU's timings say nothing about this one.
     void set_machine(const std::string &m) { machine_ = m; }
 
-    // A cached median, if this (problem, isa, knobs, threads) was measured before.
+    // A cached median, if this (problem, isa, knobs, threads) was measured on this machine.
     std::optional<double> cached(const Task &t, const std::string &knobs, int threads) const;
     // Records a measurement (replacing an earlier one of the same key); error non-empty =
     // the candidate failed and is recorded so it is not retried.
@@ -56,5 +58,8 @@ private:
 
 // "model name" of /proc/cpuinfo (the host), or "unknown".
 std::string host_cpu_model();
+// The host as measurements are keyed: model name, CPU family / model / stepping, the vector
+// ISA features that change which kernels run and how fast, and the CPU count.
+std::string host_machine();
 
 }  // namespace convgen::tune
