@@ -5,6 +5,7 @@
 //   convgen-tune --target aarch64 --problem dw:n1c32h16w16k3s1
 //       --run-command 'qemu-aarch64-static -L /usr/aarch64-linux-gnu {}'
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -91,7 +92,9 @@ int main(int argc, char **argv) {
                    "only these ops, comma-separated: conv2d, depthwise, pointwise, separable");
     app.add_option("--isa", isas_opt, "ISA levels to tune for, comma-separated (default: the "
                                       "host's best; aarch64: neon)");
-    app.add_option("--db", db_path, "database file (default: schedules/tuned/<arch>.json)");
+    app.add_option("--db", db_path,
+                   "database file (default: <build>/tuned/<arch>.json, started from a copy of "
+                   "the tracked schedules/tuned/<arch>.json; pass that file to update it)");
     app.add_option("--manifest", manifest, "kernels.json, for the ISA targets");
     app.add_option("--budget", search.budget_s, "search seconds per task (layer x op x ISA); "
                                                 "hand measurement and confirmation come on top")
@@ -138,7 +141,20 @@ int main(int argc, char **argv) {
                                      "CUDA schedule's knob space; see tuner/runner.h)");
         }
         const std::string arch = target == "host" ? "x86_64" : "aarch64";
-        if (db_path.empty()) db_path = CONVGEN_SOURCE_DIR "/schedules/tuned/" + arch + ".json";
+        // By default the tracked database changes only when asked: a run writes a copy in the
+        // build directory, which a build compiles with -DCONVGEN_TUNED_DB=<that file>.
+        const std::string tracked = CONVGEN_SOURCE_DIR "/schedules/tuned/" + arch + ".json";
+        if (db_path.empty()) {
+            db_path = CONVGEN_BINARY_DIR "/tuned/" + arch + ".json";
+            namespace fs = std::filesystem;
+            if (!list_only && !fs::exists(db_path)) {
+                fs::create_directories(fs::path(db_path).parent_path());
+                if (fs::exists(tracked)) {
+                    fs::copy_file(tracked, db_path);
+                    fmt::print("{}: started from {}\n", db_path, tracked);
+                }
+            }
+        }
         const auto targets = isa_targets(manifest, arch);
         std::vector<std::string> isas = split(isas_opt);
         if (isas.empty()) {
@@ -252,6 +268,11 @@ int main(int argc, char **argv) {
             std::fflush(stdout);
         }
         fmt::print("wrote {}\n", db_path);
+        if (db_path != tracked) {
+            fmt::print("build it with: cmake -B build -DCONVGEN_TUNED_DB={} (the tracked {} is "
+                       "unchanged; --db {} updates it)\n",
+                       db_path, tracked, tracked);
+        }
     } catch (const std::exception &e) {
         fmt::print(stderr, "convgen-tune: {}\n", e.what());
         return 1;

@@ -165,6 +165,16 @@ elseif (MODE STREQUAL "hand")
     count_measurements(n hand failed)
     expect("n EQUAL 4 AND hand EQUAL 4 AND failed EQUAL 0"
            "4 hand measurements (conv2d, separable, depthwise, pointwise), got ${n}/${hand}")
+    # Without --db the tracked database is left alone: the run writes the build directory's.
+    set(tracked "${SOURCE_DIR}/schedules/tuned/x86_64.json")
+    file(SHA256 "${tracked}" before)
+    execute_process(COMMAND ${TUNER} --problem pw:n1c8h4w4o8 --budget 0 --reps 1
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    file(SHA256 "${tracked}" after)
+    expect("rc EQUAL 0" "a run with the default database: ${out}")
+    expect("before STREQUAL after" "the tracked ${tracked} unchanged by a run without --db")
+    expect("out MATCHES \"wrote [^\n]*/tuned/x86_64.json\" AND NOT out MATCHES \"wrote [^\n]*/schedules/tuned/\""
+           "the build directory's tuned/x86_64.json written, got: ${out}")
 elseif (MODE STREQUAL "cross")
     run(${TUNER} --target aarch64 --problem dw:n1c8h6w6k3s1
         --max-evals 1 --min-gain -100 --work-dir "${WORK_DIR}/candidates"
