@@ -1,5 +1,6 @@
 # Installs the build into a scratch prefix, builds examples/consumer against it with
 # find_package(convgen) (and, in a host build, with pkg-config), and runs the results. Invoked by CTest (see tests/CMakeLists.txt).
+# SHARED is true when the build made libconvgen.so.
 # In a cross build, TOOLCHAIN_FILE is the build's toolchain and EMULATOR (a ;-list) runs the
 # consumer, '|'-separated, e.g. qemu-aarch64-static|-L|/usr/aarch64-linux-gnu.
 foreach (var BUILD_DIR SOURCE_DIR WORK_DIR)
@@ -29,6 +30,11 @@ run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/examples/consumer" -B "${WORK_DIR}/build"
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 run(${emulator} "${WORK_DIR}/build/consumer")
+if (EXISTS "${WORK_DIR}/build/consumer_shared")
+    run(${emulator} "${WORK_DIR}/build/consumer_shared")
+elseif (SHARED)
+    message(FATAL_ERROR "the build has libconvgen.so but find_package gave no convgen::convgen_shared")
+endif ()
 
 # The same consumer built with pkg-config instead of CMake (host builds: the .pc names the
 # target's library, and pkg-config here would need the cross sysroot's setup).
@@ -45,13 +51,23 @@ if (NOT TOOLCHAIN_FILE)
     get_filename_component(pc_dir "${pc}" DIRECTORY)
     set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
     run(${PKG_CONFIG} --modversion convgen)
-    execute_process(COMMAND ${PKG_CONFIG} --cflags --libs convgen OUTPUT_VARIABLE flags
-                    RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if (NOT rc EQUAL 0)
-        message(FATAL_ERROR "pkg-config --cflags --libs convgen failed")
+    # convgen-static links libconvgen.a; convgen the shared library where there is one (found
+    # at run time through the rpath given here, as an application's build would).
+    set(packages convgen-static)
+    if (SHARED)
+        list(APPEND packages convgen)
     endif ()
-    separate_arguments(flags UNIX_COMMAND "${flags}")
-    run(${CXX} -std=c++17 -O2 "${SOURCE_DIR}/examples/consumer/main.cpp" ${flags}
-        -o "${WORK_DIR}/consumer_pkgconfig")
-    run("${WORK_DIR}/consumer_pkgconfig")
+    foreach (package IN LISTS packages)
+        execute_process(COMMAND ${PKG_CONFIG} --cflags --libs ${package} OUTPUT_VARIABLE flags
+                        RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+        execute_process(COMMAND ${PKG_CONFIG} --variable=libdir ${package} OUTPUT_VARIABLE libdir
+                        OUTPUT_STRIP_TRAILING_WHITESPACE)
+        if (NOT rc EQUAL 0)
+            message(FATAL_ERROR "pkg-config --cflags --libs ${package} failed")
+        endif ()
+        separate_arguments(flags UNIX_COMMAND "${flags}")
+        run(${CXX} -std=c++17 -O2 "${SOURCE_DIR}/examples/consumer/main.cpp" ${flags}
+            "-Wl,-rpath,${libdir}" -o "${WORK_DIR}/consumer_${package}")
+        run("${WORK_DIR}/consumer_${package}")
+    endforeach ()
 endif ()
