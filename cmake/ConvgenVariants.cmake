@@ -17,7 +17,8 @@
 # benchmark and the tests use, never into the installed library.
 # The tables go to <binary dir>/generated/, in manifest order:
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
-#                                         "schedule", dispatch, c_in, h, w, c_out, threads)
+#                                         "schedule", dispatch, c_in, h, w, c_out, threads,
+#                                         "machine")
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 #   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
 #   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels)
@@ -25,7 +26,7 @@
 #                         backend: when a Separable runs its fused kernel
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
 # are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
-# (tuning.threads) (0 = any).
+# (tuning.threads) (0 = any), machine the machine class it was tuned on (tuning.machine_class).
 
 include(${CMAKE_CURRENT_LIST_DIR}/ConvgenManifestEntry.cmake)
 
@@ -82,7 +83,12 @@ function(_convgen_add_variant json i targets isas)
     # The thread count a tuned variant was timed with (0 = any): its knobs (tasks per row
     # strip, ...) are chosen for that parallelism.
     _convgen_json_or(threads 0 "${entry}" tuning threads)
-    string(APPEND shape ", ${threads}")
+    # The machine class it was tuned on (convgen::machine_class(); "" = not recorded).
+    _convgen_json_or(machine "" "${entry}" tuning machine_class)
+    if (machine MATCHES "[\"\\]")
+        message(FATAL_ERROR "variant ${entry_name}: tuning.machine_class '${machine}' has a quote or backslash")
+    endif ()
+    string(APPEND shape ", ${threads}, \"${machine}\"")
     # Benchmark baselines ("dispatch": false) go to their own library and tables.
     set(role "")
     if (NOT entry_dispatch)

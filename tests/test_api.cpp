@@ -584,28 +584,67 @@ TEST(Implementation, BaselinesRunOnlyWhenNamed) {
     EXPECT_GE(baselines, 4) << "kernels.json should list a naive baseline per op";
 }
 
-TEST(Implementation, TunedVariantOnlyOnItsShape) {
+namespace {
+bool declines(const Implementation &impl, const std::string &variant, const std::string &why) {
+    for (const auto &d : impl.declined) {
+        if (d.variant == variant && d.reason.find(why) != std::string::npos) return true;
+    }
+    return false;
+}
+}  // namespace
+
+TEST(Implementation, TunedVariantOnlyOnItsShapeAndMachine) {
     // A tuned variant (schedules/tuned/<arch>.json) runs for exactly the shape and thread count
     // it was tuned on and gives the hand schedule's result there; any other input size or
-    // thread count runs the general choice.
+    // thread count runs the general choice. Under the default policy (match) it runs only on
+    // the machine class it was tuned on; `any` lifts that, `off` turns tuned variants off; each
+    // refusal is in implementation().declined with its reason.
     const Isa isa = std::min(detected_isa(), max_isa());
-    const int saved_threads = num_threads();
     struct Restore {
         int threads;
-        ~Restore() { set_num_threads(threads); }
-    } restore{saved_threads};
+        TunedPolicy policy;
+        ~Restore() {
+            set_num_threads(threads);
+            set_tuned_policy(policy);
+        }
+    } restore{num_threads(), tuned_policy()};
     int checked = 0;
     for (const auto &v : variants()) {
         if (v.shape.any() || std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) {
             continue;
         }
+        SCOPED_TRACE(v.name + " tuned on '" + v.tuned_machine + "', this machine '" +
+                     machine_class() + "'");
         const int c_out = v.op == OpKind::depthwise ? v.shape.in_channels : v.shape.out_channels;
         const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
-        const AnyOperator op = make_operator(v.op, v.shape.in_channels, c_out, k, s, {});
+        auto make = [&](const OperatorOptions &o) {
+            return make_operator(v.op, v.shape.in_channels, c_out, k, s, o);
+        };
         const TensorDesc tuned = TensorDesc::nhwc(1, v.shape.height, v.shape.width,
                                                   v.shape.in_channels);
-        TensorDesc other = tuned;
+        TensorDesc other = tuned;  // implementation(other) is the general choice
         other.h += 1;
+        if (v.tuned_threads) set_num_threads(v.tuned_threads);
+
+        set_tuned_policy(TunedPolicy::off);
+        const AnyOperator off = make({});
+        EXPECT_NE(off.implementation(tuned).variant, v.name);
+        EXPECT_TRUE(declines(off.implementation(other), v.name, "tuned variants are off"));
+
+        set_tuned_policy(TunedPolicy::match);
+        const AnyOperator match = make({});
+        if (v.tuned_machine == machine_class()) {
+            EXPECT_EQ(match.implementation(tuned).variant, v.name);
+            EXPECT_NE(match.implementation(tuned).reason.find("(this machine)"), std::string::npos)
+                << match.implementation(tuned).reason;
+        } else {
+            EXPECT_NE(match.implementation(tuned).variant, v.name);
+            EXPECT_TRUE(declines(match.implementation(other), v.name, "not this machine"))
+                << match.implementation(other).to_string();
+        }
+
+        set_tuned_policy(TunedPolicy::any);
+        const AnyOperator op = make({});
         if (v.tuned_threads) {
             set_num_threads(v.tuned_threads + 1);
             EXPECT_NE(op.implementation(tuned).variant, v.name)
@@ -614,20 +653,41 @@ TEST(Implementation, TunedVariantOnlyOnItsShape) {
         }
         EXPECT_EQ(op.implementation(tuned).variant, v.name);
         EXPECT_EQ(op.implementation(tuned).schedule, "tuned");
+        EXPECT_NE(op.implementation(tuned).reason.find("tuned for this input"), std::string::npos);
+        EXPECT_TRUE(declines(op.implementation(other), v.name, "runs instead only for input"))
+            << op.implementation(other).to_string();
         EXPECT_NE(op.implementation(other).variant, v.name);
-        EXPECT_EQ(op.implementation(other).variant,
-                  make_operator(v.op, v.shape.in_channels, c_out, k, s, {})
-                      .implementation(other)
-                      .variant);
         OperatorOptions hand;
         hand.variant = op.implementation(other).variant;
+        EXPECT_EQ(hand.variant, off.implementation(other).variant);
         const auto x = random_floats(tuned.elements(), 11);
-        const auto want =
-            make_operator(v.op, v.shape.in_channels, c_out, k, s, hand).run(x, tuned);
+        const auto want = make(hand).run(x, tuned);
         EXPECT_TRUE(all_close(op.run(x, tuned), want, 1e-4)) << v.name;
         checked++;
     }
     if (checked == 0) GTEST_SKIP() << "this build has no tuned variant for " << to_string(isa);
+}
+
+TEST(Implementation, TunedPolicySetting) {
+    const TunedPolicy saved = tuned_policy();
+    for (TunedPolicy p : {TunedPolicy::off, TunedPolicy::any, TunedPolicy::match}) {
+        set_tuned_policy(p);
+        EXPECT_EQ(tuned_policy(), p);
+    }
+    try {
+        set_tuned_policy(static_cast<TunedPolicy>(7));
+        ADD_FAILURE() << "an unknown policy was accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+        EXPECT_EQ(e.field(), "policy");
+    }
+    EXPECT_EQ(tuned_policy(), TunedPolicy::match);
+    set_tuned_policy(saved);
+    // The machine class tuned variants are matched against names the CPU.
+    EXPECT_FALSE(machine_class().empty());
+#if defined(__x86_64__)
+    EXPECT_NE(machine_class().find(" family "), std::string::npos) << machine_class();
+#endif
 }
 
 // ---- (e) thread count --------------------------------------------------------------------------

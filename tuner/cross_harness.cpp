@@ -1,6 +1,8 @@
 // Times one candidate kernel built by convgen-tune's cross mode; compiled for the target with
-// -DTUNE_OP_<op> against the candidate's header (convgen_tune_candidate). Prints
+// -DTUNE_OP_<op> against the candidate's header (convgen_tune_candidate) and linked with
+// runtime/src/machine_class.cpp. Prints
 //   ms=<median ms> checksum=<sum of outputs>
+//   machine=<convgen::machine_class() of the machine it ran on>
 // Arguments: c w h n o kw kh stride dilation multiplier pad_left pad_top out_w out_h
 //            repetitions min_sample_ms threads
 #include <algorithm>
@@ -12,6 +14,7 @@
 
 #include "HalideBuffer.h"
 #include "candidate.h"
+#include "convgen/runtime.h"
 #include "kernel_abi.h"
 
 using Halide::Runtime::Buffer;
@@ -94,6 +97,7 @@ int main(int argc, char **argv) {
         samples.push_back((now_ms() - t0) / iters);
     }
     std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-    std::printf("ms=%.6f checksum=%.6f\n", samples[samples.size() / 2], checksum);
+    std::printf("ms=%.6f checksum=%.6f\nmachine=%s\n", samples[samples.size() / 2], checksum,
+                convgen::machine_class().c_str());
     return 0;
 }

@@ -72,10 +72,11 @@ std::string CrossRunner::build(const Task &task, const std::string &knobs) {
                   {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});
     // 2. Linked with the timing harness by the target's compiler.
     const fs::path exe = dir / "run";
-    run_shell(fmt::format("{} -O2 -std=c++20 -DTUNE_OP_{} -I{} -I{} -I{} {} {} -o {} -lpthread -ldl",
+    run_shell(fmt::format("{} -O2 -std=c++20 -DTUNE_OP_{} -I{} -I{} -I{} -I{} {} {} {} -o {} "
+                          "-lpthread -ldl",
                           cross_.cxx, upper(task.op), dir.string(), cross_.halide_include,
-                          cross_.abi_include,
-                          cross_.harness_source, (dir / "candidate.a").string(),
+                          cross_.abi_include, cross_.runtime_include, cross_.harness_source,
+                          cross_.machine_class_source, (dir / "candidate.a").string(),
                           exe.string()));
     return exe.string();
 }
@@ -100,6 +101,10 @@ double CrossRunner::run(const Task &task, const std::string &exe) {
     if (at == std::string::npos ||
         std::sscanf(out.c_str() + at, "ms=%lf checksum=%lf", &ms, &checksum) != 2) {
         throw std::runtime_error("no timing in the harness output: " + out.substr(0, 300));
+    }
+    if (const auto m = out.rfind("machine="); m != std::string::npos) {
+        const auto end = out.find('\n', m);
+        machine_class_ = out.substr(m + 8, end == std::string::npos ? end : end - m - 8);
     }
     // The first call per task is the hand schedule's: later candidates must agree with it.
     const std::string key = task.key() + "/" + task.isa;

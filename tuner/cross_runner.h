@@ -19,6 +19,8 @@ struct CrossOptions {
     std::string halide_include;  // for HalideBuffer.h
     std::string harness_source;  // tuner/cross_harness.cpp
     std::string abi_include;     // abi/, for kernel_abi.h
+    std::string machine_class_source;  // runtime/src/machine_class.cpp, linked into the harness
+    std::string runtime_include;       // runtime/include, for convgen/runtime.h
 };
 
 class CrossRunner : public Runner {
@@ -26,6 +28,7 @@ public:
     CrossRunner(CrossOptions cross, TimingOptions timing);
     ~CrossRunner() override;  // removes the candidates it built
     Timing measure(const Task &task, const std::string &knobs) override;
+    std::string machine_class() const override { return machine_class_; }
 
 private:
     std::string build(const Task &task, const std::string &knobs);  // -> the binary
@@ -35,6 +38,7 @@ private:
     int counter_ = 0;
     std::map<std::string, double> checksum_;  // the hand schedule's, per task
     std::map<std::string, std::string> built_;  // task + knobs -> binary, for re-timing
+    std::string machine_class_;                 // as the harness reports it
 };
 
 }  // namespace convgen::tune

@@ -202,6 +202,7 @@ void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     tuning["evaluations"] = r->evaluations;
     tuning["seconds"] = round(earlier_seconds + r->seconds, 0.1);
     tuning["threads"] = r->threads;
+    tuning["machine_class"] = r->machine_class;
     v["tuning"] = tuning;
     vs.push_back(v);
 }

@@ -19,6 +19,7 @@ struct Result {  // one task's outcome, for its variant entry
     int evaluations = 0;
     double seconds = 0;
     int threads = 1;
+    std::string machine_class;  // convgen::machine_class() of what measured it
 };
 
 class Database {

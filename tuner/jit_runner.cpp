@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Halide.h"
+#include "convgen/runtime.h"
 #include "kernel_abi.h"
 
 namespace convgen::tune {
@@ -132,6 +133,8 @@ double now_ms() {
 
 JitRunner::JitRunner(TimingOptions options) : options_(options) {}
 JitRunner::~JitRunner() = default;
+
+std::string JitRunner::machine_class() const { return convgen::machine_class(); }
 
 Timing JitRunner::measure(const Task &task, const std::string &knobs) {
     auto &slot = data_[task.key() + "/" + task.isa];

@@ -14,6 +14,7 @@ public:
     explicit JitRunner(TimingOptions options);
     ~JitRunner() override;
     Timing measure(const Task &task, const std::string &knobs) override;
+    std::string machine_class() const override;
 
     struct Data;  // a task's buffers and the hand schedule's output
 

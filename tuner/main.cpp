@@ -74,6 +74,8 @@ int main(int argc, char **argv) {
     cross.harness_source = CONVGEN_SOURCE_DIR "/tuner/cross_harness.cpp";
     cross.halide_include = CONVGEN_HALIDE_INCLUDE_DIR;
     cross.abi_include = CONVGEN_SOURCE_DIR "/abi";
+    cross.machine_class_source = CONVGEN_SOURCE_DIR "/runtime/src/machine_class.cpp";
+    cross.runtime_include = CONVGEN_SOURCE_DIR "/runtime/include";
     cross.work_dir = "convgen-tune-work";
     double min_gain_pct = 3;
     std::string machine;

@@ -31,6 +31,10 @@ public:
     // Times `task` scheduled with `knobs` (a full knob string). The first call per task must be
     // the hand schedule: its output is the reference later candidates are checked against.
     virtual Timing measure(const Task &task, const std::string &knobs) = 0;
+    // convgen::machine_class() of what runs the candidates ("" until known: a cross runner
+    // learns it from the first run): recorded with every tuned variant, whose runtime use
+    // is tied to it.
+    virtual std::string machine_class() const = 0;
 };
 
 }  // namespace convgen::tune

@@ -241,6 +241,7 @@ SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
                     r.knobs = out.best_knobs;
                     r.evaluations = out.known;
                     r.threads = options.threads;
+                    r.machine_class = runner.machine_class();
                     out.variant = r;
                 }
             }

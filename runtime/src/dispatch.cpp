@@ -161,10 +161,37 @@ const Choice &Selection::for_input(const TensorDesc &input) const {
     return *this;
 }
 
+namespace {
+
+std::string tuned_input(const VariantInfo &v) {
+    std::string s = "input " + std::to_string(v.shape.height) + "x" + std::to_string(v.shape.width);
+    if (v.tuned_threads) {
+        s += " at " + std::to_string(v.tuned_threads) + (v.tuned_threads == 1 ? " thread" : " threads");
+    }
+    return s;
+}
+
+std::string tuned_on(const VariantInfo &v) {
+    return v.tuned_machine.empty() ? std::string("an unrecorded machine class") : v.tuned_machine;
+}
+
+// Why the tuned-variant policy keeps `v` out, or "".
+std::string tuned_policy_refusal(const VariantInfo &v, TunedPolicy policy) {
+    if (policy == TunedPolicy::off) return "tuned variants are off (tuned_policy() is off)";
+    if (policy == TunedPolicy::match && v.tuned_machine != machine_class()) {
+        return "tuned on " + tuned_on(v) + ", not this machine (" + machine_class() +
+               "); CONVGEN_TUNED=any would use it";
+    }
+    return "";
+}
+
+}  // namespace
+
 Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions &options) {
     install_halide_handlers();
     require_native_isa(options.max_isa, "options.max_isa");
     const Isa isa = std::min({detected_isa(), max_isa(), options.max_isa});
+    const TunedPolicy policy = tuned_policy();  // once per operator, like the ISA
     const bool forced = !options.variant.empty();
     Selection s;
     bool known = !forced, chosen = false;
@@ -182,15 +209,25 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (entry) check_kernel_abi(op, entry->metadata(), v.name + "_" + to_string(isa));
         void *kernel = entry ? entry->fn : nullptr;
         if (tuned) {
-            if (kernel) {
-                Selection::Shaped t;
-                t.kernel = kernel;
-                t.impl = {v.name, isa, v.schedule, {}};
-                t.height = v.shape.height;
-                t.width = v.shape.width;
-                t.threads = v.tuned_threads;
-                s.shaped.push_back(t);
+            // Tuned for this operator's channels: say why it does or does not run.
+            if (!reason.empty()) continue;  // tuned for another window: not this operator's
+            std::string refusal = tuned_policy_refusal(v, policy);
+            if (!kernel) refusal = std::string("tuned for another ISA, not compiled for ") + to_string(isa);
+            if (!refusal.empty()) {
+                s.impl.declined.push_back({v.name, refusal});
+                continue;
             }
+            Selection::Shaped t;
+            t.kernel = kernel;
+            t.impl = {v.name, isa, v.schedule, {}, ""};
+            t.impl.reason = "tuned for this " + tuned_input(v) + " on " + tuned_on(v) +
+                            (v.tuned_machine == machine_class() ? " (this machine)"
+                                                                : ", not this machine (CONVGEN_TUNED=any)");
+            t.height = v.shape.height;
+            t.width = v.shape.width;
+            t.threads = v.tuned_threads;
+            s.shaped.push_back(t);
+            s.impl.declined.push_back({v.name, "runs instead only for " + tuned_input(v)});
             continue;
         }
         if (!reason.empty()) {

@@ -54,7 +54,7 @@ struct GpuKernelEntry {
                                schedule, dispatch)                                            \
     convgen::gpu::detail::GpuKernelEntry{                                                     \
         convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier, \
-                             schedule, dispatch != 0, {}, 0, {}},                             \
+                             schedule, dispatch != 0, {}, 0, "", {}},                         \
         convgen::gpu::Backend::backend, #isa,                                                 \
         reinterpret_cast<void *>(&convgen_gpu_##name##_##isa),                                \
         &convgen_gpu_##name##_##isa##_metadata},

@@ -78,9 +78,9 @@ struct KernelEntry {
                                  reinterpret_cast<void *>(&convgen_##name##_##isa), \
                                  &convgen_##name##_##isa##_metadata},
 #define CONVGEN_VARIANT_ROW(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
-                            c_in, h, w, c_out, threads)                                         \
+                            c_in, h, w, c_out, threads, machine)                                \
     convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier,      \
-                         schedule, dispatch != 0, {c_in, h, w, c_out}, threads, {}},
+                         schedule, dispatch != 0, {c_in, h, w, c_out}, threads, machine, {}},
 
 // Adds variants and their kernels to the dispatch tables (variants(), selection by name). The
 // shipped ones are there from the start; convgen_baselines adds the benchmark baselines.

@@ -1,5 +1,8 @@
-// ISA detection and capping, thread count, names.
+// ISA detection and capping, thread count, tuned-variant policy, names.
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "internal.h"
 #include "thread_pool.h"
@@ -8,6 +11,8 @@ namespace convgen {
 
 namespace {
 std::atomic<int> g_max_isa{static_cast<int>(kHighestIsa)};
+constexpr int kUnreadPolicy = -1;
+std::atomic<int> g_tuned_policy{kUnreadPolicy};
 
 #if !defined(__aarch64__)
 // Asks the Halide runtime whether this CPU has every feature the ISA's kernels were built with
@@ -112,8 +117,45 @@ void set_num_threads(int threads) {
 
 int num_threads() { return detail::pool_threads(); }
 
+const char *to_string(TunedPolicy policy) {
+    switch (policy) {
+    case TunedPolicy::match: return "match";
+    case TunedPolicy::any: return "any";
+    case TunedPolicy::off: return "off";
+    }
+    return "?";
+}
+
+void set_tuned_policy(TunedPolicy policy) {
+    if (policy != TunedPolicy::match && policy != TunedPolicy::any && policy != TunedPolicy::off) {
+        detail::fail(ErrorCode::invalid_argument, "policy",
+                     "tuned policy " + std::to_string(static_cast<int>(policy)) +
+                         " is not match, any or off");
+    }
+    g_tuned_policy.store(static_cast<int>(policy));
+}
+
+TunedPolicy tuned_policy() {
+    int policy = g_tuned_policy.load();
+    if (policy != kUnreadPolicy) return static_cast<TunedPolicy>(policy);
+    int from_env = static_cast<int>(TunedPolicy::match);
+    if (const char *env = std::getenv("CONVGEN_TUNED"); env && *env) {
+        bool known = false;
+        for (TunedPolicy p : {TunedPolicy::match, TunedPolicy::any, TunedPolicy::off}) {
+            if (std::strcmp(env, to_string(p)) == 0) from_env = static_cast<int>(p), known = true;
+        }
+        if (!known) {
+            std::fprintf(stderr, "convgen: CONVGEN_TUNED=%s is not match, any or off; using match\n",
+                         env);
+        }
+    }
+    g_tuned_policy.compare_exchange_strong(policy, from_env);  // a set_tuned_policy in between wins
+    return static_cast<TunedPolicy>(g_tuned_policy.load());
+}
+
 std::string Implementation::to_string() const {
     std::string s = variant + " [" + convgen::to_string(isa) + ", " + schedule + " schedule]";
+    if (!reason.empty()) s += "\n  chosen: " + reason;
     for (const auto &d : declined) s += "\n  declined " + d.variant + ": " + d.reason;
     return s;
 }

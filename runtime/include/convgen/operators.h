@@ -25,7 +25,9 @@ struct OperatorOptions {
 // implementation() is the general choice; implementation(input) is what run() uses for that
 // input: a variant tuned for exactly its height and width at the current thread count
 // (schedules/tuned/) when the build has one for this operator's channels and window, else the
-// general choice.
+// general choice. A tuned variant that does not run (tuned on another machine class, see
+// tuned_policy(); or, in the general choice, only for its own input size and thread count) is
+// listed in `declined` with the reason.
 struct Implementation {
     std::string variant;
     Isa isa;
@@ -34,6 +36,8 @@ struct Implementation {
         std::string variant, reason;
     };
     std::vector<Declined> declined;
+    std::string reason;  // why this variant, where it is not simply the first that accepts
+                         // (a tuned variant: its shape, threads and machine class)
     std::string to_string() const;
 };
 

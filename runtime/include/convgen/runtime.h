@@ -51,6 +51,22 @@ int num_threads();
 void set_verbose(int level);
 int verbose();
 
+// The machine class a tuned variant is tied to: the CPU's micro-architecture, as vendor,
+// family and model on x86 ("AuthenticAMD family 25 model 1", the numbers /proc/cpuinfo shows)
+// or implementer and part on AArch64 ("arm implementer 0x41 part 0xd0c"). convgen-tune records
+// it with every variant it writes (schedules/tuned/<arch>.json, "tuning.machine_class").
+const std::string &machine_class();
+
+// Which tuned variants new operators may choose (each for exactly the shape and thread count it
+// was tuned for): match (the default) = those tuned on this machine_class(); any = also those
+// tuned on another machine; off = none, the hand variants only. The environment variable
+// CONVGEN_TUNED=match|any|off sets it at start. implementation() says why a tuned variant was
+// or was not taken.
+enum class TunedPolicy { match, any, off };
+void set_tuned_policy(TunedPolicy policy);
+TunedPolicy tuned_policy();
+const char *to_string(TunedPolicy policy);
+
 enum class OpKind { conv2d, depthwise, pointwise, separable };
 const char *to_string(OpKind op);
 
@@ -74,6 +90,9 @@ struct VariantInfo {
     // The thread count (set_num_threads) a tuned variant was tuned with and is chosen for
     // (0 = any): its tiling and task sizes are chosen for that parallelism.
     int tuned_threads;
+    // The machine_class() a tuned variant was tuned on ("" where its database did not record
+    // one: then no machine matches it).
+    std::string tuned_machine;
     std::vector<Isa> isas;
 };
 const std::vector<VariantInfo> &variants();
