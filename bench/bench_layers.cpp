@@ -56,6 +56,10 @@
 //                             selected layers' depthwise, pointwise and conv2d ops, named
 //                             <op>/<layer>/peer:<P>/..., bias + ReLU6 fused; oneDNN in its own
 //                             layouts, the label naming its implementation (impl_info_str)
+//   --convgen_console=compact|full  one numbered line per benchmark plus a progress line
+//                             (compact_reporter.h; default), or Google Benchmark's console
+// --benchmark_min_time takes "0.2" or "0.2s" (Debian's Google Benchmark 1.7.1 reads only the
+// former; the suffix is dropped on the way).
 // The forced-variant and per-ISA benchmarks, and MobileNetV1's body as one chain
 // (mobilenet_v1_body/{unfused,fused}: the first conv and the 13 blocks in network order), run
 // when mobilenet_v1 is selected.
@@ -71,12 +75,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <deque>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "convgen/convgen.h"
+#include "compact_reporter.h"
 #include "convgen_baselines.h"
 #include "layer_sets.h"
 #include "peak_probe.h"
@@ -120,6 +127,7 @@ const std::vector<std::string> &available_peers() {
     return peers;
 }
 Settings g_settings;
+std::vector<std::string> g_registered;  // every benchmark's name, in registration order
 
 enum class Op { depthwise, pointwise, separable_unfused, separable_fused, conv2d };
 
@@ -421,6 +429,7 @@ void add(Op op, const Problem &layer, const std::string &forced,
     const std::string name = key + "/threads:" + std::to_string(threads);
     static std::set<std::string> registered;  // a layer in two sets runs once
     if (!registered.insert(name).second) return;
+    g_registered.push_back(name);
     auto *b = benchmark::RegisterBenchmark(
         name.c_str(), [spec](benchmark::State &s) { run_benchmark(s, spec); });
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -638,6 +647,7 @@ void register_body(int threads) {
                   threads, "", [fused] { return make_body_job(fused); }};
         spec.key = std::string("mobilenet_v1_body/") + (fused ? "fused" : "unfused");
         const std::string name = spec.key + "/threads:" + std::to_string(threads);
+        g_registered.push_back(name);
         benchmark::RegisterBenchmark(name.c_str(),
                                      [spec](benchmark::State &s) { run_benchmark(s, spec); })
             ->UseRealTime()
@@ -658,6 +668,28 @@ void register_all() {
         if (mobilenet_v1_selected()) register_body(t);
     }
     for (int t : threads) register_peers(t);
+}
+
+// The registered benchmarks the filter selects (Google Benchmark's rule: empty or "all" = every
+// one, a leading '-' negates), for the compact console's progress count; -1 if the filter is
+// not a regex std::regex reads.
+long count_selected(const std::string &filter, size_t &name_width) {
+    std::string pattern = filter.empty() || filter == "all" ? "." : filter;
+    const bool negated = pattern[0] == '-';
+    if (negated) pattern = pattern.substr(1);
+    try {
+        const std::regex re(pattern);
+        long n = 0;
+        for (const std::string &name : g_registered) {
+            if (std::regex_search(name + "/real_time", re) != negated) {
+                n++;
+                name_width = std::max(name_width, name.size());
+            }
+        }
+        return n;
+    } catch (const std::regex_error &) {
+        return -1;
+    }
 }
 
 std::vector<int> parse_int_list(const char *s) {
@@ -688,7 +720,8 @@ int main(int argc, char **argv) {
     std::string defaults[] = {"--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
                               "--benchmark_min_time=0.05"};
     for (auto &d : defaults) args.push_back(d.data());
-    bool list_layers = false, probe_only = false;
+    bool list_layers = false, probe_only = false, compact_console = true;
+    std::deque<std::string> rewritten;  // storage for arguments changed on the way through
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -773,6 +806,18 @@ int main(int argc, char **argv) {
                     }
                     if (comma == std::string::npos) break;
                 }
+            } else if (const char *v = value("--convgen_console")) {
+                if (std::strcmp(v, "compact") != 0 && std::strcmp(v, "full") != 0) {
+                    std::fprintf(stderr, "--convgen_console: compact or full\n");
+                    return 2;
+                }
+                compact_console = std::strcmp(v, "compact") == 0;
+            } else if (const char *v = value("--benchmark_min_time");
+                       v && *v && v[std::strlen(v) - 1] == 's') {
+                // Google Benchmark 1.8 takes "0.2s"; Debian 12's 1.7.1 only "0.2" (seconds).
+                // Both read a bare number as seconds, so the suffix is dropped.
+                rewritten.push_back(a.substr(0, a.size() - 1));
+                args.push_back(rewritten.back().data());
             } else if (a == "--convgen_list_layers") {
                 list_layers = true;
             } else if (a == "--convgen_list_variants") {
@@ -863,7 +908,19 @@ int main(int argc, char **argv) {
     std::string peers;
     for (const std::string &p : available_peers()) peers += (peers.empty() ? "" : ",") + p;
     benchmark::AddCustomContext("convgen.peers_built_in", peers.empty() ? "none" : peers);
-    benchmark::RunSpecifiedBenchmarks();
+    // The compact console unless the console's format is changed (--benchmark_format=json...).
+    bool console_format = true;
+    for (int i = 1; i < n; ++i) {
+        console_format = console_format && std::strncmp(args[i], "--benchmark_format=", 19) != 0;
+    }
+    if (compact_console && console_format) {
+        size_t name_width = 0;
+        const long total = count_selected(benchmark::GetBenchmarkFilter(), name_width);
+        convgen_bench::CompactReporter reporter(total > 0 ? size_t(total) : 0, name_width);
+        benchmark::RunSpecifiedBenchmarks(&reporter);
+    } else {
+        benchmark::RunSpecifiedBenchmarks();
+    }
     benchmark::Shutdown();
     return 0;
 }

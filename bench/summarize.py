@@ -26,6 +26,23 @@ SCHEDULES = ["hand", "tuned", "naive", "Mullapudi2016", "Adams2019", "Li2018"]
 AUTOSCHEDULERS = ["Mullapudi2016", "Adams2019", "Li2018"]
 PEERS = ["onednn", "xnnpack", "onnxruntime"]
 PEER_OPS = ["depthwise", "pointwise", "conv2d"]
+# One colour per source (convgen, each schedule, each peer) in every panel of every plot.
+SOURCE_COLORS = {
+    "convgen": "#1f77b4", "sched:tuned": "#17becf", "sched:naive": "#7f7f7f",
+    "sched:Mullapudi2016": "#bcbd22", "sched:Adams2019": "#9467bd", "sched:Li2018": "#8c564b",
+    "onednn": "#d62728", "xnnpack": "#2ca02c", "onnxruntime": "#ff7f0e",
+}
+OP_MARKERS = {"depthwise": "o", "pointwise": "s", "separable_fused": "D",
+              "separable_unfused": "d", "conv2d": "^"}
+
+
+def short_layer(layer):
+    """A short label for a layer: 'c128_256_56_s2' -> '56:128>256/2'; problem strings lose n1."""
+    try:
+        c_in, c_out, size, stride = layer[1:].replace("_s", "_").split("_")
+        return f"{size}:{c_in}>{c_out}" + (f"/{stride}" if stride != "1" else "")
+    except ValueError:
+        return layer.replace("n1", "")
 
 
 def parse_name(run_name):
@@ -214,23 +231,28 @@ def plot_gflops(path, rows, layers, t, title):
         return
     ops = [op for op in ["depthwise", "pointwise", "separable_fused", "conv2d"]
            if any(k[0] == op and k[3] == t for k in rows)]
-    fig, axes = plt.subplots(len(ops), 1, figsize=(max(9, 1.3 * len(layers)), 3.6 * len(ops)),
+    fig, axes = plt.subplots(len(ops), 1, figsize=(max(9, 1.3 * len(layers)), 3.4 * len(ops)),
                              squeeze=False)
+    shown = {}
     for ax, op in zip(axes[:, 0], ops):
         op_layers = [l for l in layers if any(k[0] == op and k[1] == l for k in rows)]
         series = series_for(rows, op, t)
         width = 0.85 / len(series)
         for i, (legend, forced) in enumerate(series):
             values = [gflops(rows, op, l, forced, t) or 0 for l in op_layers]
-            ax.bar([x + (i - (len(series) - 1) / 2) * width for x in range(len(op_layers))],
-                   values, width, label=legend)
+            bars = ax.bar([x + (i - (len(series) - 1) / 2) * width for x in range(len(op_layers))],
+                          values, width, color=SOURCE_COLORS.get(legend, "#333333"))
+            shown.setdefault(legend, bars)
         ax.set_xticks(range(len(op_layers)))
         ax.set_xticklabels(op_layers, rotation=25, ha="right", fontsize="small")
         ax.set_ylabel("GFLOP/s (median)")
-        ax.set_title(f"{op}, {t} thread{'s' if t != 1 else ''}")
-        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title, fontsize="small")
-    fig.tight_layout()
+        ax.set_title(f"{op}, {t} thread{'s' if t != 1 else ''}", fontsize="medium")
+    # One legend for the figure: a source has the same colour in every panel.
+    order = [s for s in SOURCE_COLORS if s in shown]
+    fig.suptitle(title, fontsize="small", y=0.998)
+    fig.legend([shown[s] for s in order], order, loc="upper center", ncol=min(len(order), 9),
+               fontsize="small", frameon=False, bbox_to_anchor=(0.5, 0.985))
+    fig.tight_layout(rect=(0, 0, 1, 0.955))
     fig.savefig(path, dpi=110)
     print(f"wrote {path}", file=sys.stderr)
 
@@ -239,25 +261,31 @@ def plot_roofline(path, rows, context, t, title):
     plt = pyplot()
     if not plt:
         return
+    from matplotlib.lines import Line2D
     peak = float(context.get("convgen.peak_gflops_per_core", 0) or 0) * t
     bw = float(context.get(f"convgen.peak_gbps.threads:{t}", 0) or 0)
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    markers = {"depthwise": "o", "pointwise": "s", "separable_fused": "D",
-               "separable_unfused": "d", "conv2d": "^"}
+    fig, ax = plt.subplots(figsize=(11, 6))
     sources = [("convgen", "")] + [(p, f"peer:{p}") for p in PEERS] + \
               [(f"sched:{s}", f"sched:{s}") for s in AUTOSCHEDULERS]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    xs = []
-    for i, (legend, forced) in enumerate(sources):
-        for op, marker in markers.items():
-            pts = [(r["intensity"], r["gflops"]) for k, r in rows.items()
+    xs, used_sources, used_ops = [], [], []
+    for legend, forced in sources:
+        for op, marker in OP_MARKERS.items():
+            pts = [(r["intensity"], r["gflops"], k[1]) for k, r in rows.items()
                    if k[0] == op and k[2] == forced and k[3] == t and r["intensity"]
                    and r["gflops"]]
             if not pts:
                 continue
             xs += [p[0] for p in pts]
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, s=28,
-                       color=colors[i % len(colors)], alpha=0.8, label=f"{legend} {op}")
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, s=30,
+                       color=SOURCE_COLORS[legend], alpha=0.85, edgecolors="none")
+            if legend not in used_sources:
+                used_sources.append(legend)
+            if op not in used_ops:
+                used_ops.append(op)
+            if legend == "convgen":  # convgen's points carry their layer; peers sit beside them
+                for x, y, layer in pts:
+                    ax.annotate(short_layer(layer), (x, y), xytext=(3, 2),
+                                textcoords="offset points", fontsize=5.5, color="#333333")
     if xs and peak and bw:
         lo, hi = min(xs) / 2, max(xs) * 2
         ridge = peak / bw
@@ -271,8 +299,16 @@ def plot_roofline(path, rows, context, t, title):
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP per compulsory byte)")
     ax.set_ylabel("GFLOP/s (median)")
-    ax.set_title(f"Roofline, {t} thread{'s' if t != 1 else ''} ({title})", fontsize="small")
-    ax.legend(fontsize="xx-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(f"Roofline, {t} thread{'s' if t != 1 else ''} ({title}); labels: "
+                 "size:c_in>c_out/stride", fontsize="small")
+    # Two short legends: colour = who ran it, marker = which op.
+    who = ax.legend([Line2D([], [], ls="", marker="o", color=SOURCE_COLORS[s]) for s in used_sources],
+                    used_sources, title="source", fontsize="x-small", title_fontsize="x-small",
+                    loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.add_artist(who)
+    ax.legend([Line2D([], [], ls="", marker=OP_MARKERS[o], color="black") for o in used_ops],
+              used_ops, title="op", fontsize="x-small", title_fontsize="x-small",
+              loc="lower left", bbox_to_anchor=(1.0, 0.0))
     ax.grid(True, which="both", lw=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

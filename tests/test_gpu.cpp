@@ -273,6 +273,46 @@ TEST_P(GpuBackendTest, ReportsTheVariantAndTarget) {
     EXPECT_EQ(pair.implementation().declined.at(0).reason, "options.separable_path is unfused");
 }
 
+// CONVGEN_VERBOSE: the CPU operators' lines, with the GPU target in the ISA's place; a run on
+// device memory is marked queued (run() returned before the kernel finished).
+TEST_P(GpuBackendTest, VerboseLinesNameTheTarget) {
+    SKIP_UNLESS_AVAILABLE(GetParam(), "");
+    gpu::GpuOptions o;
+    o.backend = GetParam();
+    const int before = verbose();
+    const std::vector<float> w(16 * 8, 0.5f), x(4 * 4 * 16, 1.0f);
+    const TensorDesc in = TensorDesc::nhwc(1, 4, 4, 16);
+    set_verbose(1);
+    ::testing::internal::CaptureStderr();
+    gpu::Pointwise op(PointwiseDesc{16, 8, {}}, w.data(), nullptr, o);
+    std::string err = ::testing::internal::GetCapturedStderr();
+    const gpu::GpuImplementation &impl = op.implementation();
+    EXPECT_NE(err.find("convgen_verbose,create,pointwise,ic16 oc8 act:none," + impl.variant + "," +
+                       impl.target + "," + impl.schedule),
+              std::string::npos)
+        << err;
+
+    set_verbose(2);
+    const TensorDesc out = op.output_desc(in);
+    std::vector<float> y(out.elements());
+    gpu::DeviceBuffer din(in.elements(), o), dout(out.elements(), o);
+    din.upload(x.data());
+    ::testing::internal::CaptureStderr();
+    op.run({x.data(), in}, {y.data(), out}, gpu::Memory::host);
+    op.run({din.handle(), in}, {dout.handle(), out}, gpu::Memory::device);
+    gpu::synchronize(o);
+    err = ::testing::internal::GetCapturedStderr();
+    set_verbose(before);
+    const std::string line = "convgen_verbose,exec,pointwise,[1,4,4,16]->[1,4,4,8]," +
+                             impl.variant + "," + impl.target + ",";
+    const size_t host = err.find(line), device = err.find(line, host + 1);
+    ASSERT_NE(host, std::string::npos) << err;
+    ASSERT_NE(device, std::string::npos) << err;
+    EXPECT_NE(err.compare(host + line.size(), 7, "queued,"), 0) << err;
+    EXPECT_EQ(err.compare(device + line.size(), 7, "queued,"), 0) << err;
+    for (float v : y) ASSERT_FLOAT_EQ(v, 8.0f);  // 16 inputs of 1 x 0.5
+}
+
 TEST_P(GpuBackendTest, BadInputIsAnErrorNamingTheField) {
     SKIP_UNLESS_AVAILABLE(GetParam(), "");
     gpu::GpuOptions o;

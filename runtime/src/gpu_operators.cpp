@@ -144,6 +144,23 @@ void warm_up_op(const Op &op, const TensorDesc &input) {
 
 }  // namespace
 
+namespace {
+
+// CONVGEN_VERBOSE lines (verbose.cpp): the GPU target stands where a CPU line has the ISA.
+void log_created(OpKind op, const std::string &desc, const GpuImplementation &impl) {
+    if (verbose() >= 1) {
+        convgen::detail::log_created(op, desc, impl.variant, impl.target, impl.schedule,
+                                     impl.declined);
+    }
+}
+convgen::detail::RunLog run_log(OpKind op, const GpuImplementation &impl, const TensorDesc &in,
+                                const TensorDesc &out, Memory memory) {
+    return {op, verbose() >= 2 ? &impl.variant : nullptr, impl.target.c_str(), in, out,
+            memory == Memory::device};
+}
+
+}  // namespace
+
 // ---- Conv2d ---------------------------------------------------------------------------------
 
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
@@ -153,6 +170,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     auto state = make_state(OpKind::conv2d, detail::gpu_key(d.window, 1), options);
     state->buffers = std::move(buffers);
     state_ = std::move(state);
+    log_created(OpKind::conv2d, convgen::detail::describe(d), state_->selection.impl);
 }
 
 TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
@@ -164,6 +182,7 @@ void Conv2d::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); 
 void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto log = run_log(OpKind::conv2d, state_->selection.impl, input.desc, output.desc, memory);
     auto *k = kernel_of<detail::conv2d_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
         return abi::call_with_context(
@@ -180,6 +199,7 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     auto state = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
     state->buffers = std::move(buffers);
     state_ = std::move(state);
+    log_created(OpKind::depthwise, convgen::detail::describe(d), state_->selection.impl);
 }
 
 TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
@@ -191,6 +211,7 @@ void Depthwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input
 void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto log = run_log(OpKind::depthwise, state_->selection.impl, input.desc, output.desc, memory);
     auto *k = kernel_of<detail::depthwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
         return abi::call_with_context(
@@ -207,6 +228,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     auto state = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
     state->buffers = std::move(buffers);
     state_ = std::move(state);
+    log_created(OpKind::pointwise, convgen::detail::describe(d), state_->selection.impl);
 }
 
 TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
@@ -218,6 +240,7 @@ void Pointwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input
 void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     check_output(*state_, output, output_desc(input.desc), input, memory);
+    const auto log = run_log(OpKind::pointwise, state_->selection.impl, input.desc, output.desc, memory);
     auto *k = kernel_of<detail::pointwise_kernel_t>(*state_);
     launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
         return abi::call_with_context(k, uc, pointwise_args(desc_, {in, {&wb[0], &wb[1]}, out}));
@@ -256,7 +279,10 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         state->buffers = buffers;
         state_ = std::move(state);
     }
-    if (options.separable_path == Path::fused || !options.variant.empty()) return;
+    if (options.separable_path == Path::fused || !options.variant.empty()) {
+        log_created(OpKind::separable, convgen::detail::describe(d), implementation());
+        return;
+    }
     const std::string why = options.separable_path == Path::unfused
                                 ? "options.separable_path is unfused"
                                 : describe(fusion_rules(options.backend), options.backend);
@@ -275,6 +301,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     u->impl.declined.insert(u->impl.declined.end(), b.declined.begin(), b.declined.end());
     if (options.separable_path == Path::automatic) u->rules = fusion_rules(options.backend);
     unfused_ = std::move(u);
+    log_created(OpKind::separable, convgen::detail::describe(d), implementation());
 }
 
 TensorDesc Separable::output_desc(const TensorDesc &input) const {
@@ -305,6 +332,8 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     validate_tensor("input", input.data, input.desc, desc_.in_channels);
     const GpuOperatorState &any = state_ ? *state_ : *unfused_->dw;
     check_output(any, output, output_desc(input.desc), input, memory);
+    const auto log = run_log(OpKind::separable, implementation(input.desc), input.desc,
+                             output.desc, memory);
     if (fused_for(input.desc)) {
         auto *k = kernel_of<detail::separable_kernel_t>(*state_);
         launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {

@@ -269,22 +269,34 @@ std::string describe(const Conv2dDesc &d);
 std::string describe(const DepthwiseDesc &d);
 std::string describe(const PointwiseDesc &d);
 std::string describe(const SeparableDesc &d);
-// Level >= 1: one line for an operator just created.
-void log_created(OpKind op, const std::string &desc, const Implementation &impl);
+// Level >= 1: one line for an operator just created: op, descriptor, variant, where it runs
+// (the ISA, or a GPU operator's target such as cuda_sm80 or opencl), schedule, declined ones.
+void log_created(OpKind op, const std::string &desc, const std::string &variant,
+                 const std::string &where, const std::string &schedule,
+                 const std::vector<Implementation::Declined> &declined);
+inline void log_created(OpKind op, const std::string &desc, const Implementation &impl) {
+    if (verbose() >= 1) log_created(op, desc, impl.variant, to_string(impl.isa), impl.schedule, impl.declined);
+}
 
-// Level 2: one line per run(), printed when the run ends (failed or not). Pass impl only when
-// verbose() >= 2, so a run with logging off reads no clock.
+// Level 2: one line per run(), printed when the run ends (failed or not): op, shapes, variant,
+// where, milliseconds ("queued" where run() returned once the GPU work was queued). Pass the
+// variant only when verbose() >= 2, so a run with logging off reads no clock.
 class RunLog {
 public:
-    RunLog(OpKind op, const Implementation *impl, const TensorDesc &in, const TensorDesc &out);
+    RunLog(OpKind op, const Implementation *impl, const TensorDesc &in, const TensorDesc &out)
+        : RunLog(op, impl ? &impl->variant : nullptr, impl ? to_string(impl->isa) : "", in, out) {}
+    RunLog(OpKind op, const std::string *variant, const char *where, const TensorDesc &in,
+           const TensorDesc &out, bool queued = false);
     ~RunLog();
     RunLog(const RunLog &) = delete;
     RunLog &operator=(const RunLog &) = delete;
 
 private:
     OpKind op_;
-    const Implementation *impl_;
+    const std::string *variant_;
+    const char *where_;
     TensorDesc in_, out_;
+    bool queued_;
     int64_t start_ns_ = 0;
 };
 

@@ -87,25 +87,28 @@ std::string describe(const SeparableDesc &d) {
            " act:" + describe_activation(d.activation);
 }
 
-void log_created(OpKind op, const std::string &desc, const Implementation &impl) {
+void log_created(OpKind op, const std::string &desc, const std::string &variant,
+                 const std::string &where, const std::string &schedule,
+                 const std::vector<Implementation::Declined> &declined) {
     if (verbose() < 1) return;
     std::string line = std::string("convgen_verbose,create,") + to_string(op) + "," + desc + "," +
-                       impl.variant + "," + to_string(impl.isa) + "," + impl.schedule;
-    for (const auto &d : impl.declined) line += ",declined " + d.variant + ": " + d.reason;
+                       variant + "," + where + "," + schedule;
+    for (const auto &d : declined) line += ",declined " + d.variant + ": " + d.reason;
     std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-RunLog::RunLog(OpKind op, const Implementation *impl, const TensorDesc &in, const TensorDesc &out)
-    : op_(op), impl_(impl), in_(in), out_(out) {
-    if (impl_) start_ns_ = now_ns();
+RunLog::RunLog(OpKind op, const std::string *variant, const char *where, const TensorDesc &in,
+               const TensorDesc &out, bool queued)
+    : op_(op), variant_(variant), where_(where), in_(in), out_(out), queued_(queued) {
+    if (variant_) start_ns_ = now_ns();
 }
 
 RunLog::~RunLog() {
-    if (!impl_) return;
+    if (!variant_) return;
     const double ms = double(now_ns() - start_ns_) * 1e-6;
-    std::fprintf(stderr, "convgen_verbose,exec,%s,%s->%s,%s,%s,%s%.4fms\n", to_string(op_),
-                 in_.to_string().c_str(), out_.to_string().c_str(), impl_->variant.c_str(),
-                 to_string(impl_->isa), std::uncaught_exceptions() ? "failed," : "", ms);
+    std::fprintf(stderr, "convgen_verbose,exec,%s,%s->%s,%s,%s,%s%s%.4fms\n", to_string(op_),
+                 in_.to_string().c_str(), out_.to_string().c_str(), variant_->c_str(), where_,
+                 std::uncaught_exceptions() ? "failed," : "", queued_ ? "queued," : "", ms);
 }
 
 }  // namespace detail

@@ -47,7 +47,9 @@ int num_threads();
 // a line per run() (input and output shapes, variant, ISA, milliseconds). The environment
 // variable CONVGEN_VERBOSE sets the level at start; set_verbose changes it at any time (a level
 // outside 0..2 is an invalid_argument). Off, it costs a run() one relaxed atomic load.
-// CPU operators only (the gpu:: ones do not log yet).
+// gpu:: operators log the same lines with their target (cuda_sm80, opencl) where the ISA
+// stands; a run on device memory returns once queued, so its line says "queued" and times the
+// launch.
 void set_verbose(int level);
 int verbose();
 
