@@ -98,8 +98,8 @@
 
 namespace {
 
-using convgen_bench::Problem;
-using convgen_bench::ProblemOp;
+using convgen_problems::Problem;
+using convgen_problems::ProblemOp;
 
 struct Settings {
     double peak_gflops_per_core = 0;  // 0: measured by the probe at start-up
@@ -463,7 +463,7 @@ std::vector<Problem> selected_layers() {
     if (sets.empty() && g_settings.problems.empty()) sets = {"mobilenet_v1"};
     std::vector<Problem> out;
     for (const std::string &set : sets) {
-        for (const Problem &p : convgen_bench::layer_set(set)) out.push_back(p);
+        for (const Problem &p : convgen_problems::layer_set(set)) out.push_back(p);
     }
     for (const Problem &p : g_settings.problems) out.push_back(p);
     return out;
@@ -500,7 +500,7 @@ void register_main_suite(int threads) {
 // Every variant that accepts one block, and the pointwise op at every ISA this CPU has.
 void register_forced(int threads) {
     using convgen::OpKind;
-    const Problem layer = convgen_bench::layer_set("mobilenet_v1")[2];  // c128_128_56_s1
+    const Problem layer = convgen_problems::layer_set("mobilenet_v1")[2];  // c128_128_56_s1
     const std::pair<Op, OpKind> windowed[] = {{Op::depthwise, OpKind::depthwise},
                                               {Op::separable_fused, OpKind::separable},
                                               {Op::conv2d, OpKind::conv2d}};
@@ -594,7 +594,7 @@ std::unique_ptr<Job> make_body_job(bool fused) {
         return placed(job->buffers.back(), 0);
     };
     std::vector<std::function<void()>> steps;
-    const std::vector<Problem> body = convgen_bench::mobilenet_v1_body();
+    const std::vector<Problem> body = convgen_problems::mobilenet_v1_body();
     const Problem &first = body.front();
     TensorDesc in = TensorDesc::nhwc(1, first.h, first.w, first.c);
     const float *x = buffer(in.elements(), 1);
@@ -776,12 +776,12 @@ int main(int argc, char **argv) {
                 for (size_t start = 0, comma;; start = comma + 1) {
                     comma = list.find(',', start);
                     const std::string set = list.substr(start, comma - start);
-                    convgen_bench::layer_set(set);  // throws for an unknown name
+                    convgen_problems::layer_set(set);  // throws for an unknown name
                     g_settings.layer_sets.push_back(set);
                     if (comma == std::string::npos) break;
                 }
             } else if (const char *v = value("--convgen_problem")) {
-                for (const Problem &p : convgen_bench::parse_problem_list(v)) {
+                for (const Problem &p : convgen_problems::parse_problem_list(v)) {
                     g_settings.problems.push_back(p);
                 }
             } else if (const char *v = value("--convgen_peers")) {
@@ -877,7 +877,7 @@ int main(int argc, char **argv) {
             return 0;
         }
         register_all();
-    } catch (const convgen_bench::ProblemError &e) {
+    } catch (const convgen_problems::ProblemError &e) {
         std::fprintf(stderr, "convgen_bench: %s\n", e.what());
         return 2;
     } catch (const convgen::Error &e) {

@@ -62,7 +62,7 @@ PEAK_GFLOPS_ZEN3 = 93.2  # one core's FMA peak on the development VM (README, pe
 # ---- the network ----------------------------------------------------------------------------
 
 INPUT_HW, INPUT_C = 224, 3
-# (c_in, c_out, stride) of MobileNetV1's 13 separable blocks, as bench/layer_sets.cpp lists them
+# (c_in, c_out, stride) of MobileNetV1's 13 separable blocks, as problems/layer_sets.cpp lists them
 # (there the 512 -> 512 block appears once; the network has it five times).
 BLOCKS = ([(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)]
           + [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)])

@@ -6,7 +6,7 @@
     python3 bench/summarize.py convgen.json ort.json
 
 The layers come from `convgen_bench --convgen_list_layers`, so both suites time the same
-problems (bench/problem_string.h grammar). Each convgen op of a layer becomes one model:
+problems (problems/problem_string.h grammar). Each convgen op of a layer becomes one model:
 depthwise (Conv, group = c), pointwise (1x1 Conv; a sep layer's runs on the depthwise output)
 and conv2d (the standard conv the block replaces), every one with bias and ReLU6 (Clip 0..6,
 which ONNX Runtime fuses into the Conv). ONNX Runtime works in NCHW and picks its own kernels

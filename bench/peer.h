@@ -6,8 +6,12 @@
 #include <string>
 
 #include "problem_string.h"
+#include "window_math.h"
 
 namespace convgen_bench {
+
+using convgen_problems::Problem;
+using convgen_problems::ProblemOp;
 
 // The op on a problem as convgen_bench defines it: depthwise is a grouped conv with c groups of
 // m outputs; a sep problem's pointwise runs at the depthwise's output size, c*m -> o.
@@ -45,17 +49,17 @@ inline PeerShape peer_shape(PeerOp op, const Problem &p) {
     return s;
 }
 
-// TensorFlow-style padding of one axis (SAME puts the odd pixel at the end).
-inline void peer_pads(const Problem &p, int in, int k, int out, int stride, int dilation,
-                      int &lo, int &hi) {
+// TensorFlow-style padding of one axis (SAME puts the odd pixel at the end), as convgen
+// resolves it (problems/window_math.h).
+inline void peer_pads(const Problem &p, int in, int k, int stride, int dilation, int &lo,
+                      int &hi) {
     if (p.pad == Problem::Pad::valid) {
         lo = hi = 0;
     } else if (p.pad == Problem::Pad::explicit_pads) {
         lo = hi = p.pad_value;
     } else {
-        int total = (out - 1) * stride + dilation * (k - 1) + 1 - in;
-        total = total > 0 ? total : 0;
-        lo = total / 2, hi = total - total / 2;
+        lo = int(convgen::window_math::same_pad_before(in, k, stride, dilation));
+        hi = int(convgen::window_math::same_pad_after(in, k, stride, dilation));
     }
 }
 

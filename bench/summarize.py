@@ -98,7 +98,7 @@ def fmt(v, spec=".1f"):
 
 def layer_order(layer):
     """Network order: larger spatial size first, then channels. Layers are MobileNetV1 tags
-    ("c128_256_56_s2") or problem strings ("dw:n1c32h112w112k3s2", bench/problem_string.h)."""
+    ("c128_256_56_s2") or problem strings ("dw:n1c32h112w112k3s2", problems/problem_string.h)."""
     if ":" in layer:
         op, fields = layer.split(":", 1)
         f = dict((k, int(v)) for k, v in re.findall(r"([a-z]+?)(\d+)", fields))

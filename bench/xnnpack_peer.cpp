@@ -45,8 +45,8 @@ PeerJob make_xnnpack_job(PeerOp op, const Problem &p, int threads) {
     const PeerShape s = peer_shape(op, p);
     int top = 0, bottom = 0, left = 0, right = 0;
     if (op != PeerOp::pointwise) {
-        peer_pads(p, s.h, s.kh, s.oh, s.stride, s.dilation, top, bottom);
-        peer_pads(p, s.w, s.kw, s.ow, s.stride, s.dilation, left, right);
+        peer_pads(p, s.h, s.kh, s.stride, s.dilation, top, bottom);
+        peer_pads(p, s.w, s.kw, s.stride, s.dilation, left, right);
     }
     auto r = std::make_shared<Resources>();
     r->input.resize(size_t(s.n) * s.h * s.w * s.c_in);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "convgen_baselines.h"
+#include "problem_string.h"
 #include "reference.h"
 
 namespace testing_support {
@@ -83,6 +84,44 @@ std::string Problem::str() const {
     s += " act=" + act_str(act);
     if (strided) s += rows_back_to_back ? " strided(rows back to back)" : " strided";
     return s;
+}
+
+std::string Problem::problem_string() const {
+    using PS = convgen_problems::Problem;
+    PS q;
+    q.n = n, q.c = ci, q.h = h, q.w = w;
+    switch (op) {
+    case OpKind::conv2d: q.op = convgen_problems::ProblemOp::conv; break;
+    case OpKind::depthwise: q.op = convgen_problems::ProblemOp::dw; break;
+    case OpKind::pointwise: q.op = convgen_problems::ProblemOp::pw; break;
+    case OpKind::separable: q.op = convgen_problems::ProblemOp::sep; break;
+    }
+    q.o = op == OpKind::depthwise ? ci * multiplier : co;
+    if (op == OpKind::pointwise) {
+        q.kh = q.kw = 1;
+        return q.to_string();
+    }
+    const Window &wd = window;
+    if (wd.stride_h != wd.stride_w || wd.dilation_h != wd.dilation_w) return "";
+    q.kh = wd.kernel_h, q.kw = wd.kernel_w, q.stride = wd.stride_h, q.dilation = wd.dilation_h;
+    if (op == OpKind::depthwise || op == OpKind::separable) q.multiplier = multiplier;
+    switch (wd.padding.mode) {
+    case Padding::Mode::same: q.pad = PS::Pad::same; break;
+    case Padding::Mode::valid: q.pad = PS::Pad::valid; break;
+    case Padding::Mode::explicit_pads: {
+        const Padding &pd = wd.padding;
+        if (pd.top != pd.left || pd.top != pd.bottom || pd.top != pd.right) return "";
+        q.pad = PS::Pad::explicit_pads;
+        q.pad_value = pd.top;
+        break;
+    }
+    }
+    return q.to_string();
+}
+
+std::string Problem::describe() const {
+    const std::string ps = problem_string();
+    return ps.empty() ? str() : str() + " [" + ps + "]";
 }
 
 bool Problem::has_output() const {
@@ -255,7 +294,7 @@ Problem fit_to(Problem p, const VariantInfo &v) {
     TensorDesc out_desc = op.output_desc(in_desc);
     const auto &run = op.run;
     if (!want.desc.same_shape(out_desc)) {
-        return ::testing::AssertionFailure() << p.str() << ": output shape " << out_desc.to_string()
+        return ::testing::AssertionFailure() << p.describe() << ": output shape " << out_desc.to_string()
                                              << ", reference " << want.desc.to_string();
     }
     if (p.strided) out_desc = with_gaps(out_desc, p.rows_back_to_back);
@@ -275,14 +314,14 @@ Problem fit_to(Problem p, const VariantInfo &v) {
                                                   out_desc.c + c];
                     if (!(std::fabs(y[i] - r) <= tol_abs + 1e-5 * std::fabs(r))) {
                         return ::testing::AssertionFailure()
-                               << p.str() << ": output[n=" << n << ",y=" << yy << ",x=" << xx
+                               << p.describe() << ": output[n=" << n << ",y=" << yy << ",x=" << xx
                                << ",c=" << c << "] = " << y[i] << ", reference " << r;
                     }
                 }
     for (size_t i = 0; i < y.size(); i++) {
         if (!is_element[i] && y[i] != kSentinel) {
             return ::testing::AssertionFailure()
-                   << p.str() << ": wrote a gap between output elements at offset " << i;
+                   << p.describe() << ": wrote a gap between output elements at offset " << i;
         }
     }
     return ::testing::AssertionSuccess();
@@ -306,10 +345,10 @@ bool refused_as_too_small(const Problem &p,
         EXPECT_TRUE(check(p));
         return false;
     } catch (const Error &e) {
-        EXPECT_EQ(e.code(), ErrorCode::unsupported) << p.str() << ": " << e.what();
-        EXPECT_EQ(e.field(), "options.variant") << p.str() << ": " << e.what();
+        EXPECT_EQ(e.code(), ErrorCode::unsupported) << p.describe() << ": " << e.what();
+        EXPECT_EQ(e.field(), "options.variant") << p.describe() << ": " << e.what();
         EXPECT_NE(std::string(e.what()).find("is accessed at"), std::string::npos)
-            << p.str() << ": " << e.what();
+            << p.describe() << ": " << e.what();
         return true;
     }
 }
@@ -325,13 +364,13 @@ int run_grid(const VariantInfo &v,
         const Problem p = fit_to(original, v);
         if (!p.has_output() || !seen.insert(p.str()).second) continue;
         // fit_to and the runtime's dispatch rule agree.
-        EXPECT_EQ(decline_reason(v, p.window, p.multiplier), "") << p.str();
+        EXPECT_EQ(decline_reason(v, p.window, p.multiplier), "") << p.describe();
         if (!autoscheduled(v)) {
             // An error names the problem and the grid goes on.
             try {
                 EXPECT_TRUE(check(p));
             } catch (const Error &e) {
-                ADD_FAILURE() << p.str() << ": " << e.what();
+                ADD_FAILURE() << p.describe() << ": " << e.what();
             }
             run++;
             continue;

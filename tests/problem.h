@@ -22,6 +22,13 @@ struct Problem {
     bool rows_back_to_back = false;  // strided: no gap between rows
 
     std::string str() const;
+    // The shape as a problem string (problems/problem_string.h), which convgen_bench
+    // --convgen_problem and convgen-tune --problem accept, or "" where the grammar cannot say it
+    // (strides or dilations that differ per axis, asymmetric explicit padding). Bias,
+    // activations and layout are not part of it. Failure messages print it.
+    std::string problem_string() const;
+    // str() and, where there is one, the problem string: what a failure message names.
+    std::string describe() const;
     // True if the window leaves at least one output pixel.
     bool has_output() const;
 

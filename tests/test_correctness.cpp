@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "problem.h"
+#include "problem_string.h"
 
 using namespace convgen;
 using testing_support::Problem;
@@ -60,6 +61,37 @@ TEST(Dispatch, ForcedIsaIsTheOneReported) {
         const std::vector<float> dw(9 * 16, 0.5f), pw(16 * 17, 0.25f);
         Separable op(p.separable(), dw.data(), nullptr, pw.data(), nullptr, o);
         EXPECT_EQ(op.implementation().isa, isa);
+    }
+}
+
+// A failing grid case names its shape as a problem string (Problem::describe): the string must
+// parse and describe the same computation shape as the runtime sees it, and at least two thirds
+// of the grid (all but per-axis strides/dilations and asymmetric pads) must have one.
+TEST(ProblemStrings, GridCasesNameTheirShape) {
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+        int named = 0, total = 0;
+        for (const Problem &p : testing_support::grid(op)) {
+            if (!p.has_output()) continue;
+            total++;
+            const std::string s = p.problem_string();
+            if (s.empty()) continue;
+            named++;
+            SCOPED_TRACE(p.str() + " -> " + s);
+            const convgen_problems::Problem q = convgen_problems::parse_problem(s);
+            const TensorDesc in = TensorDesc::nhwc(p.n, p.h, p.w, p.ci);
+            const int c_out = op == OpKind::depthwise ? p.ci * p.multiplier : p.co;
+            const TensorDesc out =
+                op == OpKind::pointwise ? TensorDesc::nhwc(p.n, p.h, p.w, c_out)
+                                        : output_desc(p.window, c_out, in);
+            EXPECT_EQ(q.n, p.n);
+            EXPECT_EQ(q.c, p.ci);
+            EXPECT_EQ(q.o, c_out);
+            EXPECT_EQ(q.out_h(), out.h);
+            EXPECT_EQ(q.out_w(), out.w);
+            EXPECT_NE(p.describe().find("[" + s + "]"), std::string::npos);
+        }
+        EXPECT_GE(named * 3, total * 2) << named << " of " << total << " " << to_string(op)
+                                        << " cases have a problem string";
     }
 }
 

@@ -1,4 +1,4 @@
-// convgen_bench's problem strings (bench/problem_string.h) and layer sets (bench/layer_sets.h).
+// The problem library: problem strings (problems/problem_string.h) and layer sets (problems/layer_sets.h).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -9,11 +9,11 @@
 
 namespace {
 
-using convgen_bench::parse_problem;
-using convgen_bench::parse_problem_list;
-using convgen_bench::Problem;
-using convgen_bench::ProblemError;
-using convgen_bench::ProblemOp;
+using convgen_problems::parse_problem;
+using convgen_problems::parse_problem_list;
+using convgen_problems::Problem;
+using convgen_problems::ProblemError;
+using convgen_problems::ProblemOp;
 
 TEST(ProblemString, Separable) {
     const Problem p = parse_problem("sep:n1c128h56w56k3s1o128");
@@ -141,17 +141,17 @@ TEST(ProblemString, BadStrings) {
 }
 
 TEST(LayerSets, Contents) {
-    const auto tutorial = convgen_bench::layer_set("tutorial");
+    const auto tutorial = convgen_problems::layer_set("tutorial");
     ASSERT_EQ(tutorial.size(), 1u);
     EXPECT_EQ(tutorial[0].to_string(), "sep:n2c3h32w32k3s1p1o4");
 
-    const auto v1 = convgen_bench::layer_set("mobilenet_v1");
+    const auto v1 = convgen_problems::layer_set("mobilenet_v1");
     ASSERT_EQ(v1.size(), 9u);
     EXPECT_EQ(v1[2].tag(), "c128_128_56_s1");
     EXPECT_EQ(v1[2].to_string(), "sep:n1c128h56w56k3s1o128");
     EXPECT_EQ(v1[8].tag(), "c1024_1024_7_s1");
 
-    const auto v2 = convgen_bench::layer_set("mobilenet_v2");
+    const auto v2 = convgen_problems::layer_set("mobilenet_v2");
     std::set<std::string> strings;
     for (const Problem &p : v2) {
         EXPECT_TRUE(strings.insert(p.to_string()).second) << "twice: " << p.to_string();
@@ -169,7 +169,7 @@ TEST(LayerSets, Contents) {
     EXPECT_TRUE(strings.count("pw:n1c960h7w7o320"));
     EXPECT_EQ(v2.size(), 30u);
 
-    EXPECT_THROW(convgen_bench::layer_set("resnet50"), ProblemError);
+    EXPECT_THROW(convgen_problems::layer_set("resnet50"), ProblemError);
 }
 
 }  // namespace

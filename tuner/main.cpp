@@ -85,10 +85,10 @@ int main(int argc, char **argv) {
                    "cuda is not tuned yet")
         ->check(CLI::IsMember({"host", "aarch64", "cuda"}));
     app.add_option("--layers", layers, "preset layer sets, comma-separated: tutorial, "
-                                       "mobilenet_v1, mobilenet_v2 (bench/layer_sets.h)");
+                                       "mobilenet_v1, mobilenet_v2 (problems/layer_sets.h)");
     app.add_option("--problem", problems,
                    "problem strings, comma-separated, e.g. sep:n1c128h56w56k3s1o128 "
-                   "(bench/problem_string.h); a sep layer is tuned as separable, depthwise "
+                   "(problems/problem_string.h); a sep layer is tuned as separable, depthwise "
                    "and pointwise");
     app.add_option("--ops", ops_filter,
                    "only these ops, comma-separated: conv2d, depthwise, pointwise, separable");
@@ -164,12 +164,12 @@ int main(int argc, char **argv) {
                                             : targets.front().first);
         }
 
-        std::vector<convgen_bench::Problem> layer_list;
+        std::vector<convgen_problems::Problem> layer_list;
         for (const auto &name : split(layers)) {
-            for (const auto &p : convgen_bench::layer_set(name)) layer_list.push_back(p);
+            for (const auto &p : convgen_problems::layer_set(name)) layer_list.push_back(p);
         }
         if (!problems.empty()) {
-            for (const auto &p : convgen_bench::parse_problem_list(problems)) {
+            for (const auto &p : convgen_problems::parse_problem_list(problems)) {
                 layer_list.push_back(p);
             }
         }

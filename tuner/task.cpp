@@ -4,8 +4,8 @@
 
 namespace convgen::tune {
 
-using convgen_bench::Problem;
-using convgen_bench::ProblemOp;
+using convgen_problems::Problem;
+using convgen_problems::ProblemOp;
 
 std::string op_of(const Problem &p) {
     switch (p.op) {
@@ -26,18 +26,8 @@ std::string Task::variant_name() const {
     return "tuned_" + s.substr(0, colon) + "_" + body + "_" + isa;
 }
 
-namespace {
-// TensorFlow SAME / VALID / explicit, as runtime/src/validation.cpp resolves it.
-int pad_before(const Problem &p, int in, int out, int k) {
-    if (p.pad == Problem::Pad::valid) return 0;
-    if (p.pad == Problem::Pad::explicit_pads) return p.pad_value;
-    const int dk = p.dilation * (k - 1) + 1;
-    return std::max(0, (out - 1) * p.stride + dk - in) / 2;
-}
-}  // namespace
-
-int Task::pad_top() const { return pad_before(problem, problem.h, problem.out_h(), problem.kh); }
-int Task::pad_left() const { return pad_before(problem, problem.w, problem.out_w(), problem.kw); }
+int Task::pad_top() const { return problem.pad_top(); }
+int Task::pad_left() const { return problem.pad_left(); }
 
 int Task::mid_channels() const {
     return problem.op == ProblemOp::pw || problem.op == ProblemOp::conv
@@ -51,7 +41,7 @@ std::vector<Problem> single_op_problems(const Problem &layer) {
     dw.op = ProblemOp::dw;
     dw.o = layer.c * layer.multiplier;
     dw.name.clear();
-    pw = convgen_bench::parse_problem("pw:n" + std::to_string(layer.n) + "c" +
+    pw = convgen_problems::parse_problem("pw:n" + std::to_string(layer.n) + "c" +
                                       std::to_string(layer.c * layer.multiplier) + "h" +
                                       std::to_string(layer.out_h()) + "w" +
                                       std::to_string(layer.out_w()) + "o" +

@@ -1,5 +1,5 @@
 // What the tuner tunes: one op of one layer shape on one ISA. A layer given as a problem string
-// (bench/problem_string.h) becomes one task per op it runs: a `sep` layer is tuned as the fused
+// (problems/problem_string.h) becomes one task per op it runs: a `sep` layer is tuned as the fused
 // separable op and as its depthwise and pointwise halves, since the runtime can run either.
 #pragma once
 
@@ -12,7 +12,7 @@ namespace convgen::tune {
 
 struct Task {
     std::string op;       // generator suffix: "conv2d", "depthwise", "pointwise", "separable"
-    convgen_bench::Problem problem;  // a single-op problem (conv, dw, pw or sep)
+    convgen_problems::Problem problem;  // a single-op problem (conv, dw, pw or sep)
     std::string isa;      // "avx512", "avx2", "sse41", "neon"
     std::string halide_target;  // kernels.json's Halide target string for `isa`
 
@@ -35,8 +35,8 @@ struct Task {
 
 // The single-op problems of one layer: a sep layer gives itself (the fused op), its depthwise
 // and its pointwise, in that order; any other layer gives itself.
-std::vector<convgen_bench::Problem> single_op_problems(const convgen_bench::Problem &layer);
+std::vector<convgen_problems::Problem> single_op_problems(const convgen_problems::Problem &layer);
 // The generator an op-problem is tuned with: conv2d, depthwise, pointwise or separable.
-std::string op_of(const convgen_bench::Problem &p);
+std::string op_of(const convgen_problems::Problem &p);
 
 }  // namespace convgen::tune

@@ -1,5 +1,5 @@
 // Shared by the CUDA benchmarks (convgen_cuda_bench, cudnn_separable_bench): the command line,
-// the layers (MobileNetV1's separable blocks from bench/layer_sets.h, or problem strings), CUDA
+// the layers (MobileNetV1's separable blocks from problems/layer_sets.h, or problem strings), CUDA
 // event timing and the CSV rows that tools/gpu_check.sh turns into one table. No CUDA API here:
 // convgen_cuda_bench uses the driver API (any driver new enough for the PTX), the cuDNN one the
 // runtime API.
@@ -30,7 +30,7 @@ struct StreamTimer {
 struct Args {
     std::vector<int> batches{1, 32};
     int iters = 50, reps = 7;
-    std::vector<convgen_bench::Problem> layers;
+    std::vector<convgen_problems::Problem> layers;
     bool csv = false;
     bool variants = false;  // convgen: also the GPU-only variants (alternatives, baselines)
 };
@@ -63,8 +63,8 @@ inline Args parse_args(int argc, char **argv, const char *usage) {
         } else if (const char *v = value("--reps")) {
             a.reps = std::max(1, std::atoi(v));
         } else if (const char *v = value("--problem")) {
-            for (const auto &p : convgen_bench::parse_problem_list(v)) {
-                if (p.op != convgen_bench::ProblemOp::sep)
+            for (const auto &p : convgen_problems::parse_problem_list(v)) {
+                if (p.op != convgen_problems::ProblemOp::sep)
                     throw std::invalid_argument("only sep: problems are timed here, not " + p.to_string());
                 a.layers.push_back(p);
             }
@@ -77,7 +77,7 @@ inline Args parse_args(int argc, char **argv, const char *usage) {
             std::exit(arg == "--help" ? 0 : 1);
         }
     }
-    if (a.layers.empty()) a.layers = convgen_bench::layer_set("mobilenet_v1");
+    if (a.layers.empty()) a.layers = convgen_problems::layer_set("mobilenet_v1");
     return a;
 }
 
@@ -110,7 +110,7 @@ double time_us(StreamTimer &timer, int iters, int reps, Fn fn) {
 struct Flops {
     double dw, pw;
 };
-inline Flops flops(const convgen_bench::Problem &p, int n) {
+inline Flops flops(const convgen_problems::Problem &p, int n) {
     const double pixels = double(n) * p.out_h() * p.out_w();
     const double mid = double(p.c) * p.multiplier;
     return {2.0 * pixels * mid * p.kh * p.kw, 2.0 * pixels * mid * p.o};
@@ -118,7 +118,7 @@ inline Flops flops(const convgen_bench::Problem &p, int n) {
 
 // One CSV row: implementation, layer, batch, stage (fused | unfused | dw | pw | auto | ...), us,
 // GFLOP/s, and what ran (a variant or algorithm).
-inline void row(bool csv, const std::string &impl, const convgen_bench::Problem &p, int n,
+inline void row(bool csv, const std::string &impl, const convgen_problems::Problem &p, int n,
                 const std::string &stage, double us, double flop, const std::string &what) {
     if (csv) {
         std::printf("%s,%s,%d,%s,%.2f,%.1f,%s\n", impl.c_str(), p.tag().c_str(), n, stage.c_str(),

@@ -114,7 +114,7 @@ struct DeviceArray {
     float *ptr() const { return reinterpret_cast<float *>(p); }
 };
 
-void bench_layer(const Cuda &cu, const convgen_bench::Problem &p, int n,
+void bench_layer(const Cuda &cu, const convgen_problems::Problem &p, int n,
                  const gpubench::Args &args, void *stream) {
     SeparableDesc d;
     d.in_channels = p.c;

@@ -137,7 +137,7 @@ std::string algo_name(cudnnConvolutionFwdAlgo_t a) {
     }
 }
 
-void bench_layer(cudnnHandle_t h, const convgen_bench::Problem &p, int n,
+void bench_layer(cudnnHandle_t h, const convgen_problems::Problem &p, int n,
                  const gpubench::Args &args, cudaStream_t stream) {
     const int mid = p.c * p.multiplier;
     float *x = nullptr, *m = nullptr, *y = nullptr;

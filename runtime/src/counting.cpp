@@ -2,6 +2,7 @@
 #include "convgen/counting.h"
 
 #include "internal.h"
+#include "window_math.h"
 
 namespace convgen {
 
@@ -19,16 +20,12 @@ TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &in) 
         pad_w = int64_t(w.padding.left) + w.padding.right;
         break;
     case Padding::Mode::same:
-        return TensorDesc::nhwc(in.n, (in.h + w.stride_h - 1) / w.stride_h,
-                                (in.w + w.stride_w - 1) / w.stride_w, out_channels);
+        return TensorDesc::nhwc(in.n, int(window_math::same_extent(in.h, w.stride_h)),
+                                int(window_math::same_extent(in.w, w.stride_w)), out_channels);
     case Padding::Mode::valid: break;
     }
-    auto extent = [](int64_t in, int64_t pad, int k, int s, int d) {
-        const int64_t room = in + pad - int64_t(d) * (k - 1) - 1;
-        return room < 0 ? int64_t(0) : room / s + 1;
-    };
-    const int64_t oh = extent(in.h, pad_h, w.kernel_h, w.stride_h, w.dilation_h);
-    const int64_t ow = extent(in.w, pad_w, w.kernel_w, w.stride_w, w.dilation_w);
+    const int64_t oh = window_math::extent(in.h, pad_h, w.kernel_h, w.stride_h, w.dilation_h);
+    const int64_t ow = window_math::extent(in.w, pad_w, w.kernel_w, w.stride_w, w.dilation_w);
     if (oh <= 0 || ow <= 0) {
         // Blame the padding where there is some on the failing axis, else the kernel's size.
         const bool h_fails = oh <= 0;
@@ -39,8 +36,8 @@ TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &in) 
                      "input " + std::to_string(in.h) + "x" + std::to_string(in.w) +
                          " padded by " + std::to_string(pad_h) + "x" + std::to_string(pad_w) +
                          " is smaller than the dilated kernel " +
-                         std::to_string(int64_t(w.dilation_h) * (w.kernel_h - 1) + 1) + "x" +
-                         std::to_string(int64_t(w.dilation_w) * (w.kernel_w - 1) + 1) +
+                         std::to_string(window_math::span(w.kernel_h, w.dilation_h)) + "x" +
+                         std::to_string(window_math::span(w.kernel_w, w.dilation_w)) +
                          ": no output");
     }
     return TensorDesc::nhwc(in.n, oh, ow, out_channels);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "internal.h"
+#include "window_math.h"
 
 namespace convgen::detail {
 
@@ -242,13 +243,8 @@ ResolvedPadding resolve_padding(const Window &w, const TensorDesc &in) {
     case Padding::Mode::valid: return {0, 0};
     case Padding::Mode::same: break;
     }
-    auto lo = [](int64_t in, int k, int s, int d) {
-        const int64_t out = (in + s - 1) / s;
-        const int64_t total = std::max<int64_t>((out - 1) * s + int64_t(d) * (k - 1) + 1 - in, 0);
-        return static_cast<int>(total / 2);
-    };
-    return {lo(in.h, w.kernel_h, w.stride_h, w.dilation_h),
-            lo(in.w, w.kernel_w, w.stride_w, w.dilation_w)};
+    return {int(window_math::same_pad_before(in.h, w.kernel_h, w.stride_h, w.dilation_h)),
+            int(window_math::same_pad_before(in.w, w.kernel_w, w.stride_w, w.dilation_w))};
 }
 
 ClampBounds activation_bounds(const Activation &a) {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace convgen_bench {
+namespace convgen_problems {
 
 namespace {
 
@@ -93,4 +93,4 @@ std::vector<Problem> layer_set(const std::string &name) {
     throw ProblemError("unknown layer set '" + name + "' (known: " + known + ")");
 }
 
-}  // namespace convgen_bench
+}  // namespace convgen_problems

@@ -14,7 +14,7 @@
 
 #include "problem_string.h"
 
-namespace convgen_bench {
+namespace convgen_problems {
 
 // The names accepted by layer_set(), in order.
 const std::vector<std::string> &layer_set_names();
@@ -25,4 +25,4 @@ std::vector<Problem> layer_set(const std::string &name);
 // stride 2 at 224, then the 13 separable blocks (the 512->512 14x14 block five times).
 std::vector<Problem> mobilenet_v1_body();
 
-}  // namespace convgen_bench
+}  // namespace convgen_problems

@@ -1,19 +1,26 @@
 #include "problem_string.h"
 
+#include "window_math.h"
+
 #include <cctype>
 #include <climits>
 #include <cstring>
 
-namespace convgen_bench {
+namespace convgen_problems {
 
 namespace {
 
-// 0 when the dilated kernel does not fit (no rounding of a negative quotient toward zero).
+// 0 when the dilated kernel does not fit.
 int windowed_out(int in, int k, int stride, int dilation, Problem::Pad pad, int pad_value) {
-    if (pad == Problem::Pad::same) return (in + stride - 1) / stride;
-    const int padded = in + (pad == Problem::Pad::explicit_pads ? 2 * pad_value : 0);
-    const int span = dilation * (k - 1) + 1;
-    return padded < span ? 0 : (padded - span) / stride + 1;
+    if (pad == Problem::Pad::same) return int(convgen::window_math::same_extent(in, stride));
+    const int pads = pad == Problem::Pad::explicit_pads ? 2 * pad_value : 0;
+    return int(convgen::window_math::extent(in, pads, k, stride, dilation));
+}
+
+int pad_before(const Problem &p, int in, int k) {
+    if (p.op == ProblemOp::pw || p.pad == Problem::Pad::valid) return 0;
+    if (p.pad == Problem::Pad::explicit_pads) return p.pad_value;
+    return int(convgen::window_math::same_pad_before(in, k, p.stride, p.dilation));
 }
 
 [[noreturn]] void fail(const std::string &text, const std::string &why) {
@@ -39,9 +46,22 @@ int Problem::out_w() const {
     return op == ProblemOp::pw ? w : windowed_out(w, kw, stride, dilation, pad, pad_value);
 }
 
+int Problem::pad_top() const { return pad_before(*this, h, kh); }
+int Problem::pad_left() const { return pad_before(*this, w, kw); }
+int Problem::pad_bottom() const {
+    if (op == ProblemOp::pw || pad == Pad::valid) return 0;
+    if (pad == Pad::explicit_pads) return pad_value;
+    return int(convgen::window_math::same_pad_after(h, kh, stride, dilation));
+}
+int Problem::pad_right() const {
+    if (op == ProblemOp::pw || pad == Pad::valid) return 0;
+    if (pad == Pad::explicit_pads) return pad_value;
+    return int(convgen::window_math::same_pad_after(w, kw, stride, dilation));
+}
+
 std::string Problem::to_string() const {
     using std::to_string;
-    std::string s = convgen_bench::to_string(op);
+    std::string s = convgen_problems::to_string(op);
     s += ":n" + to_string(n) + "c" + to_string(c) + "h" + to_string(h) + "w" + to_string(w);
     if (op != ProblemOp::pw) {
         s += kh == kw ? "k" + to_string(kh) : "kh" + to_string(kh) + "kw" + to_string(kw);
@@ -177,4 +197,4 @@ std::vector<Problem> parse_problem_list(const std::string &text) {
     return out;
 }
 
-}  // namespace convgen_bench
+}  // namespace convgen_problems

@@ -1,4 +1,6 @@
-// One-line problem strings for convgen_bench, in the spirit of oneDNN's benchdnn.
+// One-line problem strings, in the spirit of oneDNN's benchdnn: how convgen_bench
+// (--convgen_problem), convgen-tune (--problem) and the tests' failure messages name a layer.
+// Part of the problems/ library (no Halide, no convgen runtime).
 //
 //   <op>:<field><value><field><value>...        e.g.  sep:n1c128h56w56k3s1o128
 //
@@ -31,7 +33,7 @@
 #include <string>
 #include <vector>
 
-namespace convgen_bench {
+namespace convgen_problems {
 
 enum class ProblemOp { conv, dw, pw, sep };
 
@@ -51,6 +53,11 @@ struct Problem {
     // Output size of the windowed op (pw: the input's), as convgen computes it.
     int out_h() const;
     int out_w() const;
+    // Padding on each side as convgen resolves it (TensorFlow SAME: the odd pixel after; pw: 0).
+    int pad_top() const;
+    int pad_left() const;
+    int pad_bottom() const;
+    int pad_right() const;
     // The canonical string: n c h w, then k (or kh kw) and s unless pw, then d p m where not
     // the default, then o unless dw. parse_problem(p.to_string()) == p (name aside).
     std::string to_string() const;
@@ -71,4 +78,4 @@ Problem parse_problem(const std::string &text);
 // Parses a comma-separated list of problem strings; throws ProblemError.
 std::vector<Problem> parse_problem_list(const std::string &text);
 
-}  // namespace convgen_bench
+}  // namespace convgen_problems
