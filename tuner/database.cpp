@@ -65,37 +65,79 @@ bool same_key(const ordered_json &m, const Task &t, const std::string &knobs, in
 }
 }  // namespace
 
-Database::Database(std::string path, std::string target_arch)
-    : path_(std::move(path)), machine_(host_machine()) {
-    std::ifstream f(path_);
-    if (f) {
-        try {
-            db_ = ordered_json::parse(f);
-        } catch (const std::exception &e) {
-            throw std::runtime_error(path_ + ": not a tuning database: " + e.what());
-        }
-        if (db_.value("target_arch", target_arch) != target_arch) {
-            throw std::runtime_error(path_ + " holds target_arch " +
-                                     db_["target_arch"].get<std::string>() + ", not " +
-                                     target_arch);
-        }
+namespace {
+
+ordered_json read_json(const std::string &path, const char *what) {
+    std::ifstream f(path);
+    if (!f) return ordered_json();
+    try {
+        return ordered_json::parse(f);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(path + ": not a " + what + ": " + e.what());
     }
-    if (db_.is_null()) db_ = ordered_json::object();
+}
+
+void check_arch(const ordered_json &j, const std::string &path, const std::string &arch) {
+    if (j.is_object() && j.value("target_arch", arch) != arch) {
+        throw std::runtime_error(path + " holds target_arch " + j["target_arch"].get<std::string>() +
+                                 ", not " + arch);
+    }
+}
+
+// Writes `text` to `path` through a temporary file and a rename.
+void write_atomically(const std::string &path, const std::string &text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp);
+        if (!f) throw std::runtime_error("cannot write " + tmp);
+        f << text;
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        throw std::runtime_error("cannot replace " + path);
+    }
+}
+
+}  // namespace
+
+std::string Database::cache_path_for(const std::string &path) {
+    const std::string ext = ".json";
+    const bool json = path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+    return (json ? path.substr(0, path.size() - ext.size()) : path) + ".measurements.json";
+}
+
+Database::Database(std::string path, std::string target_arch)
+    : path_(std::move(path)), cache_path_(cache_path_for(path_)), machine_(host_machine()) {
+    ordered_json variants_file = read_json(path_, "tuning database");
+    ordered_json cache_file = read_json(cache_path_, "measurement cache");
+    check_arch(variants_file, path_, target_arch);
+    check_arch(cache_file, cache_path_, target_arch);
+    // The variants as on disk; "" (write at the first save) when the file is missing or still
+    // in the one-file format.
+    if (variants_file.is_object() && !variants_file.contains("measurements")) {
+        saved_variants_ = variants_file.value("variants", ordered_json::array()).dump();
+    }
+    if (variants_file.is_null()) variants_file = ordered_json::object();
+    ordered_json measurements = ordered_json::array();
+    if (cache_file.is_object()) measurements = cache_file.value("measurements", ordered_json::array());
+    // The one-file format kept the measurements beside the variants: move them.
+    for (const auto &m : variants_file.value("measurements", ordered_json::array())) {
+        measurements.push_back(m);
+    }
     // Fixed key order, so the file reads top-down: what, where, then the data.
     ordered_json out;
     out["_comment"] =
         "Written by convgen-tune (tuner/). 'variants' has kernels.json's variant schema plus "
         "isas, shape and tuning: the build compiles each, and the runtime picks it for exactly "
-        "that shape before the hand variants. A variant is written only when its knobs beat the "
-        "hand schedule by the tuner's margin in a back-to-back re-measurement. 'measurements' "
-        "is the resume cache: median ms per (problem, isa, knobs, threads, machine); a run "
-        "reuses only its own machine's.";
+        "that shape and thread count on the machine class it was tuned on. A variant is written "
+        "only when its knobs beat the hand schedule by the tuner's margin in a back-to-back "
+        "re-measurement. The measurements are in the cache beside this file "
+        "(<name>.measurements.json), which the build does not read.";
     out["target_arch"] = target_arch;
-    out["machine"] = db_.value("machine", "");
-    out["halide_version"] = db_.value("halide_version", "");
-    out["date"] = db_.value("date", "");
-    out["variants"] = db_.value("variants", ordered_json::array());
-    out["measurements"] = db_.value("measurements", ordered_json::array());
+    out["machine"] = variants_file.value("machine", "");
+    out["halide_version"] = variants_file.value("halide_version", "");
+    out["date"] = variants_file.value("date", "");
+    out["variants"] = variants_file.value("variants", ordered_json::array());
+    out["measurements"] = measurements;
     db_ = std::move(out);
 }
 
@@ -235,6 +277,16 @@ std::string pretty(const ordered_json &db) {
 }  // namespace
 
 void Database::save() {
+    ordered_json cache;
+    cache["_comment"] =
+        "convgen-tune's measurement cache (tuner/database.h): median ms per (problem, isa, "
+        "knobs, threads, machine); a run reuses only its own machine's. Not read by the build.";
+    cache["target_arch"] = db_["target_arch"];
+    cache["measurements"] = db_["measurements"];
+    write_atomically(cache_path_, pretty(cache));
+
+    const std::string variants = db_["variants"].dump();
+    if (variants == saved_variants_) return;  // unchanged: leave the configure input alone
     db_["machine"] = machine_;
     db_["halide_version"] = fmt::format("{}.{}.{}", HALIDE_VERSION_MAJOR, HALIDE_VERSION_MINOR,
                                         HALIDE_VERSION_PATCH);
@@ -242,15 +294,10 @@ void Database::save() {
     char date[16];
     std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
     db_["date"] = date;
-    const std::string tmp = path_ + ".tmp";
-    {
-        std::ofstream f(tmp);
-        if (!f) throw std::runtime_error("cannot write " + tmp);
-        f << pretty(db_);
-    }
-    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-        throw std::runtime_error("cannot replace " + path_);
-    }
+    ordered_json out = db_;
+    out.erase("measurements");
+    write_atomically(path_, pretty(out));
+    saved_variants_ = variants;
 }
 
 }  // namespace convgen::tune

@@ -1,7 +1,11 @@
-// The per-target tuning database, schedules/tuned/<arch>.json: a kernels.json "variants"
-// fragment the build compiles (one entry per tuned shape that beat hand), plus every
-// measurement taken, so a later run resumes without re-measuring. Format fixed by the build
-// (cmake/ConvgenVariants.cmake); see README, Autotuning.
+// The per-target tuning database, in two files:
+//   <name>.json               a kernels.json "variants" fragment the build compiles (one entry
+//                             per tuned shape that beat hand); format fixed by the build
+//                             (cmake/ConvgenVariants.cmake). A configure input, so it is
+//                             rewritten only when its variants change.
+//   <name>.measurements.json  every measurement taken, so a later run resumes without
+//                             re-measuring: the cache, never read by the build.
+// See README, Autotuning.
 #pragma once
 
 #include <optional>
@@ -24,8 +28,11 @@ struct Result {  // one task's outcome, for its variant entry
 
 class Database {
 public:
-    // Loads `path` if it exists (keeping its variants and measurements), else starts empty.
+    // Loads `path` and its measurement cache if they exist, else starts empty. (A `path` that
+    // still holds measurements, the one-file format, has them moved to the cache.)
     Database(std::string path, std::string target_arch);
+    // The measurement cache beside a database file: x86_64.json -> x86_64.measurements.json.
+    static std::string cache_path_for(const std::string &path);
     // What runs the measurements: the host (host_machine()) by default, a board for cross
     // runs. Every measurement records it, and only the same machine's are reused: another
     // CPU's timings say nothing about this one.
@@ -45,7 +52,8 @@ public:
     // this run's to those of the entry it replaces (the runs it resumed).
     void set_variant(const Task &t, const std::optional<Result> &r);
 
-    // Stamps machine, Halide version and date, and writes the file (atomically).
+    // Writes the cache, and the variants file (stamped with machine, Halide version and date)
+    // if its variants changed; each atomically.
     void save();
 
     const nlohmann::ordered_json &json() const { return db_; }
@@ -53,8 +61,9 @@ public:
 private:
     nlohmann::ordered_json::iterator find_measurement(const Task &t, const std::string &knobs,
                                                       int threads);
-    std::string path_, machine_;
-    nlohmann::ordered_json db_;
+    std::string path_, cache_path_, machine_;
+    nlohmann::ordered_json db_;  // the variants file's fields, plus "measurements"
+    std::string saved_variants_;  // the variants as on disk (dump()), to skip unchanged writes
 };
 
 // "model name" of /proc/cpuinfo (the host), or "unknown".

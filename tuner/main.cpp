@@ -155,6 +155,8 @@ int main(int argc, char **argv) {
                     fs::copy_file(tracked, db_path);
                     fmt::print("{}: started from {}\n", db_path, tracked);
                 }
+                const std::string cache = Database::cache_path_for(tracked);
+                if (fs::exists(cache)) fs::copy_file(cache, Database::cache_path_for(db_path));
             }
         }
         const auto targets = isa_targets(manifest, arch);
@@ -269,7 +271,8 @@ int main(int argc, char **argv) {
             fmt::print("{}\n", line);
             std::fflush(stdout);
         }
-        fmt::print("wrote {}\n", db_path);
+        fmt::print("database {} (measurements cached in {})\n", db_path,
+                   Database::cache_path_for(db_path));
         if (db_path != tracked) {
             fmt::print("build it with: cmake -B build -DCONVGEN_TUNED_DB={} (the tracked {} is "
                        "unchanged; --db {} updates it)\n",

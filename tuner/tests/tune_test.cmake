@@ -15,6 +15,7 @@ endforeach ()
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(db "${WORK_DIR}/db.json")
+set(cache "${WORK_DIR}/db.measurements.json")  # the measurement cache beside it
 
 function(run)
     execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -31,9 +32,9 @@ function(expect cond what)
     endif ()")
 endfunction()
 
-# Counts the database's measurements, and those marked hand / failed.
+# Counts the cached measurements, and those marked hand / failed.
 function(count_measurements OUT_ALL OUT_HAND OUT_FAILED)
-    file(READ "${db}" json)
+    file(READ "${cache}" json)
     string(JSON n LENGTH "${json}" measurements)
     set(hand 0)
     set(failed 0)
@@ -84,7 +85,10 @@ if (MODE STREQUAL "roundtrip")
     expect("machine_class MATCHES \" family [0-9]+ model [0-9]+$\"" "the host's machine class, got '${machine_class}'")
     count_measurements(n hand failed)
     expect("n EQUAL 3 AND hand EQUAL 1" "hand + 2 measurements, got ${n} (${hand} hand)")
-    string(JSON hand_knobs GET "${json}" measurements 0 knobs)
+    file(READ "${cache}" cache_json)
+    string(JSON hand_knobs GET "${cache_json}" measurements 0 knobs)
+    string(JSON in_db ERROR_VARIABLE none GET "${json}" measurements)
+    expect("NOT in_db" "no measurements in the variants file (the build's input)")
     expect("NOT knobs STREQUAL hand_knobs" "tuned knobs other than hand's (${hand_knobs})")
 
     # The build's input: kernels.json's ISA target for the tuned ISA (and no variants of its
@@ -150,7 +154,8 @@ elseif (MODE STREQUAL "resume")
         ${quick})
     count_measurements(n4 hand4 failed4)
     expect("n4 EQUAL 14 AND hand4 EQUAL 2" "4 more measurements on another machine, got ${n4}")
-    string(JSON last_machine GET "${json}" measurements 0 machine)
+    file(READ "${cache}" cache_json)
+    string(JSON last_machine GET "${cache_json}" measurements 0 machine)
     expect("last_machine MATCHES \"family .* model .* CPUs$\""
            "the host's machine key (model, family, model, ISA, CPUs), got ${last_machine}")
 elseif (MODE STREQUAL "hand")
@@ -167,6 +172,16 @@ elseif (MODE STREQUAL "hand")
     count_measurements(n hand failed)
     expect("n EQUAL 4 AND hand EQUAL 4 AND failed EQUAL 0"
            "4 hand measurements (conv2d, separable, depthwise, pointwise), got ${n}/${hand}")
+    # A run that only adds measurements leaves the variants file, a configure input, as it was.
+    file(SHA256 "${db}" db_before)
+    file(TIMESTAMP "${db}" db_time_before "%s")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E sleep 1.1)
+    run(${TUNER} --problem pw:n1c8h4w4o16 --db "${db}" --budget 0 --reps 1)
+    count_measurements(n hand failed)
+    file(SHA256 "${db}" db_after)
+    file(TIMESTAMP "${db}" db_time_after "%s")
+    expect("n EQUAL 5 AND db_before STREQUAL db_after AND db_time_before STREQUAL db_time_after"
+           "one more cached measurement and the variants file untouched, got ${n}")
     # Without --db the tracked database is left alone: the run writes the build directory's.
     set(tracked "${SOURCE_DIR}/schedules/tuned/x86_64.json")
     file(SHA256 "${tracked}" before)
@@ -175,7 +190,7 @@ elseif (MODE STREQUAL "hand")
     file(SHA256 "${tracked}" after)
     expect("rc EQUAL 0" "a run with the default database: ${out}")
     expect("before STREQUAL after" "the tracked ${tracked} unchanged by a run without --db")
-    expect("out MATCHES \"wrote [^\n]*/tuned/x86_64.json\" AND NOT out MATCHES \"wrote [^\n]*/schedules/tuned/\""
+    expect("out MATCHES \"database [^\n]*/tuned/x86_64.json\" AND NOT out MATCHES \"database [^\n]*/schedules/tuned/\""
            "the build directory's tuned/x86_64.json written, got: ${out}")
 elseif (MODE STREQUAL "cross")
     run(${TUNER} --target aarch64 --problem dw:n1c8h6w6k3s1
