@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <concepts>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,28 @@ using namespace convgen;
 using testing_support::OperatorUnderTest;
 using testing_support::Problem;
 using testing_support::ProblemWeights;
+
+// The CPU operators and their gpu:: twins share one API skeleton: desc() and output_desc() come
+// from detail::OperatorBase, and the rest (run, implementation() and implementation(input))
+// must have the same shape, which these compile-time checks hold them to.
+template <class Op>
+concept OperatorApi = requires(const Op &op, const TensorDesc &d, const ConstTensor &in,
+                               const Tensor &out) {
+    { op.output_desc(d) } -> std::same_as<TensorDesc>;
+    op.run(in, out);
+    { op.implementation().variant } -> std::convertible_to<std::string>;
+    { op.implementation(d).variant } -> std::convertible_to<std::string>;
+    { op.implementation().declined.front().reason } -> std::convertible_to<std::string>;
+};
+template <class Cpu, class Gpu>
+constexpr bool twins = OperatorApi<Cpu> && OperatorApi<Gpu> &&
+                       std::is_same_v<decltype(std::declval<const Cpu &>().desc()),
+                                      decltype(std::declval<const Gpu &>().desc())>;
+static_assert(twins<Conv2d, gpu::Conv2d>);
+static_assert(twins<Depthwise, gpu::Depthwise>);
+static_assert(twins<Pointwise, gpu::Pointwise>);
+static_assert(twins<Separable, gpu::Separable>);
+static_assert(!OperatorApi<gpu::DeviceBuffer>);  // the check is not vacuous
 
 namespace {
 

@@ -8,17 +8,13 @@ using namespace detail;
 
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const OperatorOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto state = std::make_shared<OperatorState>();
     state->buffers = pack_conv2d(d, weights, bias);
     state->selection = select_kernel(
         OpKind::conv2d, dispatch_key(d.window, 1, d.in_channels, d.out_channels), options);
     state_ = std::move(state);
     log_created(OpKind::conv2d, describe(d), implementation());
-}
-
-TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels, input);
 }
 
 const Implementation &Conv2d::implementation() const { return state_->selection.impl; }

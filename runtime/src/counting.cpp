@@ -43,6 +43,19 @@ TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &in) 
     return TensorDesc::nhwc(in.n, oh, ow, out_channels);
 }
 
+TensorDesc output_desc(const Conv2dDesc &d, const TensorDesc &input) {
+    return output_desc(d.window, d.out_channels, input);
+}
+TensorDesc output_desc(const DepthwiseDesc &d, const TensorDesc &input) {
+    return output_desc(d.window, d.out_channels(), input);
+}
+TensorDesc output_desc(const PointwiseDesc &d, const TensorDesc &input) {
+    return TensorDesc::nhwc(input.n, input.h, input.w, d.out_channels);
+}
+TensorDesc output_desc(const SeparableDesc &d, const TensorDesc &input) {
+    return output_desc(d.window, d.out_channels, input);
+}
+
 Cost cost(const Conv2dDesc &d, const TensorDesc &in, bool bias) {
     const TensorDesc out = output_desc(d.window, d.out_channels, in);
     const int64_t taps = int64_t(d.window.kernel_h) * d.window.kernel_w * d.in_channels;

@@ -7,7 +7,7 @@ using namespace detail;
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto state = std::make_shared<OperatorState>();
     state->buffers = pack_depthwise(d, weights, bias);
     state->selection = select_kernel(
@@ -15,10 +15,6 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
         options);
     state_ = std::move(state);
     log_created(OpKind::depthwise, describe(d), implementation());
-}
-
-TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels(), input);
 }
 
 const Implementation &Depthwise::implementation() const { return state_->selection.impl; }

@@ -165,7 +165,7 @@ convgen::detail::RunLog run_log(OpKind op, const GpuImplementation &impl, const 
 
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto buffers = pack_conv2d(d, weights, bias);
     auto state = make_state(OpKind::conv2d, detail::gpu_key(d.window, 1), options);
     state->buffers = std::move(buffers);
@@ -173,10 +173,10 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     log_created(OpKind::conv2d, convgen::detail::describe(d), state_->selection.impl);
 }
 
-TensorDesc Conv2d::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels, input);
-}
 const GpuImplementation &Conv2d::implementation() const { return state_->selection.impl; }
+const GpuImplementation &Conv2d::implementation(const TensorDesc &) const {
+    return state_->selection.impl;
+}
 void Conv2d::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
 
 void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
@@ -194,7 +194,7 @@ void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) 
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto buffers = pack_depthwise(d, weights, bias);
     auto state = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
     state->buffers = std::move(buffers);
@@ -202,10 +202,10 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     log_created(OpKind::depthwise, convgen::detail::describe(d), state_->selection.impl);
 }
 
-TensorDesc Depthwise::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels(), input);
-}
 const GpuImplementation &Depthwise::implementation() const { return state_->selection.impl; }
+const GpuImplementation &Depthwise::implementation(const TensorDesc &) const {
+    return state_->selection.impl;
+}
 void Depthwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
 
 void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
@@ -223,7 +223,7 @@ void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memor
 
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto buffers = pack_pointwise(d, weights, bias);
     auto state = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
     state->buffers = std::move(buffers);
@@ -231,10 +231,10 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
     log_created(OpKind::pointwise, convgen::detail::describe(d), state_->selection.impl);
 }
 
-TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
-    return TensorDesc::nhwc(input.n, input.h, input.w, desc_.out_channels);
-}
 const GpuImplementation &Pointwise::implementation() const { return state_->selection.impl; }
+const GpuImplementation &Pointwise::implementation(const TensorDesc &) const {
+    return state_->selection.impl;
+}
 void Pointwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
 
 void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
@@ -267,7 +267,7 @@ std::string describe(const std::vector<FusionRule> &rules, Backend b) {
 
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
     if (options.separable_path == Path::unfused && !options.variant.empty()) {
         fail(ErrorCode::invalid_argument, "options.variant",
@@ -304,9 +304,6 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     log_created(OpKind::separable, convgen::detail::describe(d), implementation());
 }
 
-TensorDesc Separable::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels, input);
-}
 
 bool Separable::fused_for(const TensorDesc &input) const {
     if (!unfused_) return true;

@@ -7,16 +7,12 @@ using namespace detail;
 
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto state = std::make_shared<OperatorState>();
     state->buffers = pack_pointwise(d, weights, bias);
     state->selection = select_kernel(OpKind::pointwise, pointwise_key(d), options);
     state_ = std::move(state);
     log_created(OpKind::pointwise, describe(d), implementation());
-}
-
-TensorDesc Pointwise::output_desc(const TensorDesc &input) const {
-    return TensorDesc::nhwc(input.n, input.h, input.w, desc_.out_channels);
 }
 
 const Implementation &Pointwise::implementation() const { return state_->selection.impl; }

@@ -37,7 +37,7 @@ std::string why_not_fused(const SeparableDesc &d) {
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias,
                      const OperatorOptions &options)
-    : desc_(d) {
+    : OperatorBase(d) {
     auto state = std::make_shared<SeparableState>();
     state->buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
     // One reading of the process-wide ISA cap for all the kernels this operator selects, so
@@ -70,10 +70,6 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     }
     state_ = std::move(state);
     log_created(OpKind::separable, describe(d), implementation());
-}
-
-TensorDesc Separable::output_desc(const TensorDesc &input) const {
-    return convgen::output_desc(desc_.window, desc_.out_channels, input);
 }
 
 const Implementation &Separable::implementation() const { return state_->selection.impl; }

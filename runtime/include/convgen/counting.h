@@ -24,5 +24,10 @@ Cost cost(const SeparableDesc &d, const TensorDesc &input, bool dw_bias, bool pw
 
 // Output shape of a windowed op (throws if the window leaves no output).
 TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &input);
+// Output shape of each op for an input: what every operator's output_desc() returns.
+TensorDesc output_desc(const Conv2dDesc &d, const TensorDesc &input);
+TensorDesc output_desc(const DepthwiseDesc &d, const TensorDesc &input);
+TensorDesc output_desc(const PointwiseDesc &d, const TensorDesc &input);
+TensorDesc output_desc(const SeparableDesc &d, const TensorDesc &input);
 
 }  // namespace convgen

@@ -105,45 +105,48 @@ struct UnfusedSeparable;
 }
 
 // The operators take the same descriptors and host weight layouts as their CPU namesakes.
-class Conv2d {
+class Conv2d : public convgen::detail::OperatorBase<Conv2dDesc> {
 public:
     Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
            const GpuOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
     const GpuImplementation &implementation() const;
+    // What runs for this input: the same kernel for every input (the GPU has no tuned
+    // variants yet).
+    const GpuImplementation &implementation(const TensorDesc &input) const;
 
 private:
-    Conv2dDesc desc_;
     std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
-class Depthwise {
+class Depthwise : public convgen::detail::OperatorBase<DepthwiseDesc> {
 public:
     Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
               const GpuOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
     const GpuImplementation &implementation() const;
+    // What runs for this input: the same kernel for every input (the GPU has no tuned
+    // variants yet).
+    const GpuImplementation &implementation(const TensorDesc &input) const;
 
 private:
-    DepthwiseDesc desc_;
     std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
-class Pointwise {
+class Pointwise : public convgen::detail::OperatorBase<PointwiseDesc> {
 public:
     Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
               const GpuOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
     const GpuImplementation &implementation() const;
+    // What runs for this input: the same kernel for every input (the GPU has no tuned
+    // variants yet).
+    const GpuImplementation &implementation(const TensorDesc &input) const;
 
 private:
-    PointwiseDesc desc_;
     std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
@@ -155,11 +158,10 @@ private:
 // (fusion_rules): narrow intermediates up to mid-sized outputs, any intermediate for small
 // outputs (e.g. MobileNetV1's 14x14 and 7x7 blocks at batch 1). Beyond that the fused kernel's
 // per-block depthwise tiles cost more than the intermediate's round trip through memory.
-class Separable {
+class Separable : public convgen::detail::OperatorBase<SeparableDesc> {
 public:
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
               const float *pw_weights, const float *pw_bias, const GpuOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
     void warm_up(const TensorDesc &input) const;
     // What runs for large inputs (outputs above every fusion rule's max_pixels), and why.
@@ -168,7 +170,6 @@ public:
     const GpuImplementation &implementation(const TensorDesc &input) const;
 
 private:
-    SeparableDesc desc_;
     std::shared_ptr<const detail::GpuOperatorState> state_;      // fused kernel, if it may run
     std::shared_ptr<const detail::UnfusedSeparable> unfused_;    // the pair, if it may run
     bool fused_for(const TensorDesc &input) const;

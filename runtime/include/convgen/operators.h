@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "operator_base.h"
 #include "params.h"
 #include "runtime.h"
 #include "tensor.h"
@@ -45,70 +46,58 @@ namespace detail {
 struct OperatorState;
 }
 
-class Conv2d {
+class Conv2d : public detail::OperatorBase<Conv2dDesc> {
 public:
     // weights: HWIO [kh][kw][in][out]; bias: [out] or nullptr.
     Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
            const OperatorOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
-    const Conv2dDesc &desc() const { return desc_; }
 
 private:
-    Conv2dDesc desc_;
     std::shared_ptr<const detail::OperatorState> state_;
 };
 
-class Depthwise {
+class Depthwise : public detail::OperatorBase<DepthwiseDesc> {
 public:
     // weights: [kh][kw][channels*multiplier]; bias: [channels*multiplier] or nullptr.
     Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
               const OperatorOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
-    const DepthwiseDesc &desc() const { return desc_; }
 
 private:
-    DepthwiseDesc desc_;
     std::shared_ptr<const detail::OperatorState> state_;
 };
 
-class Pointwise {
+class Pointwise : public detail::OperatorBase<PointwiseDesc> {
 public:
     // weights: [in][out]; bias: [out] or nullptr.
     Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
               const OperatorOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
-    const PointwiseDesc &desc() const { return desc_; }
 
 private:
-    PointwiseDesc desc_;
     std::shared_ptr<const detail::OperatorState> state_;
 };
 
 // Fused depthwise-separable convolution: the depthwise result never goes to memory whole.
-class Separable {
+class Separable : public detail::OperatorBase<SeparableDesc> {
 public:
     // dw_weights [kh][kw][in*multiplier], dw_bias [in*multiplier] or nullptr,
     // pw_weights [in*multiplier][out], pw_bias [out] or nullptr.
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
               const float *pw_weights, const float *pw_bias,
               const OperatorOptions &options = {});
-    TensorDesc output_desc(const TensorDesc &input) const;
     void run(const ConstTensor &input, const Tensor &output) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
-    const SeparableDesc &desc() const { return desc_; }
 
 private:
-    SeparableDesc desc_;
     std::shared_ptr<const detail::OperatorState> state_;
 };
 
