@@ -44,6 +44,14 @@
 
 namespace convgen::abi {
 
+// How the runtime calls a pointwise kernel on an h x w grid whose rows lie back to back: rows
+// shorter than kPointwiseShortRow pixels run as one row of h * w (runtime/src/pointwise.cpp
+// says why). The tuner times its pointwise candidates in the same shape, so what it tunes is
+// what runs.
+inline constexpr int kPointwiseShortRow = 16;
+constexpr bool pointwise_as_one_row(int h, int w) { return w < kPointwiseShortRow && h > 1; }
+
+
 enum class ArgKind { buffer, i32, f32, output };
 
 // The C++ type of each kind; Buffer is halide_buffer_t * for AOT kernels, Halide::Buffer<float>

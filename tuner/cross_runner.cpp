@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "Halide.h"
+#include "kernel_abi.h"
 
 namespace convgen::tune {
 
@@ -84,10 +85,14 @@ std::string CrossRunner::build(const Task &task, const std::string &knobs) {
 double CrossRunner::run(const Task &task, const std::string &exe) {
     // 3. Run where it can run.
     const auto &p = task.problem;
+    // A pointwise kernel gets short rows as one row, as the runtime calls it.
+    const bool one_row = task.op == "pointwise" && abi::pointwise_as_one_row(p.h, p.w);
+    const int w = one_row ? p.h * p.w : p.w, h = one_row ? 1 : p.h;
     const std::string args = fmt::format(
-        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}", p.c, p.w, p.h, p.n, p.o, p.kw,
+        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}", p.c, w, h, p.n, p.o, p.kw,
         p.kh, p.stride, p.dilation, p.multiplier, task.pad_left(), task.pad_top(),
-        p.out_w(), p.out_h(), timing_.repetitions, timing_.min_sample_ms, timing_.threads);
+        one_row ? w : p.out_w(), one_row ? h : p.out_h(), timing_.repetitions,
+        timing_.min_sample_ms, timing_.threads);
     std::string cmd = cross_.run_command;
     const auto brace = cmd.find("{}");
     if (brace == std::string::npos) {

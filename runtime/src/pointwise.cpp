@@ -30,9 +30,6 @@ void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
 
 namespace {
 
-// Rows shorter than this run as one long row when the layout allows (see call_pointwise).
-constexpr int64_t kShortRow = 16;
-
 bool rows_back_to_back(const TensorDesc &d) {
     const auto s = d.effective_strides();  // n, h, w, c
     return s[1] == d.w * s[2];
@@ -50,8 +47,8 @@ TensorDesc as_one_row(const TensorDesc &d) {
 
 }  // namespace
 
-// A 1x1 conv treats every pixel alike, so short rows that lie back to back in both tensors
-// run as one long row. The kernels tile a row's pixels and recompute an overlapping tile at
+// A 1x1 conv treats every pixel alike, so short rows (abi::pointwise_as_one_row) that lie back
+// to back in both tensors run as one long row. The kernels tile a row's pixels and recompute an overlapping tile at
 // its end: a 14- or 7-pixel row pays that on every row (12-14% more work for 4-pixel tiles),
 // and a kernel that packs its weight panel per strip of rows packs it once instead of per
 // strip. Zen 3, AVX2, 1 thread: MobileNetV1's 14x14 512 -> 512 layer 1.3x alone, its six
@@ -59,7 +56,7 @@ TensorDesc as_one_row(const TensorDesc &d) {
 // rows are the parallel tasks.
 void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
                             const ConstTensor &input, const Tensor &output) {
-    const bool one_row = input.desc.w < kShortRow && input.desc.h > 1 &&
+    const bool one_row = abi::pointwise_as_one_row(input.desc.h, input.desc.w) &&
                          rows_back_to_back(input.desc) && rows_back_to_back(output.desc);
     BufferView in(input.data, one_row ? as_one_row(input.desc) : input.desc);
     BufferView out(output.data, one_row ? as_one_row(output.desc) : output.desc);
