@@ -2,7 +2,14 @@
 
 #include "problem.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
 #include <random>
 #include <set>
 
@@ -213,6 +220,83 @@ Problem fit_to(Problem p, const VariantInfo &v) {
     return p;
 }
 
+GuardedFloats::GuardedFloats(size_t count, float fill) : count_(count) {
+    const size_t page = size_t(sysconf(_SC_PAGESIZE));
+    const size_t bytes = std::max<size_t>(count, 1) * sizeof(float);
+    const size_t data_pages = (bytes + page - 1) / page;
+    map_bytes_ = (data_pages + 2) * page;  // a guard page on each side
+    map_ = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map_ == MAP_FAILED) throw std::bad_alloc();
+    char *base = static_cast<char *>(map_);
+    mprotect(base, page, PROT_NONE);
+    mprotect(base + (data_pages + 1) * page, page, PROT_NONE);
+    // Flush against the trailing guard: the first float past the end is unmapped.
+    data_ = reinterpret_cast<float *>(base + (data_pages + 1) * page - count * sizeof(float));
+    std::fill(data_, data_ + count, fill);
+}
+
+GuardedFloats::~GuardedFloats() { munmap(map_, map_bytes_); }
+
+Problem random_problem(OpKind op, std::mt19937 &rng) {
+    auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto chance = [&rng](double p) { return std::bernoulli_distribution(p)(rng); };
+    auto channels = [&] {  // small and prime counts often, up to 80
+        static const int primes[] = {1, 2, 3, 5, 7, 11, 13, 17, 23, 31, 37, 41, 53, 61, 67, 79};
+        return chance(0.4) ? primes[uniform(0, 15)] : uniform(1, 80);
+    };
+    Problem p;
+    p.op = op;
+    p.n = chance(0.7) ? 1 : uniform(2, 4);
+    p.h = uniform(1, 20), p.w = uniform(1, 20);
+    p.ci = channels(), p.co = channels();
+    p.multiplier = (op == OpKind::depthwise || op == OpKind::separable) && chance(0.4)
+                       ? uniform(2, 4) : 1;
+    Window &wd = p.window;
+    wd.kernel_h = uniform(1, 7), wd.kernel_w = chance(0.6) ? wd.kernel_h : uniform(1, 7);
+    wd.stride_h = uniform(1, 4), wd.stride_w = chance(0.6) ? wd.stride_h : uniform(1, 4);
+    wd.dilation_h = chance(0.7) ? 1 : uniform(2, 3);
+    wd.dilation_w = chance(0.7) ? wd.dilation_h : uniform(1, 3);
+    switch (uniform(0, 3)) {
+    case 0: wd.padding = Padding::same(); break;
+    case 1: wd.padding = Padding::valid(); break;
+    default:  // asymmetric, sometimes reaching past the dilated kernel
+        wd.padding = Padding::explicit_pads(uniform(0, wd.kernel_h + 1), uniform(0, wd.kernel_w + 1),
+                                            uniform(0, wd.kernel_h + 1), uniform(0, wd.kernel_w + 1));
+    }
+    static const Activation acts[] = {Activation::none(), Activation::relu(), Activation::relu6(),
+                                      Activation::clamp(-0.5f, 0.75f)};
+    p.act = acts[uniform(0, 3)];
+    p.dw_act = acts[uniform(0, 3)];
+    p.bias = chance(0.7);
+    p.strided = chance(0.3);
+    p.rows_back_to_back = p.strided && chance(0.3);
+    if (op == OpKind::pointwise) p.window = Window{1, 1, 1, 1, 1, 1, Padding::valid()};
+    // Cap the naive reference's work (multiply-adds) so a campaign of thousands takes seconds.
+    auto work = [&p] {
+        const int64_t pixels = int64_t(p.n) * p.h * p.w;
+        const int64_t taps = int64_t(p.window.kernel_h) * p.window.kernel_w;
+        const int64_t mid = int64_t(p.ci) * p.multiplier;
+        switch (p.op) {
+        case OpKind::conv2d: return pixels * taps * p.ci * p.co;
+        case OpKind::depthwise: return pixels * taps * mid;
+        case OpKind::pointwise: return pixels * p.ci * p.co;
+        case OpKind::separable: return pixels * (taps * mid + mid * p.co);
+        }
+        return int64_t(0);
+    };
+    while (work() > 400000) {
+        if (p.h > 4 && chance(0.5)) p.h = p.h * 3 / 4;
+        else if (p.w > 4 && chance(0.5)) p.w = p.w * 3 / 4;
+        else if (p.n > 1) p.n--;
+        else if (p.co > 8 && chance(0.5)) p.co = p.co * 3 / 4;
+        else if (p.ci > 8) p.ci = p.ci * 3 / 4;
+        else if (p.h > 1) p.h--;
+        else if (p.w > 1) p.w--;
+        else break;
+    }
+    return p;
+}
+
 ::testing::AssertionResult matches_reference(const Problem &p, const OperatorOptions &options) {
     return matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
         OperatorUnderTest t;
@@ -290,6 +374,19 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         break;
     }
     }
+    // Guarded: the operator sees copies of the input and weights in GuardedFloats.
+    std::vector<std::unique_ptr<GuardedFloats>> guards;
+    auto guard = [&](const float *src, size_t n) -> const float * {
+        if (!p.guarded || !src) return src;
+        guards.push_back(std::make_unique<GuardedFloats>(n));
+        std::memcpy(guards.back()->data(), src, n * sizeof(float));
+        return guards.back()->data();
+    };
+    const float *xp = guard(x.data(), x.size());
+    weights.w1 = guard(weights.w1, w1.size());
+    weights.b1 = guard(weights.b1, b1.size());
+    weights.w2 = guard(weights.w2, w2.size());
+    weights.b2 = guard(weights.b2, b2.size());
     const OperatorUnderTest op = make(p, weights);
     TensorDesc out_desc = op.output_desc(in_desc);
     const auto &run = op.run;
@@ -298,11 +395,21 @@ Problem fit_to(Problem p, const VariantInfo &v) {
                                              << ", reference " << want.desc.to_string();
     }
     if (p.strided) out_desc = with_gaps(out_desc, p.rows_back_to_back);
-    std::vector<float> y(span(out_desc), kSentinel);
-    run(ConstTensor{x.data(), in_desc}, Tensor{y.data(), out_desc});
+    std::vector<float> y_heap;
+    std::unique_ptr<GuardedFloats> y_guarded;
+    float *yp;
+    const size_t y_size = size_t(span(out_desc));
+    if (p.guarded) {
+        y_guarded = std::make_unique<GuardedFloats>(y_size, kSentinel);
+        yp = y_guarded->data();
+    } else {
+        y_heap.assign(y_size, kSentinel);
+        yp = y_heap.data();
+    }
+    run(ConstTensor{xp, in_desc}, Tensor{yp, out_desc});
 
     const auto s = out_desc.effective_strides();
-    std::vector<bool> is_element(y.size(), false);
+    std::vector<bool> is_element(y_size, false);
     const double tol_abs = 1e-5 + 2e-6 * double(taps);
     for (int64_t n = 0; n < out_desc.n; n++)
         for (int64_t yy = 0; yy < out_desc.h; yy++)
@@ -312,14 +419,14 @@ Problem fit_to(Problem p, const VariantInfo &v) {
                     is_element[i] = true;
                     const float r = want.data[((n * out_desc.h + yy) * out_desc.w + xx) *
                                                   out_desc.c + c];
-                    if (!(std::fabs(y[i] - r) <= tol_abs + 1e-5 * std::fabs(r))) {
+                    if (!(std::fabs(yp[i] - r) <= tol_abs + 1e-5 * std::fabs(r))) {
                         return ::testing::AssertionFailure()
                                << p.describe() << ": output[n=" << n << ",y=" << yy << ",x=" << xx
-                               << ",c=" << c << "] = " << y[i] << ", reference " << r;
+                               << ",c=" << c << "] = " << yp[i] << ", reference " << r;
                     }
                 }
-    for (size_t i = 0; i < y.size(); i++) {
-        if (!is_element[i] && y[i] != kSentinel) {
+    for (size_t i = 0; i < y_size; i++) {
+        if (!is_element[i] && yp[i] != kSentinel) {
             return ::testing::AssertionFailure()
                    << p.describe() << ": wrote a gap between output elements at offset " << i;
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct Problem {
     convgen::Activation dw_act = convgen::Activation::relu6();  // separable only
     bool strided = false;  // input and output with gaps between pixels, rows and images
     bool rows_back_to_back = false;  // strided: no gap between rows
+    bool guarded = false;  // every buffer flush against a PROT_NONE page (GuardedFloats)
 
     std::string str() const;
     // The shape as a problem string (problems/problem_string.h), which convgen_bench
@@ -48,6 +50,33 @@ std::vector<Problem> grid(convgen::OpKind op);
 
 // The problem made acceptable to a variant: its fixed parameters replace the problem's.
 Problem fit_to(Problem p, const convgen::VariantInfo &v);
+
+// A random problem of `op` from a wide distribution (kernels 1..7 and non-square, strides 1..4
+// per axis, dilations 1..3, SAME / VALID / asymmetric and over-reaching explicit padding,
+// channels 1..80 with primes, multipliers 1..4, batch 1..4, sizes down to below the kernel,
+// strided tensors), its naive-reference work capped so that thousands run in seconds. It may
+// leave no output (has_output() false): convgen must then refuse it.
+Problem random_problem(convgen::OpKind op, std::mt19937 &rng);
+
+// Floats in their own mapping, flush against a PROT_NONE page after them and with one before
+// them, so a kernel that reads or writes past either end faults instead of passing unseen.
+class GuardedFloats {
+public:
+    explicit GuardedFloats(size_t count, float fill = 0.0f);
+    ~GuardedFloats();
+    GuardedFloats(const GuardedFloats &) = delete;
+    GuardedFloats &operator=(const GuardedFloats &) = delete;
+    float *data() { return data_; }
+    const float *data() const { return data_; }
+    size_t size() const { return count_; }
+    float &operator[](size_t i) { return data_[i]; }
+    float operator[](size_t i) const { return data_[i]; }
+
+private:
+    void *map_ = nullptr;
+    size_t map_bytes_ = 0, count_ = 0;
+    float *data_ = nullptr;
+};
 
 // Runs `p` through convgen (variant and ISA forced) and the reference; compares every output
 // element, and checks that strided outputs' gaps were not written.
