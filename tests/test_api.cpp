@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -649,6 +650,10 @@ TEST(Implementation, TunedVariantOnlyOnItsShapeAndMachine) {
             set_num_threads(v.tuned_threads + 1);
             EXPECT_NE(op.implementation(tuned).variant, v.name)
                 << "tuned for " << v.tuned_threads << " threads";
+            // An operator capped at the tuned thread count (OperatorOptions::threads) keeps it.
+            OperatorOptions capped;
+            capped.threads = v.tuned_threads;
+            EXPECT_EQ(make(capped).implementation(tuned).variant, v.name);
             set_num_threads(v.tuned_threads);
         }
         EXPECT_EQ(op.implementation(tuned).variant, v.name);
@@ -688,6 +693,74 @@ TEST(Implementation, TunedPolicySetting) {
 #if defined(__x86_64__)
     EXPECT_NE(machine_class().find(" family "), std::string::npos) << machine_class();
 #endif
+}
+
+// ---- threads per operator, the application's pool ---------------------------------------------
+
+// An application's pool: `threads` std::threads (the caller one of them) take the iterations.
+class TestExecutor : public Executor {
+public:
+    explicit TestExecutor(int threads) : threads_(threads) {}
+    int threads() const override { return threads_; }
+    void parallel_for(int count, void (*body)(void *, int), void *context) override {
+        loops++;
+        std::atomic<int> next{0};
+        auto work = [&] {
+            for (int i; (i = next.fetch_add(1)) < count;) {
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    ran_on.insert(std::this_thread::get_id());
+                }
+                body(context, i);
+            }
+        };
+        std::vector<std::thread> helpers;
+        for (int t = 1; t < threads_; t++) helpers.emplace_back(work);
+        work();
+        for (auto &h : helpers) h.join();
+    }
+    std::atomic<int> loops{0};
+    std::mutex mutex;
+    std::set<std::thread::id> ran_on;
+
+private:
+    int threads_;
+};
+
+// The same results, bit for bit, whichever pool runs the loops and however many threads of it.
+TEST(OperatorThreads, ApplicationExecutorAndThreadCapGiveTheSameResult) {
+    const int saved = num_threads();
+    set_num_threads(2);
+    TestExecutor executor(3);
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+        SCOPED_TRACE(to_string(op));
+        OperatorOptions on_executor, one_thread;
+        on_executor.executor = &executor;
+        one_thread.threads = 1;
+        const TensorDesc in = TensorDesc::nhwc(2, 41, 29, 32);
+        const auto x = random_floats(in.elements(), 31);
+        const auto want = make_operator(op, 32, 48, 3, 1, {}).run(x, in);
+        const int loops_before = executor.loops;
+        EXPECT_EQ(make_operator(op, 32, 48, 3, 1, on_executor).run(x, in), want);
+        EXPECT_GT(executor.loops, loops_before) << "the kernel's parallel loop ran on the executor";
+        EXPECT_EQ(make_operator(op, 32, 48, 3, 1, one_thread).run(x, in), want);
+    }
+    EXPECT_GT(executor.ran_on.size(), 1u) << "the executor's own threads took iterations";
+    set_num_threads(saved);
+}
+
+TEST(OperatorThreads, ThreadCountOutOfRangeIsAnError) {
+    for (int threads : {-1, kMaxThreads + 1}) {
+        OperatorOptions o;
+        o.threads = threads;
+        try {
+            make_operator(OpKind::pointwise, 8, 8, 1, 1, o);
+            ADD_FAILURE() << threads << " accepted";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+            EXPECT_EQ(e.field(), "options.threads");
+        }
+    }
 }
 
 // ---- (e) thread count --------------------------------------------------------------------------

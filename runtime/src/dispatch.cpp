@@ -151,7 +151,7 @@ void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
 
 const Choice &Selection::for_input(const TensorDesc &input) const {
     if (shaped.empty()) return *this;
-    const int threads = num_threads();
+    const int threads = parallel.effective_threads();
     for (const auto &s : shaped) {
         if ((!s.height || s.height == input.h) && (!s.width || s.width == input.w) &&
             (!s.threads || s.threads == threads)) {
@@ -193,7 +193,13 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
     const Isa isa = std::min({detected_isa(), max_isa(), options.max_isa});
     const TunedPolicy policy = tuned_policy();  // once per operator, like the ISA
     const bool forced = !options.variant.empty();
+    if (options.threads < 0 || options.threads > kMaxThreads) {
+        fail(ErrorCode::invalid_argument, "options.threads",
+             "options.threads = " + std::to_string(options.threads) + " is not 0 (the pool's) or 1.." +
+                 std::to_string(kMaxThreads));
+    }
     Selection s;
+    s.parallel = {options.threads, options.executor};
     bool known = !forced, chosen = false;
     for (const auto &v : variants()) {
         if (v.op != op) continue;
@@ -219,6 +225,7 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
             }
             Selection::Shaped t;
             t.kernel = kernel;
+            t.parallel = s.parallel;
             t.impl = {v.name, isa, v.schedule, {}, ""};
             t.impl.reason = "tuned for this " + tuned_input(v) + " on " + tuned_on(v) +
                             (v.tuned_machine == machine_class() ? " (this machine)"

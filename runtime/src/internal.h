@@ -33,9 +33,19 @@ struct DispatchKey {
     int in_channels = 0, out_channels = 0;  // only tuned variants fix these (CPU)
 };
 
+// Where a kernel's parallel loops run (OperatorOptions::threads / executor), set for the
+// duration of each kernel call (CallParallelism) and read by the thread pool.
+struct Parallelism {
+    int threads = 0;              // at most this many of convgen's pool; 0 = all
+    Executor *executor = nullptr;  // the application's pool instead, if set
+    // The thread count tuned variants are matched against.
+    int effective_threads() const;
+};
+
 struct Choice {
     void *kernel = nullptr;  // cast to the op's *_kernel_t
     Implementation impl;
+    Parallelism parallel;
 };
 
 struct Selection : Choice {
@@ -44,8 +54,8 @@ struct Selection : Choice {
         int height = 0, width = 0, threads = 0;
     };
     std::vector<Shaped> shaped;
-    // The variant tuned for exactly this input's height and width at the current thread count
-    // (set_num_threads), else the general choice.
+    // The variant tuned for exactly this input's height and width at the operator's thread
+    // count (Parallelism::effective_threads), else the general choice.
     const Choice &for_input(const TensorDesc &input) const;
 };
 
@@ -207,9 +217,23 @@ struct KernelBuffers {
     halide_buffer_t *weights[4];
     halide_buffer_t *output;
 };
+// For the lifetime of this object, the calling thread's kernel calls run their parallel loops
+// as `p` says (thread_pool.cpp reads it).
+class CallParallelism {
+public:
+    explicit CallParallelism(const Parallelism &p);
+    ~CallParallelism();
+    CallParallelism(const CallParallelism &) = delete;
+    CallParallelism &operator=(const CallParallelism &) = delete;
+
+private:
+    const Parallelism *previous_;
+};
+
 // Calls a selected CPU kernel (Kernel: the op's *_kernel_t) and reports its failure.
 template <typename Kernel, typename Args>
 void call_kernel(const Choice &choice, const Args &args) {
+    const CallParallelism scope(choice.parallel);
     check_kernel_result(abi::call(reinterpret_cast<Kernel *>(choice.kernel), args),
                         choice.impl.variant, choice.impl.schedule);
 }

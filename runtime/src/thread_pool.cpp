@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "convgen/operators.h"
 #include "convgen/runtime.h"
+#include "internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -53,6 +55,31 @@ int default_threads() {
 
 // Set while this thread runs pool tasks: a nested loop then runs serially.
 thread_local bool t_in_pool_task = false;
+// The parallelism of the kernel call this thread is making (CallParallelism), or null.
+thread_local const Parallelism *t_call = nullptr;
+
+// A loop on the application's Executor: each body runs one iteration; the first failure is
+// kept and the remaining iterations are skipped.
+struct ExecutorLoop {
+    halide_task_t task;
+    void *user_context;
+    uint8_t *closure;
+    int min;
+    std::atomic<int> result{0};
+
+    static void body(void *context, int i) {
+        auto *loop = static_cast<ExecutorLoop *>(context);
+        if (loop->result.load(std::memory_order_relaxed) != 0) return;
+        const bool was_in_task = t_in_pool_task;
+        t_in_pool_task = true;  // a loop nested in this iteration runs serially
+        const int r = loop->task(loop->user_context, loop->min + i, loop->closure);
+        t_in_pool_task = was_in_task;
+        if (r != 0) {
+            int none = 0;
+            loop->result.compare_exchange_strong(none, r, std::memory_order_relaxed);
+        }
+    }
+};
 
 int run_serial(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
     for (int i = 0; i < size; i++) {
@@ -73,7 +100,14 @@ public:
     }
 
     int parallel_for(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
-        if (size <= 1 || threads() <= 1 || t_in_pool_task) {
+        if (size > 1 && !t_in_pool_task && t_call && t_call->executor) {
+            ExecutorLoop loop{task, uc, closure, min};
+            t_call->executor->parallel_for(size, &ExecutorLoop::body, &loop);
+            return loop.result.load(std::memory_order_relaxed);
+        }
+        // The operator's cap on this pool's threads (0 = all of them).
+        const int cap = t_call && t_call->threads > 0 ? t_call->threads : threads();
+        if (size <= 1 || threads() <= 1 || cap <= 1 || t_in_pool_task) {
             return run_serial(uc, task, min, size, closure);
         }
         std::unique_lock<std::mutex> lock(submit_, std::try_to_lock);
@@ -87,6 +121,7 @@ public:
         job_.size = size;
         job_.next.store(0, std::memory_order_relaxed);
         job_.result.store(0, std::memory_order_relaxed);
+        job_.workers = cap - 1;  // workers numbered from 0 at or past this sit the job out
         pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
         // Publishes the job (release); seq_cst pairs with the sleepers' count (see
         // wait_for_job()): a worker about to sleep either sees this generation or is woken.
@@ -116,6 +151,7 @@ private:
         void *user_context = nullptr;
         uint8_t *closure = nullptr;
         int min = 0, size = 0;
+        int workers = 0;  // how many of the workers take part (the caller always does)
         alignas(64) std::atomic<int> next{0};  // the next iteration to hand out
         std::atomic<int> result{0};  // the first failure, else 0
     };
@@ -140,7 +176,7 @@ private:
     void start_workers() {
         const uint64_t current = generation_.load(std::memory_order_relaxed);
         for (int i = 1; i < threads(); i++) {
-            workers_.emplace_back([this, current] { worker(current); });
+            workers_.emplace_back([this, current, i] { worker(current, i - 1); });
         }
     }
 
@@ -157,12 +193,12 @@ private:
         stop_.store(false, std::memory_order_relaxed);
     }
 
-    void worker(uint64_t seen) {
+    void worker(uint64_t seen, int index) {
         for (;;) {
             const uint64_t g = wait_for_job(seen);
             if (g == seen) return;  // stopped
             seen = g;
-            run_share();
+            if (index < job_.workers) run_share();  // else the operator's cap leaves it out
             pending_.fetch_sub(1, std::memory_order_release);
         }
     }
@@ -209,6 +245,14 @@ ThreadPool &pool() {
 }
 
 }  // namespace
+
+CallParallelism::CallParallelism(const Parallelism &p) : previous_(t_call) { t_call = &p; }
+CallParallelism::~CallParallelism() { t_call = previous_; }
+
+int Parallelism::effective_threads() const {
+    if (executor) return executor->threads();
+    return threads > 0 ? std::min(threads, pool().threads()) : pool().threads();
+}
 
 int pool_parallel_for(void *user_context, halide_task_t task, int min, int size,
                       uint8_t *closure) {

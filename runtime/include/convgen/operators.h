@@ -14,12 +14,31 @@
 
 namespace convgen {
 
+// An application's own thread pool for an operator's parallel loops (OperatorOptions::executor),
+// as XNNPACK takes a pthreadpool and oneDNN a threadpool interface. parallel_for must run
+// body(context, i) for every i in [0, count), on any of its threads (the calling one included)
+// and in any order, and return when all have finished. convgen never calls it from inside a
+// body (a loop nested in a task runs serially).
+class Executor {
+public:
+    virtual ~Executor() = default;
+    // How many bodies may run at once: tuned variants are matched against it.
+    virtual int threads() const = 0;
+    virtual void parallel_for(int count, void (*body)(void *context, int i), void *context) = 0;
+};
+
 struct OperatorOptions {
     std::string variant;  // force a compiled variant by name (any shape; the benchmark
                           // baselines too where convgen_baselines is linked and registered);
                           // empty = the best that accepts
     Isa max_isa = kHighestIsa;  // never use a level above this (also capped by set_max_isa);
                                 // a level of another architecture is an invalid_argument
+    // This operator's runs use at most this many threads of convgen's pool (the caller
+    // included; 1 = the calling thread only); 0 = all of it (set_num_threads).
+    int threads = 0;
+    // Run this operator's parallel loops on the application's pool instead of convgen's
+    // (not owned: it must outlive the operator; `threads` is then ignored). nullptr = convgen's.
+    Executor *executor = nullptr;
 };
 
 // Which compiled variant an operator runs, on which ISA, and why earlier candidates declined.
