@@ -30,6 +30,7 @@ add_custom_command(OUTPUT "${_merged}"
                            "-DPRIVATE_LIBS=${_private_dir}/private_libs.txt"
                            -P "${PROJECT_SOURCE_DIR}/cmake/privatize_halide.cmake"
                    DEPENDS convgen ${_private_libs} "${PROJECT_SOURCE_DIR}/cmake/privatize_halide.cmake"
+                           "${PROJECT_SOURCE_DIR}/cmake/ConvgenNm.cmake"
                            "${_private_dir}/private_libs.txt" "${_private_dir}/wrapper_libs.txt"
                    COMMENT "Linking convgen, its kernels and a private Halide runtime into one object"
                    VERBATIM)
