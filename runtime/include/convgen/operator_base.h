@@ -2,7 +2,7 @@
 // output shape for an input. The CPU operators (operators.h) and the GPU ones (gpu.h) derive
 // from OperatorBase<Desc>, so these are written once for both; the rest of their common API
 // (run, implementation() and implementation(input)) is checked to match at compile time by
-// tests/test_api.cpp (OperatorApi).
+// tests/test_gpu.cpp (OperatorApi).
 #pragma once
 
 #include "counting.h"
