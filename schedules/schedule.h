@@ -16,6 +16,7 @@ struct Problem {
     Halide::Expr in_channels;  // reduction channels: c_in of conv2d/pointwise, c*m of separable
     Halide::Expr input_channels;  // channels of the input tensor
     int kernel_w = 0, kernel_h = 0, stride = 0;
+    int dilation = 0;
     Halide::Target target;
     // The GEMM weights' input buffer (pointwise), for a schedule that prefetches it; undefined
     // where the generator does not say.

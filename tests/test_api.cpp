@@ -704,9 +704,11 @@ public:
     int threads() const override { return threads_; }
     void parallel_for(int count, void (*body)(void *, int), void *context) override {
         loops++;
-        std::atomic<int> next{0};
-        auto work = [&] {
-            for (int i; (i = next.fetch_add(1)) < count;) {
+        // Iterations dealt round-robin, not taken from a shared counter: the caller could
+        // otherwise finish them all before a helper thread starts (it did, under load), and the
+        // test below would see only one thread.
+        auto work = [&](int first) {
+            for (int i = first; i < count; i += threads_) {
                 {
                     std::lock_guard<std::mutex> lock(mutex);
                     ran_on.insert(std::this_thread::get_id());
@@ -715,8 +717,8 @@ public:
             }
         };
         std::vector<std::thread> helpers;
-        for (int t = 1; t < threads_; t++) helpers.emplace_back(work);
-        work();
+        for (int t = 1; t < threads_; t++) helpers.emplace_back(work, t);
+        work(0);
         for (auto &h : helpers) h.join();
     }
     std::atomic<int> loops{0};

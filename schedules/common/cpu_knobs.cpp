@@ -15,6 +15,7 @@ const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
 const std::vector<int> kBool{0, 1};
 const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
+const std::vector<int> kMinRowTasks{0, 2, 4, 8};
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
@@ -35,8 +36,10 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
             {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
             {"rows_per_task", d.dw_rows_per_task, kRows},
-            {"channels_outside_rows", 1, kBool},
+            {"channels_outside_rows", d.dw_channels_outside_rows, kBool},
             {"stage_input", d.dw_stage_input, kBool},
+            {"slices_inside_pixels", d.dw_slices_inside_pixels, kBool},
+            {"min_row_tasks", d.dw_min_row_tasks, kMinRowTasks},
         };
     }
     if (op == "pointwise") {
@@ -62,6 +65,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
              d.separable_strip_panels ? d.separable_strip_rows : d.separable_rows_per_task,
              kRows},
             {"stage_input", d.separable_stage_input, kBool},
+            {"slices_inside_pixels", d.separable_slices_inside_pixels, kBool},
             // Used by the depthwise half when it runs as its own loop nest (strip_panels).
             {"channels_outside_rows", 1, kBool},
         };

@@ -49,7 +49,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
         standalone && knobs.get("channels_outside_rows");
     shape.slices_inside_strips = strips;
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
-    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x});
+    accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
     if (strips || (standalone && knobs.get("pack_weights"))) {
         pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weights_buffer,
@@ -64,7 +64,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
 // inside whose row loop all channels of a depthwise row are computed, serially.
 void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                      const Expr &channels, Func owner,
-                     int rows_per_task) {
+                     int rows_per_task, int min_row_tasks = 0) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     const bool standalone = owner.name() == p.result.name();
@@ -78,20 +78,37 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
     // consumed (strip_panels decides whether its depthwise runs as its own loop nest).
     const bool outside = knobs.get("channels_outside_rows");
     shape.channels_outside_rows = standalone && outside;
+    shape.slices_inside_pixels = standalone && knobs.get("slices_inside_pixels");
+    shape.min_row_tasks = min_row_tasks;
+    shape.height = problem.out_height;
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
-    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y});
+    const Var tile = tile_loop(t, shape);
+    accumulate_in_registers(p.acc, p.result, p.v, tile, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
 
     if (knobs.get("stage_input")) {
         // Copy the zero-padded input rows first, so the taps read plain memory instead of
         // testing the border on every FMA.
         const Var c = p.input.args()[0];
-        if (standalone && !shape.channels_outside_rows) {
+        if (standalone && !shape.channels_outside_rows && tile.name() == t.xo.name()) {
             p.input.compute_at(p.result, t.co);  // one slice of channels, kh rows, in L1
         } else {
             // Slides down the owner's strip: one new input row per output row (stride 1).
+            // With slices inside the pixel tiles, the staged rows hold all channels.
             const Var strip = shape.channels_outside_rows ? t.task : t.yo;
             p.input.store_at(owner, rows_per_task > 1 ? strip : p.v.y).compute_at(owner, p.v.y);
+            // Keep only the rows the window still needs, in a circular buffer (a power of two
+            // rows, so the index is a mask): Halide did not fold the strided slide by itself
+            // and allocated the whole strip's rows (830 KB for 64 channels at 112x112, past L2),
+            // so every staged row went out to memory and back.
+            const int footprint = problem.kernel_h > 0 && problem.dilation > 0
+                                      ? (problem.kernel_h - 1) * problem.dilation + 1
+                                      : 0;
+            if (footprint > 0 && rows_per_task > 1) {
+                int rows = 1;
+                while (rows < footprint) rows *= 2;
+                p.input.fold_storage(p.input.args()[2], rows);
+            }
         }
         p.input.vectorize(c, lanes, TailStrategy::GuardWithIf);
     }
@@ -113,7 +130,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
         knobs.get("channels_outside_rows");
     const int lanes = vector_lanes(problem.target);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
-    accumulate_in_registers(p.acc, p.result, p.v, t, {p.r.x, p.r.y, p.r.z});
+    accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {
         pack_weight_panel(p.weights, p.result, t, shape, lanes);
     }
@@ -125,8 +142,9 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
     knobs.declare(cpu_knobs("depthwise", d, problem.kernel_w > 0));
-    depthwise_tiles(p, problem, knobs, problem.out_channels, p.result,
-                    knobs.get("rows_per_task"));
+    const int rows_per_task = knobs.get("rows_per_task");
+    depthwise_tiles(p, problem, knobs, problem.out_channels, p.result, rows_per_task,
+                    knobs.get("min_row_tasks"));
 }
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,

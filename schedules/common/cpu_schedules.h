@@ -30,6 +30,13 @@ struct CpuDefaults {
     int dw_tile_pixels = 4;     // knob dw_tile_x
     int dw_rows_per_task = 16;  // knob rows_per_task (depthwise op)
     bool dw_stage_input = false;  // knob stage_input (depthwise op): copy the zero-padded rows first
+    // depthwise op: channel slices outside the rows (each slice walks its strip of rows), or
+    // rows outside, with the slices inside each pixel tile (slices_inside_pixels) or outside
+    // the row's pixel tiles
+    bool dw_channels_outside_rows = true;    // knob channels_outside_rows (depthwise op)
+    bool dw_slices_inside_pixels = false;    // knob slices_inside_pixels (depthwise op)
+    // depthwise op: strips shortened to give at least this many per image (0 = fixed strips)
+    int dw_min_row_tasks = 0;                // knob min_row_tasks (depthwise op)
     bool separable_stage_input = false;  // knob stage_input (separable op)
     // separable: rows per parallel task. Each row computes its own depthwise row, so larger
     // strips only help when the staged input slides (stage_input); one row per task balances
@@ -41,6 +48,8 @@ struct CpuDefaults {
     // strip height, separable_strip_rows by default.
     bool separable_strip_panels = false;  // knob strip_panels
     int separable_strip_rows = 4;
+    // separable with strip_panels: the depthwise strip's channel slices inside its pixel tiles
+    bool separable_slices_inside_pixels = false;  // knob slices_inside_pixels (separable op)
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,

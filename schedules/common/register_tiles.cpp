@@ -20,7 +20,12 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     std::vector<VarOrRVar> rows{v.y};
     const bool slices_inside_strips = shape.slices_inside_strips && shape.rows_per_task > 1;
     if (shape.rows_per_task > 1) {
-        f.split(v.y, t.yo, v.y, shape.rows_per_task, TailStrategy::GuardWithIf);
+        Expr strip = shape.rows_per_task;
+        if (shape.min_row_tasks > 0 && shape.height.defined()) {
+            strip = clamp((shape.height + shape.min_row_tasks - 1) / shape.min_row_tasks, 1,
+                          shape.rows_per_task);
+        }
+        f.split(v.y, t.yo, v.y, strip, TailStrategy::GuardWithIf);
         if (!shape.channels_outside_rows) f.parallel(t.yo);
         if (!slices_inside_strips) rows.push_back(t.yo);
     } else if (shape.rows_per_task == 1) {
@@ -30,7 +35,10 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     auto tile = [&](Stage s, int tc, int tx) {
         s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
         std::vector<VarOrRVar> order{t.ci, t.xi, t.xo};
-        if (shape.channels_outside_rows || slices_inside_strips) {
+        if (shape.slices_inside_pixels && !shape.channels_outside_rows && !slices_inside_strips) {
+            order = {t.ci, t.xi, t.co, t.xo};
+            order.insert(order.end(), rows.begin(), rows.end());
+        } else if (shape.channels_outside_rows || slices_inside_strips) {
             order.insert(order.end(), rows.begin(), rows.end());
             order.push_back(t.co);
             if (slices_inside_strips) order.push_back(t.yo);
@@ -58,11 +66,17 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     tile(f, 1, 1);
 }
 
-void accumulate_in_registers(Func acc, Func out, const algo::Vars &v, const TileVars &t,
+Var tile_loop(const TileVars &t, const TileShape &shape) {
+    const bool inside = shape.slices_inside_pixels && !shape.channels_outside_rows &&
+                        !(shape.slices_inside_strips && shape.rows_per_task > 1);
+    return inside ? t.co : t.xo;
+}
+
+void accumulate_in_registers(Func acc, Func out, const algo::Vars &v, const Var &tile,
                              const std::vector<VarOrRVar> &reduction_order) {
     // The tile's extents are constants in every branch of register_tiles, so vectorize/unroll
     // take the whole extent without a factor.
-    acc.compute_at(out, t.xo).vectorize(v.c).unroll(v.x);
+    acc.compute_at(out, tile).vectorize(v.c).unroll(v.x);
     std::vector<VarOrRVar> order{v.c, v.x};
     order.insert(order.end(), reduction_order.begin(), reduction_order.end());
     order.push_back(v.y);

@@ -26,6 +26,11 @@ struct TileShape {
     // task, k > 1 = strips of k rows per task, serial inside (t.yo is the strip loop), so a
     // stage computed per row can slide down the strip instead of being recomputed.
     int rows_per_task = 1;
+    // With strips (rows_per_task > 1) and min_row_tasks > 0: shorter strips on short outputs,
+    // at least min_row_tasks per image (needs `height`), so the 14x14 and 7x7 layers still
+    // give every thread work while tall ones keep long strips.
+    int min_row_tasks = 0;
+    Halide::Expr height;
     // Loop over rows inside each slice of channels (slices then also run in parallel), so a
     // per-row stage holds one slice of channels and stays in L1.
     bool channels_outside_rows = false;
@@ -33,17 +38,25 @@ struct TileShape {
     // so a stage computed per strip (t.yo) serves every slice, and one computed per slice
     // (t.co) serves all the strip's rows. Strips are the parallel tasks.
     bool slices_inside_strips = false;
+    // Without channels_outside_rows: the slices of channels inside each pixel tile's loop, so
+    // a row is walked pixel tile by pixel tile, each reading all channels of its input pixels
+    // (NHWC: contiguous memory) instead of one slice's cache line of every pixel in turn.
+    bool slices_inside_pixels = false;
 };
+
+// The loop of `shape` that runs once per register tile: t.co when the slices are inside the
+// pixel tiles, else t.xo.
+Halide::Var tile_loop(const TileVars &t, const TileShape &shape);
 
 void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
                     const Halide::Expr &channels, const Halide::Expr &width, int lanes,
                     const TileShape &shape);
 
-// Computes acc once per tile of `out` (at t.xo): vectorised over the tile's channels, unrolled
+// Computes acc once per tile of `out` (at tile_loop): vectorised over the tile's channels, unrolled
 // over its pixels, with the update's loops ordered (c, x, reduction_order...) so the reduction
 // runs with all accumulators in registers.
 void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Vars &v,
-                             const TileVars &t,
+                             const Halide::Var &tile,
                              const std::vector<Halide::VarOrRVar> &reduction_order);
 
 // Register-file facts of the target.
