@@ -403,18 +403,24 @@ TEST(Implementation, DepthwiseDispatch) {
     EXPECT_TRUE(small.implementation().declined.empty());
     EXPECT_EQ(small.implementation().isa, std::min(detected_isa(), max_isa()));
 
-    // A 7x7 kernel with multiplier 2 fits no specialised variant: every depthwise variant
-    // listed before the generic one declines, each saying why.
+    // Multipliers 2 and 4 have their own variants, for any window.
     const Window k7{7, 7, 1, 1, 1, 1, Padding::symmetric(3)};
-    const std::vector<float> w7(7 * 7 * 16, 0.1f);
-    Depthwise big({8, 2, k7, Activation::none()}, w7.data(), nullptr);
+    const std::vector<float> w7(7 * 7 * 8 * 4, 0.1f);
+    for (int m : {2, 4}) {
+        Depthwise op({8, m, k7, Activation::none()}, w7.data(), nullptr);
+        EXPECT_EQ(op.implementation().variant, "dwconv2d_m" + std::to_string(m));
+    }
+
+    // A 7x7 kernel with multiplier 3 fits no specialised variant: every depthwise variant
+    // listed before the generic one declines, each saying why.
+    Depthwise big({8, 3, k7, Activation::none()}, w7.data(), nullptr);
     const Implementation &impl = big.implementation();
     EXPECT_EQ(impl.variant, "dwconv2d_generic");
     std::set<std::string> declined, expected;
     for (const auto &d : impl.declined) {
         declined.insert(d.variant);
         const bool says_why = d.reason.find("kernel 7x7") != std::string::npos ||
-                              d.reason.find("channel multiplier 2") != std::string::npos;
+                              d.reason.find("channel multiplier 3") != std::string::npos;
         EXPECT_TRUE(says_why) << d.variant << ": " << d.reason;
     }
     for (const auto &v : variants()) {
