@@ -21,15 +21,22 @@ std::string isa_of(const Halide::Target &t) {
     return "sse41";
 }
 
+cpu::CpuDefaults cpu::defaults_for_isa(const std::string &isa) {
+    if (isa == "avx512" || isa == "avx2" || isa == "sse41") return x86::defaults(isa);
+    if (isa == "neon") return arm::defaults();
+    throw std::invalid_argument("no CPU schedule defaults for ISA '" + isa + "'");
+}
+
 namespace {
 // The CPU defaults of the architecture whose schedules serve this target.
 cpu::CpuDefaults defaults_for(const Problem &problem) {
     const Halide::Target &t = problem.target;
-    if (!t.has_gpu_feature()) {
-        if (t.arch == Halide::Target::X86) return x86::defaults(isa_of(t));
-        if (t.arch == Halide::Target::ARM && t.bits == 64) return arm::defaults();
+    const bool cpu = !t.has_gpu_feature() && (t.arch == Halide::Target::X86 ||
+                                              (t.arch == Halide::Target::ARM && t.bits == 64));
+    if (!cpu) {
+        throw std::invalid_argument("convgen has no schedule yet for target " + t.to_string());
     }
-    throw std::invalid_argument("convgen has no schedule yet for target " + t.to_string());
+    return cpu::defaults_for_isa(isa_of(t));
 }
 }  // namespace
 

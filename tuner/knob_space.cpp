@@ -4,23 +4,16 @@
 #include <stdexcept>
 
 #include "common/cpu_knobs.h"
-#include "arm/arm_defaults.h"
-#include "x86/x86_defaults.h"
+#include "common/cpu_schedules.h"
+#include "common/register_tiles.h"
 
 namespace convgen::tune {
 
 KnobSpace::KnobSpace(const Task &task) {
-    sched::cpu::CpuDefaults d;
-    if (task.isa == "neon") {
-        d = sched::arm::defaults();
-        registers_ = 32;
-    } else if (task.isa == "avx512" || task.isa == "avx2" || task.isa == "sse41") {
-        d = sched::x86::defaults(task.isa);
-        registers_ = task.isa == "avx512" ? 32 : 16;
-    } else {
-        // The hook for GPU targets: their schedules read other knobs (see README, Autotuning).
-        throw std::invalid_argument("no knob space for ISA '" + task.isa + "'");
-    }
+    // The schedules' own facts for the ISA: its defaults and its register file. A GPU target
+    // has neither (its schedules read other knobs; see README, Autotuning).
+    const sched::cpu::CpuDefaults d = sched::cpu::defaults_for_isa(task.isa);
+    registers_ = sched::vector_registers(task.isa);
     // The schedule's own declaration of the knobs it reads, their defaults and values.
     for (const auto &k : sched::cpu::cpu_knobs(task.op, d, task.kernel() > 0)) {
         knobs_.push_back({k.name, k.values});

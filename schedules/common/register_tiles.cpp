@@ -1,5 +1,9 @@
 #include "register_tiles.h"
 
+#include <stdexcept>
+
+#include "../schedule.h"
+
 namespace convgen::sched {
 
 using namespace Halide;
@@ -7,10 +11,12 @@ using namespace Halide;
 int vector_lanes(const Target &t) { return t.natural_vector_size<float>(); }
 
 // AVX-512 and AArch64 (NEON/ASIMD) have 32 vector registers; AVX2 and SSE4.1 have 16.
-int vector_registers(const Target &t) {
-    if (t.arch == Target::ARM && t.bits == 64) return 32;
-    return t.has_feature(Target::AVX512_Skylake) ? 32 : 16;
+int vector_registers(const std::string &isa) {
+    if (isa == "avx512" || isa == "neon") return 32;
+    if (isa == "avx2" || isa == "sse41") return 16;
+    throw std::invalid_argument("no CPU register file for ISA '" + isa + "'");
 }
+int vector_registers(const Target &t) { return vector_registers(isa_of(t)); }
 
 void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &channels,
                     const Expr &width, int lanes, const TileShape &shape) {
