@@ -16,7 +16,7 @@ struct GpuVars {
 };
 
 struct GpuTile {
-    int tile_c = 4, tile_x = 4, tile_y = 1;           // per thread, in registers
+    int tile_channels = 4, tile_x = 4, tile_y = 1;     // per thread, in registers
     int threads_c = 16, threads_x = 8, threads_y = 1;  // per block
     bool channels_in_block = false;     // channel slices a serial loop inside the block
     // Split pixels into blocks of tile_x * threads_x first, with ShiftInwards: every block then
@@ -30,7 +30,7 @@ struct GpuTile {
 // which also keeps the guarded-off threads' producers in bounds); the thread splits use
 // GuardWithIf, so any size runs with whole blocks.
 void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t) {
-    s.split(v.c, g.co, g.ci, t.tile_c, TailStrategy::ShiftInwards)
+    s.split(v.c, g.co, g.ci, t.tile_channels, TailStrategy::ShiftInwards)
         .split(g.co, g.cb, g.ct, t.threads_c, TailStrategy::GuardWithIf);
     if (t.shift_threads_x) {
         // A block's pixels first (the last block shifted back), then the threads' tiles, which
@@ -62,7 +62,7 @@ void tile_stage(Stage s, const algo::Vars &v, const GpuVars &g, const GpuTile &t
     } else {
         s.gpu_threads(g.ct, g.xt);
     }
-    if (t.tile_c > 1) s.unroll(g.ci);
+    if (t.tile_channels > 1) s.unroll(g.ci);
     if (t.tile_x > 1) s.unroll(g.xi);
     if (t.tile_y > 1) s.unroll(g.yi);
 }
@@ -74,16 +74,16 @@ void output_tiles(Func f, const algo::Vars &v, const GpuVars &g, const Problem &
                   const GpuTile &full) {
     const Expr &channels = problem.out_channels, &width = problem.out_width;
     const Expr &height = problem.out_height;
-    tile_stage(f.specialize(channels >= full.tile_c && width >= full.tile_x &&
+    tile_stage(f.specialize(channels >= full.tile_channels && width >= full.tile_x &&
                             height >= full.tile_y),
                v, g, full);
     GpuTile narrow = full;
     narrow.tile_x = narrow.tile_y = 1;
     if (full.tile_x > 1 || full.tile_y > 1) {
-        tile_stage(f.specialize(channels >= full.tile_c), v, g, narrow);
+        tile_stage(f.specialize(channels >= full.tile_channels), v, g, narrow);
     }
     GpuTile one = narrow;
-    one.tile_c = 1;
+    one.tile_channels = 1;
     tile_stage(f, v, g, one);
 }
 
@@ -100,7 +100,7 @@ void accumulate_per_thread(Func acc, Func out, const algo::Vars &v, const GpuVar
 
 // `rows`: the op tiles rows too (tile_y, threads_y); the fused separable does not.
 GpuTile read_tile(Knobs &knobs, GpuTile d, bool rows = true) {
-    d.tile_c = knobs.get("tile_c", d.tile_c);
+    d.tile_channels = knobs.get("tile_channels", d.tile_channels);
     d.tile_x = knobs.get("tile_x", d.tile_x);
     d.threads_c = knobs.get("threads_c", d.threads_c);
     d.threads_x = knobs.get("threads_x", d.threads_x);
@@ -114,9 +114,9 @@ GpuTile read_tile(Knobs &knobs, GpuTile d, bool rows = true) {
 // The standalone ops' block: 16 x 4 x 2 = 128 threads over 16 channel tiles x 4 x 2 pixel
 // tiles; with 2 x 2-pixel register tiles it covers 8 x 4 pixels, so even the 7 x 7 outputs of
 // MobileNet's last layers fill most of a block.
-GpuTile standalone_tile(int tile_c, int tile_x, int tile_y) {
+GpuTile standalone_tile(int tile_channels, int tile_x, int tile_y) {
     GpuTile t;
-    t.tile_c = tile_c, t.tile_x = tile_x, t.tile_y = tile_y;
+    t.tile_channels = tile_channels, t.tile_x = tile_x, t.tile_y = tile_y;
     t.threads_c = 16, t.threads_x = 4, t.threads_y = 2;
     return t;
 }
@@ -155,12 +155,12 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 }
 
 // Fused separable: a block owns threads_x x tile_x = 8 x 4 = 32 pixels of a row and a slice of
-// threads_c x tile_c = 16 x 4 = 64 output channels (each slice its own block: many blocks even
-// for 7x7 layers), each thread accumulating 4 channels x 4 pixels in registers. Before that,
-// the block's threads compute the depthwise result for its pixels and every intermediate
-// channel into shared memory (compute_at the block, GPUShared), which the pointwise reduction
-// then reads: per step 4 weight loads (consecutive channels, coalesced across lanes) and 4
-// shared loads (one per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the
+// threads_c x tile_channels = 16 x 4 = 64 output channels (each slice its own block: many
+// blocks even for 7x7 layers), each thread accumulating 4 channels x 4 pixels in registers.
+// Before that, the block's threads compute the depthwise result for its pixels and every
+// intermediate channel into shared memory (compute_at the block, GPUShared), which the
+// pointwise reduction then reads: per step 4 weight loads (consecutive channels, coalesced
+// across lanes) and 4 shared loads (one per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the
 // depthwise tile (k*k FMAs per intermediate value against 64 in the pointwise). On an H200
 // (bench/gpu --variants, MobileNetV1) this beat one block walking all output channels
 // (channels_in_block) 2.5-12x at batch 1 on outputs of 28x28 and smaller, and 1.2x at 56x56;
@@ -190,7 +190,7 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
     const algo::Vars &pv = p.pw.v;
     auto rung = [&](const GpuTile &tile) {
         const int pixels = tile.tile_x * tile.threads_x;
-        tile_stage(out.specialize(out_c >= tile.tile_c && width >= pixels &&
+        tile_stage(out.specialize(out_c >= tile.tile_channels && width >= pixels &&
                                   mid <= shared_bytes / (4 * pixels)),
                    pv, g, tile);
     };
@@ -201,7 +201,7 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
         rung(narrow);
     }
     GpuTile one = t;
-    one.tile_c = one.tile_x = one.threads_x = 1;
+    one.tile_channels = one.tile_x = one.threads_x = 1;
     tile_stage(out, pv, g, one);
     accumulate_per_thread(p.pw.acc, p.pw.result, p.pw.v, g, {p.pw.r.x});
 

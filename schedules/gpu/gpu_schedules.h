@@ -1,7 +1,7 @@
 // GPU schedules (CUDA and OpenCL targets), separate from the CPU ones. Every op is laid out the
-// same way (DESIGN §4, CUDA): each thread keeps a tile of tile_c consecutive output channels x
-// tile_x pixels x tile_y rows in registers for the whole reduction; threads of a block span
-// threads_c tiles across channels (adjacent lanes read adjacent channels of NHWC rows:
+// same way (DESIGN §4, CUDA): each thread keeps a tile of tile_channels consecutive output
+// channels x tile_x pixels x tile_y rows in registers for the whole reduction; threads of a
+// block span threads_c tiles across channels (adjacent lanes read adjacent channels of NHWC rows:
 // coalesced), threads_x across pixels and threads_y across rows; blocks span the rest of the
 // channels, pixels and (rows, image). One kernel launch per call, whatever the size.
 // The fused separable stages each block's depthwise tile (all intermediate channels x the
@@ -9,7 +9,8 @@
 // global memory.
 //
 // Knobs (schedules/knobs.h; per backend with the prefix "cuda." or "opencl."):
-//   tile_c, tile_x, tile_y           register tile per thread (channels, pixels, rows)
+//   tile_channels, tile_x, tile_y    register tile per thread (channels, pixels, rows); named
+//                                    apart from the CPU's tile_c, which counts vectors
 //   threads_c, threads_x, threads_y  threads per block (across channel, pixel and row tiles);
 //                                    the fused separable tiles one row (no tile_y, threads_y)
 //   separable only: channels_in_block (0, default: channel slices are separate blocks, each
