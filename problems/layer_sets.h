@@ -7,6 +7,11 @@
 //                 inverted-residual block's expansion 1x1, 3x3 depthwise and projection 1x1
 //                 from the published (t, c, n, s) table, and the last 1x1 conv 320->1280;
 //                 each distinct layer shape once
+//   efficientnet_b0  EfficientNet-B0 (224x224): the same for its MBConv stages, with 3x3 and
+//                 5x5 depthwise, narrow projections (24, 40, 80, 112 channels) and the head
+//                 1x1 320 -> 1280
+//   xception      Xception (299x299): the two entry convs and its distinct separable convs,
+//                 among them the middle flow's 728 -> 728 at 19x19 (24 of the network's 34)
 #pragma once
 
 #include <string>

@@ -169,6 +169,25 @@ TEST(LayerSets, Contents) {
     EXPECT_TRUE(strings.count("pw:n1c960h7w7o320"));
     EXPECT_EQ(v2.size(), 30u);
 
+    const auto b0 = convgen_problems::layer_set("efficientnet_b0");
+    strings.clear();
+    for (const Problem &p : b0) strings.insert(p.to_string());
+    EXPECT_EQ(strings.size(), b0.size()) << "each distinct shape once";
+    EXPECT_EQ(b0.front().to_string(), "conv:n1c3h224w224k3s2o32");
+    EXPECT_EQ(b0.back().to_string(), "pw:n1c320h7w7o1280");
+    // Stage (6, 5x5, 40, 2, 2): 24 -> 144 at 56, 5x5 stride-2 depthwise to 28, project to 40.
+    EXPECT_TRUE(strings.count("pw:n1c24h56w56o144"));
+    EXPECT_TRUE(strings.count("dw:n1c144h56w56k5s2"));
+    EXPECT_TRUE(strings.count("pw:n1c144h28w28o40"));
+    // Stage (6, 5x5, 112, 3, 1) at 14: 480 -> 112, then 672 -> 112.
+    EXPECT_TRUE(strings.count("dw:n1c672h14w14k5s1"));
+    EXPECT_TRUE(strings.count("pw:n1c672h14w14o112"));
+
+    const auto xception = convgen_problems::layer_set("xception");
+    ASSERT_EQ(xception.size(), 12u);
+    EXPECT_EQ(xception[0].to_string(), "conv:n1c3h299w299k3s2o32");
+    EXPECT_EQ(xception[8].to_string(), "sep:n1c728h19w19k3s1o728");
+
     EXPECT_THROW(convgen_problems::layer_set("resnet50"), ProblemError);
 }
 

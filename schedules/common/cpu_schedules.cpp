@@ -1,6 +1,8 @@
 #include "cpu_schedules.h"
-#include "cpu_knobs.h"
 
+#include <algorithm>
+
+#include "cpu_knobs.h"
 #include "register_tiles.h"
 
 namespace convgen::sched::cpu {
@@ -30,6 +32,14 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
 }
 
+// Narrow outputs (fewer channels than the full GEMM tile: MobileNetV2/EfficientNet
+// projections to 16-40 channels) get the widest tile that still fits, at most twice the full
+// tile's pixels (and 14, the largest tile_x), instead of falling to 1 vector x half a tile.
+std::vector<std::pair<int, int>> narrow_rungs(const Problem &problem, const TileShape &shape) {
+    return gemm_narrow_rungs(shape.tile_c_vectors, vector_registers(problem.target),
+                             std::min(14, 2 * shape.tile_x));
+}
+
 // Pointwise is a GEMM (pixels x c_in) * (c_in x c_out): per step of the c_in reduction a tile
 // loads tile_c weight vectors and broadcasts tile_x inputs for tile_c * tile_x FMAs. Also the
 // second half of the fused separable pipeline, where `standalone` is false.
@@ -48,6 +58,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.channels_outside_rows =
         standalone && knobs.get("channels_outside_rows");
     shape.slices_inside_strips = strips;
+    if (standalone) shape.narrow_rungs = narrow_rungs(problem, shape);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
@@ -129,6 +140,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     shape.channels_outside_rows =
         knobs.get("channels_outside_rows");
     const int lanes = vector_lanes(problem.target);
+    shape.narrow_rungs = narrow_rungs(problem, shape);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {

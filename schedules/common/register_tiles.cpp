@@ -1,5 +1,6 @@
 #include "register_tiles.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "../schedule.h"
@@ -68,8 +69,22 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     const int half_x = (tile_x + 1) / 2;  // narrow rows, e.g. MobileNet's 7x7 and 14x14 layers
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
     if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);
+    for (const auto &[vectors, pixels] : shape.narrow_rungs) {
+        tile(f.specialize(channels >= vectors * lanes && width >= pixels), vectors * lanes,
+             pixels);
+    }
     if (tile_c_vectors > 1) tile(f.specialize(channels >= lanes && width >= half_x), lanes, half_x);
     tile(f, 1, 1);
+}
+
+std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int registers,
+                                                   int max_pixels) {
+    std::vector<std::pair<int, int>> rungs;
+    for (int v = tile_c_vectors - 1; v >= 1; --v) {
+        const int pixels = std::min(max_pixels, (registers - 1) / v - 1);
+        if (pixels >= 1) rungs.emplace_back(v, pixels);
+    }
+    return rungs;
 }
 
 Var tile_loop(const TileVars &t, const TileShape &shape) {

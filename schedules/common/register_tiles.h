@@ -43,7 +43,17 @@ struct TileShape {
     // a row is walked pixel tile by pixel tile, each reading all channels of its input pixels
     // (NHWC: contiguous memory) instead of one slice's cache line of every pixel in turn.
     bool slices_inside_pixels = false;
+    // Extra rungs for outputs narrower than the full tile's channels, tried after the full
+    // tile (vectors, pixels), widest first: e.g. 2 x 6 for 16 output channels on AVX2, where
+    // the 3-vector tile does not fit and the next rung would be 1 vector x half the pixels.
+    std::vector<std::pair<int, int>> narrow_rungs;
 };
+
+// The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
+// tile's, as many pixels as the register file holds (v * (pixels + 1) + 1 registers: the
+// accumulators, the weight vectors and the broadcast input), at most max_pixels.
+std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int registers,
+                                                   int max_pixels);
 
 // The loop of `shape` that runs once per register tile: t.co when the slices are inside the
 // pixel tiles, else t.xo.

@@ -155,27 +155,25 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 }
 
 // Fused separable: a block owns threads_x x tile_x = 8 x 4 = 32 pixels of a row and a slice of
-// threads_c x tile_channels = 16 x 4 = 64 output channels (each slice its own block: many
-// blocks even for 7x7 layers), each thread accumulating 4 channels x 4 pixels in registers.
-// Before that, the block's threads compute the depthwise result for its pixels and every
-// intermediate channel into shared memory (compute_at the block, GPUShared), which the
-// pointwise reduction then reads: per step 4 weight loads (consecutive channels, coalesced
-// across lanes) and 4 shared loads (one per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the
-// depthwise tile (k*k FMAs per intermediate value against 64 in the pointwise). On an H200
-// (bench/gpu --variants, MobileNetV1) this beat one block walking all output channels
-// (channels_in_block) 2.5-12x at batch 1 on outputs of 28x28 and smaller, and 1.2x at 56x56;
-// the channel walk stays faster where blocks are plentiful: 1.14x at batch 1 on 112x112 with 32
-// channels, and 1.2-1.6x at batch 32 except on 7x7 outputs. gpu::Separable only fuses small
-// outputs or 32-channel intermediates (kernels.json fusion.cuda), where this matters.
-// The tile must fit shared_kb (48 KB: what every CUDA GPU gives a block without opting in):
-// 32 pixels x 4 bytes x intermediate channels fits up to 384 channels. Wider intermediates or
-// narrower rows take the next rung of the ladder: halving tile_x (16 pixels, 8 pixels), then
-// halving threads_x (4, 2, 1 pixels, one per thread), then one output per thread (12288
-// channels). The 14-wide layers thus get 8 threads x 1 pixel (128 threads a block), the 7-wide
-// ones 4 x 1.
-// The pixel split into blocks shifts inwards (shift_threads_x), so the shared tile has a
-// constant width: with a guarded split Halide sizes it by a loop over every block on the host,
-// at every call.
+// threads_c x tile_channels = 16 x 4 = 64 output channels (each slice its own block: many blocks
+// even for 7x7 layers), each thread accumulating 4 channels x 4 pixels in registers. Before that,
+// the block's threads compute the depthwise result for its pixels and every intermediate channel
+// into shared memory (compute_at the block, GPUShared), which the pointwise reduction then reads:
+// per step 4 weight loads (consecutive channels, coalesced across lanes) and 4 shared loads (one
+// per pixel, a broadcast) for 16 FMAs. Each channel slice recomputes the depthwise tile (k*k FMAs
+// per intermediate value against 64 in the pointwise). On an H200 (bench/gpu --variants,
+// MobileNetV1) this beat one block walking all output channels (channels_in_block) 2.5-12x at batch
+// 1 on outputs of 28x28 and smaller, and 1.2x at 56x56; the channel walk stays faster where blocks
+// are plentiful: 1.14x at batch 1 on 112x112 with 32 channels, and 1.2-1.6x at batch 32 except on
+// 7x7 outputs. gpu::Separable only fuses small outputs or 32-channel intermediates (kernels.json
+// fusion.cuda), where this matters. The tile must fit shared_kb (48 KB: what every CUDA GPU gives a
+// block without opting in): 32 pixels x 4 bytes x intermediate channels fits up to 384 channels.
+// Wider intermediates or narrower rows take the next rung of the ladder: halving tile_x (16 pixels,
+// 8 pixels), then halving threads_x (4, 2, 1 pixels, one per thread), then one output per thread
+// (12288 channels). The 14-wide layers thus get 8 threads x 1 pixel (128 threads a block), the
+// 7-wide ones 4 x 1. The pixel split into blocks shifts inwards (shift_threads_x), so the shared
+// tile has a constant width: with a guarded split Halide sizes it by a loop over every block on the
+// host, at every call.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
     GpuTile d;
