@@ -84,8 +84,9 @@ int main(int argc, char **argv) {
                    "host (x86-64 JIT), aarch64 (cross: build, run through --run-command); "
                    "cuda is not tuned yet")
         ->check(CLI::IsMember({"host", "aarch64", "cuda"}));
-    app.add_option("--layers", layers, "preset layer sets, comma-separated: tutorial, "
-                                       "mobilenet_v1, mobilenet_v2, efficientnet_b0, xception (problems/layer_sets.h)");
+    app.add_option("--layers", layers,
+                   "preset layer sets, comma-separated: tutorial, mobilenet_v1, mobilenet_v2, "
+                   "efficientnet_b0, xception (problems/layer_sets.h)");
     app.add_option("--problem", problems,
                    "problem strings, comma-separated, e.g. sep:n1c128h56w56k3s1o128 "
                    "(problems/problem_string.h); a sep layer is tuned as separable, depthwise "
