@@ -50,7 +50,8 @@ public:
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_depthwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride, dilation},
+                        input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride,
+                        dilation},
                        get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };

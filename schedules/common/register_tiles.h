@@ -63,9 +63,9 @@ void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
                     const Halide::Expr &channels, const Halide::Expr &width, int lanes,
                     const TileShape &shape);
 
-// Computes acc once per tile of `out` (at tile_loop): vectorised over the tile's channels, unrolled
-// over its pixels, with the update's loops ordered (c, x, reduction_order...) so the reduction
-// runs with all accumulators in registers.
+// Computes acc once per tile of `out` (at `tile`, from tile_loop): vectorised over the tile's
+// channels, unrolled over its pixels, with the update's loops ordered (c, x,
+// reduction_order...) so the reduction runs with all accumulators in registers.
 void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Vars &v,
                              const Halide::Var &tile,
                              const std::vector<Halide::VarOrRVar> &reduction_order);
