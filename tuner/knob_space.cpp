@@ -28,7 +28,9 @@ bool KnobSpace::plausible(const Config &c) const {
     };
     // GEMM tile: tile_c * tile_x accumulators + tile_c weight vectors + the broadcast input,
     // which LLVM keeps in a register (tools/asm_report.py: 4x7 on AVX-512 spills).
-    if (get("tile_c") && get("tile_c") * (get("tile_x") + 1) + 1 > registers_) return false;
+    if (get("tile_c") && sched::gemm_tile_registers(get("tile_c"), get("tile_x")) > registers_) {
+        return false;
+    }
     // Depthwise tile: accumulators only; the taps' weights may stream.
     if (get("dw_tile_c") && get("dw_tile_c") * get("dw_tile_x") > registers_) return false;
     return true;

@@ -93,15 +93,14 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
     shape.min_row_tasks = min_row_tasks;
     shape.height = problem.out_height;
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
-    const Var tile = tile_loop(t, shape);
-    accumulate_in_registers(p.acc, p.result, p.v, tile, {p.r.x, p.r.y});
+    accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
 
     if (knobs.get("stage_input")) {
         // Copy the zero-padded input rows first, so the taps read plain memory instead of
         // testing the border on every FMA.
         const Var c = p.input.args()[0];
-        if (standalone && !shape.channels_outside_rows && tile.name() == t.xo.name()) {
+        if (standalone && !shape.channels_outside_rows && !slices_inside_pixel_tiles(shape)) {
             p.input.compute_at(p.result, t.co);  // one slice of channels, kh rows, in L1
         } else {
             // Slides down the owner's strip: one new input row per output row (stride 1).

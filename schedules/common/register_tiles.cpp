@@ -42,7 +42,7 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     auto tile = [&](Stage s, int tc, int tx) {
         s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
         std::vector<VarOrRVar> order{t.ci, t.xi, t.xo};
-        if (shape.slices_inside_pixels && !shape.channels_outside_rows && !slices_inside_strips) {
+        if (slices_inside_pixel_tiles(shape)) {
             order = {t.ci, t.xi, t.co, t.xo};
             order.insert(order.end(), rows.begin(), rows.end());
         } else if (shape.channels_outside_rows || slices_inside_strips) {
@@ -81,16 +81,22 @@ std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int regis
                                                    int max_pixels) {
     std::vector<std::pair<int, int>> rungs;
     for (int v = tile_c_vectors - 1; v >= 1; --v) {
-        const int pixels = std::min(max_pixels, (registers - 1) / v - 1);
+        int pixels = max_pixels;
+        while (pixels > 0 && gemm_tile_registers(v, pixels) > registers) --pixels;
         if (pixels >= 1) rungs.emplace_back(v, pixels);
     }
     return rungs;
 }
 
+int gemm_tile_registers(int vectors, int pixels) { return vectors * (pixels + 1) + 1; }
+
+bool slices_inside_pixel_tiles(const TileShape &shape) {
+    return shape.slices_inside_pixels && !shape.channels_outside_rows &&
+           !(shape.slices_inside_strips && shape.rows_per_task > 1);
+}
+
 Var tile_loop(const TileVars &t, const TileShape &shape) {
-    const bool inside = shape.slices_inside_pixels && !shape.channels_outside_rows &&
-                        !(shape.slices_inside_strips && shape.rows_per_task > 1);
-    return inside ? t.co : t.xo;
+    return slices_inside_pixel_tiles(shape) ? t.co : t.xo;
 }
 
 void accumulate_in_registers(Func acc, Func out, const algo::Vars &v, const Var &tile,

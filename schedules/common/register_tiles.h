@@ -50,10 +50,16 @@ struct TileShape {
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
-// tile's, as many pixels as the register file holds (v * (pixels + 1) + 1 registers: the
-// accumulators, the weight vectors and the broadcast input), at most max_pixels.
+// tile's, as many pixels as the register file holds (gemm_tile_registers), at most max_pixels.
 std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int registers,
                                                    int max_pixels);
+
+// Whether the channel slices run inside the pixel tiles (slices_inside_pixels takes effect).
+bool slices_inside_pixel_tiles(const TileShape &shape);
+
+// Vector registers a GEMM tile of `vectors` x `pixels` needs: the accumulators, the weight
+// vectors and the broadcast input (LLVM keeps it in a register; tools/asm_report.py).
+int gemm_tile_registers(int vectors, int pixels);
 
 // The loop of `shape` that runs once per register tile: t.co when the slices are inside the
 // pixel tiles, else t.xo.
