@@ -52,10 +52,11 @@ std::vector<float> random_floats(size_t count, uint32_t seed) {
 double tol(int64_t taps) { return 1e-5 + 2e-6 * double(taps); }
 
 template <class Op>
-std::vector<float> run_op(const Op &op, const std::vector<float> &x, const TensorDesc &in) {
+std::vector<float> run_op(const Op &op, const std::vector<float> &x, const TensorDesc &in,
+                          const RunOptions &options = {}) {
     const TensorDesc out = op.output_desc(in);
     std::vector<float> y(out.elements(), std::nanf(""));
-    op.run({x.data(), in}, {y.data(), out});
+    op.run({x.data(), in}, {y.data(), out}, options);
     return y;
 }
 
@@ -519,8 +520,20 @@ TEST(Implementation, VariantsListEveryOp) {
 // an input of h x w; for the dispatch tests.
 struct AnyOperator {
     std::function<const Implementation &(const TensorDesc &)> implementation;
-    std::function<std::vector<float>(const std::vector<float> &, const TensorDesc &)> run;
+    std::function<std::vector<float>(const std::vector<float> &, const TensorDesc &,
+                                     const RunOptions &)>
+        run_with;
+    std::function<size_t(const TensorDesc &, const RunOptions &)> workspace_size;
+    std::vector<float> run(const std::vector<float> &x, const TensorDesc &in) const {
+        return run_with(x, in, {});
+    }
 };
+template <class Op>
+AnyOperator any_operator(std::shared_ptr<Op> o) {
+    return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
+            [o](auto &x, auto &in, auto &options) { return run_op(*o, x, in, options); },
+            [o](auto &in, auto &options) { return o->workspace_size(in, options); }};
+}
 AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride,
                           const OperatorOptions &options) {
     const Window w{kernel, kernel, stride, stride, 1, 1, Padding::same()};
@@ -528,31 +541,19 @@ AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride
         random_floats(size_t(kernel) * kernel * c_in * c_out + c_in * kernel * kernel, 7));
     const float *wp = weights->data();
     switch (op) {
-    case OpKind::conv2d: {
-        auto o = std::make_shared<Conv2d>(Conv2dDesc{c_in, c_out, w, Activation::relu()}, wp,
-                                          nullptr, options);
-        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
-                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
-    }
-    case OpKind::depthwise: {
-        auto o = std::make_shared<Depthwise>(DepthwiseDesc{c_in, 1, w, Activation::relu()}, wp,
-                                             nullptr, options);
-        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
-                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
-    }
-    case OpKind::pointwise: {
-        auto o = std::make_shared<Pointwise>(PointwiseDesc{c_in, c_out, Activation::relu()}, wp,
-                                             nullptr, options);
-        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
-                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
-    }
-    case OpKind::separable: {
-        auto o = std::make_shared<Separable>(
+    case OpKind::conv2d:
+        return any_operator(std::make_shared<Conv2d>(
+            Conv2dDesc{c_in, c_out, w, Activation::relu()}, wp, nullptr, options));
+    case OpKind::depthwise:
+        return any_operator(std::make_shared<Depthwise>(
+            DepthwiseDesc{c_in, 1, w, Activation::relu()}, wp, nullptr, options));
+    case OpKind::pointwise:
+        return any_operator(std::make_shared<Pointwise>(
+            PointwiseDesc{c_in, c_out, Activation::relu()}, wp, nullptr, options));
+    case OpKind::separable:
+        return any_operator(std::make_shared<Separable>(
             SeparableDesc{c_in, 1, c_out, w, Activation::relu(), Activation::relu()}, wp, nullptr,
-            wp + size_t(c_in) * kernel * kernel, nullptr, options);
-        return {[o](auto &in) -> const Implementation & { return o->implementation(in); },
-                [o](auto &x, auto &in) { return run_op(*o, x, in); }};
-    }
+            wp + size_t(c_in) * kernel * kernel, nullptr, options));
     }
     return {};
 }
@@ -768,6 +769,123 @@ TEST(OperatorThreads, ThreadCountOutOfRangeIsAnError) {
             EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
             EXPECT_EQ(e.field(), "options.threads");
         }
+    }
+}
+
+// Per run (RunOptions), the same: fewer threads, or the application's pool, for one call.
+TEST(RunOptions, PerCallThreadsAndExecutorGiveTheSameResult) {
+    const int saved = num_threads();
+    set_num_threads(2);
+    TestExecutor executor(3);
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+        SCOPED_TRACE(to_string(op));
+        const AnyOperator o = make_operator(op, 32, 48, 3, 1, {});
+        const TensorDesc in = TensorDesc::nhwc(2, 41, 29, 32);
+        const auto x = random_floats(in.elements(), 32);
+        const auto want = o.run(x, in);
+        RunOptions one_thread, on_executor;
+        one_thread.threads = 1;
+        on_executor.executor = &executor;
+        EXPECT_EQ(o.run_with(x, in, one_thread), want);
+        const int loops_before = executor.loops;
+        EXPECT_EQ(o.run_with(x, in, on_executor), want);
+        EXPECT_GT(executor.loops, loops_before) << "this run's loops ran on the executor";
+    }
+    set_num_threads(saved);
+}
+
+TEST(RunOptions, BadThreadCountOrWorkspaceIsAnError) {
+    const AnyOperator o = make_operator(OpKind::pointwise, 8, 8, 1, 1, {});
+    const TensorDesc in = TensorDesc::nhwc(1, 4, 4, 8);
+    const auto x = random_floats(in.elements(), 3);
+    auto expect_error = [&](const RunOptions &options, const std::string &field) {
+        try {
+            o.run_with(x, in, options);
+            ADD_FAILURE() << field << ": accepted";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+            EXPECT_EQ(e.field(), field) << e.what();
+        }
+    };
+    for (int threads : {-1, kMaxThreads + 1}) {
+        RunOptions r;
+        r.threads = threads;
+        expect_error(r, "options.threads");
+    }
+    RunOptions null_workspace;
+    null_workspace.workspace_bytes = 64;
+    expect_error(null_workspace, "options.workspace");
+}
+
+// ---- the caller's workspace --------------------------------------------------------------------
+
+// A run in the caller's workspace computes what a run on convgen's cache does, at any alignment,
+// thread count or pool; a workspace too small, or overlapping a tensor, is refused before the
+// output is touched. (That it replaces every allocation: test_steady_state.cpp.)
+TEST(Workspace, SameResultsAsWithout) {
+    const int saved = num_threads();
+    set_num_threads(2);
+    TestExecutor executor(3);
+    struct Case {
+        OpKind op;
+        int c_in, c_out, stride;
+    };
+    // Separable with 8 channels runs unfused: its intermediate goes to the workspace too.
+    for (const Case c : {Case{OpKind::conv2d, 32, 48, 2}, Case{OpKind::depthwise, 48, 48, 1},
+                         Case{OpKind::depthwise, 48, 48, 2}, Case{OpKind::pointwise, 40, 72, 1},
+                         Case{OpKind::separable, 64, 64, 1}, Case{OpKind::separable, 8, 24, 2}}) {
+        const AnyOperator o = make_operator(c.op, c.c_in, c.c_out, 3, c.stride, {});
+        const TensorDesc in = TensorDesc::nhwc(2, 37, 23, c.c_in);
+        const auto x = random_floats(in.elements(), 33);
+        const auto want = o.run(x, in);
+        for (int variant = 0; variant < 3; variant++) {
+            RunOptions r;
+            if (variant == 1) r.threads = 1;
+            if (variant == 2) r.executor = &executor;
+            SCOPED_TRACE(std::string(to_string(c.op)) + " " + std::to_string(c.c_in) + " stride " +
+                         std::to_string(c.stride) + " run " + std::to_string(variant));
+            const size_t bytes = o.workspace_size(in, r);
+            EXPECT_EQ(o.workspace_size(in, r), bytes) << "a second query agrees";
+            std::vector<unsigned char> memory(bytes + 3, 0xab);
+            r.workspace = memory.data() + 3;  // any alignment
+            r.workspace_bytes = bytes;
+            EXPECT_EQ(o.run_with(x, in, r), want);
+            r.workspace_bytes = bytes - 1;
+            try {
+                o.run_with(x, in, r);
+                ADD_FAILURE() << "a workspace one byte short was accepted";
+            } catch (const Error &e) {
+                EXPECT_EQ(e.field(), "options.workspace_bytes") << e.what();
+            }
+        }
+    }
+    set_num_threads(saved);
+}
+
+TEST(Workspace, OverlappingATensorOrBadShapeIsAnError) {
+    const PointwiseDesc d{16, 16, Activation::none()};
+    const auto w = random_floats(16 * 16, 4);
+    Pointwise op(d, w.data(), nullptr);
+    const TensorDesc in = TensorDesc::nhwc(1, 8, 8, 16);
+    const size_t bytes = op.workspace_size(in);
+    std::vector<float> x = random_floats(in.elements(), 5);
+    std::vector<float> y(in.elements() + bytes / sizeof(float) + 1, std::nanf(""));
+    RunOptions r;
+    r.workspace = y.data() + in.elements() - 1;  // starts on the output's last element
+    r.workspace_bytes = bytes;
+    try {
+        op.run({x.data(), in}, {y.data(), in}, r);
+        ADD_FAILURE() << "a workspace overlapping the output was accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+        EXPECT_EQ(e.field(), "options.workspace");
+    }
+    EXPECT_TRUE(std::isnan(y[0])) << "the output was written";
+    try {
+        op.workspace_size(TensorDesc::nhwc(1, 8, 8, 15));
+        ADD_FAILURE() << "a workspace query for 15 channels was answered";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.field(), "input.c");
     }
 }
 

@@ -1,9 +1,11 @@
 // A steady-state run() allocates nothing: after the first run of a shape, every operator's
 // run() (kernel scratch on every worker thread, validation, the unfused separable's
-// intermediate) makes no heap allocation, at 1 and 2 threads. Counted by interposing malloc and
-// its relatives in this test binary (its own executable: the interposer counts every thread).
+// intermediate) makes no heap allocation, at 1 and 2 threads; nor does any run given a
+// workspace (RunOptions). Counted by interposing malloc and its relatives in this test binary
+// (its own executable: the interposer counts every thread).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -181,6 +183,51 @@ TEST_P(SteadyState, AlternatingShapesAllocateNothing) {
         op.run({x.data(), c}, {y.data(), op.output_desc(c)});
     };
     EXPECT_EQ(allocations_after_first(run_both), 0);
+}
+
+// With the caller's workspace (RunOptions), not even the first run of a shape allocates once
+// workspace_size() has measured it: the kernels' scratch and the unfused Separable's
+// intermediate all come from the workspace. Shapes no test above uses.
+TEST_P(SteadyState, WorkspaceRunsAllocateNothing) {
+    const Window k5s2{5, 5, 2, 2, 1, 1, Padding::same()};
+    const TensorDesc in16 = TensorDesc::nhwc(1, 33, 27, 16), in8 = TensorDesc::nhwc(2, 31, 19, 8);
+    const TensorDesc in48 = TensorDesc::nhwc(1, 45, 21, 48), in112 = TensorDesc::nhwc(1, 9, 9, 112);
+    const auto w = values(5 * 5 * 112 * 112, 0.05f), b = values(112, 1);
+    const auto x = values(2 * 45 * 45 * 112, 1);
+    int checked = 0;
+    // Each instance its own shapes, and the runs without a workspace (the expected results)
+    // after the counted ones: the block cache has no block of these sizes to lend.
+    const int h = 2 * GetParam();
+    auto check = [&](const auto &op, TensorDesc in, const std::string &what) {
+        SCOPED_TRACE(what + ", " + op.implementation().variant);
+        in.h += h;
+        const TensorDesc out = op.output_desc(in);
+        std::vector<float> y(out.elements()), want(out.elements());
+        const size_t bytes = op.workspace_size(in);
+        std::vector<unsigned char> memory(bytes);
+        RunOptions r;
+        r.workspace = memory.data();
+        r.workspace_bytes = bytes;
+        g_allocations = 0;
+        g_counting = true;
+        for (int i = 0; i < 3; i++) op.run({x.data(), in}, {y.data(), out}, r);
+        g_counting = false;
+        EXPECT_EQ(g_allocations.load(), 0);
+        op.run({x.data(), in}, {want.data(), out});
+        EXPECT_EQ(y, want);
+        checked++;
+    };
+    check(Conv2d({112, 112, k3s2, Activation::relu()}, w.data(), b.data()), in112, "conv2d");
+    check(Depthwise({48, 1, k5s2, Activation::relu6()}, w.data(), b.data()), in48, "dw 5x5");
+    check(Depthwise({16, 2, k3s1, Activation::relu6()}, w.data(), b.data()), in16, "dw m2");
+    check(Pointwise({48, 112, Activation::relu()}, w.data(), b.data()), in48, "pointwise");
+    check(Separable({48, 1, 64, k3s1, Activation::relu6(), Activation::relu6()}, w.data(),
+                    b.data(), w.data(), b.data()),
+          in48, "separable");
+    check(Separable({8, 1, 16, k3s2, Activation::relu6(), Activation::relu6()}, w.data(),
+                    b.data(), w.data(), b.data()),
+          in8, "unfused separable");
+    EXPECT_EQ(checked, 6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, SteadyState, ::testing::Values(1, 2),

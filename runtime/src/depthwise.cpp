@@ -7,8 +7,8 @@ using namespace detail;
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
-    : OperatorBase(d) {
-    auto state = std::make_shared<OperatorState>();
+    : CpuOperator(d) {
+    auto state = std::make_shared<DepthwiseState>(OpKind::depthwise, d);
     state->buffers = pack_depthwise(d, weights, bias);
     state->selection = select_kernel(
         OpKind::depthwise, dispatch_key(d.window, d.multiplier, d.channels, d.out_channels()),
@@ -17,25 +17,13 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     log_created(OpKind::depthwise, describe(d), implementation());
 }
 
-const Implementation &Depthwise::implementation() const { return state_->selection.impl; }
-const Implementation &Depthwise::implementation(const TensorDesc &input) const {
-    return state_->selection.for_input(input).impl;
-}
-
-void Depthwise::run(const ConstTensor &input, const Tensor &output) const {
-    const RunLog log(OpKind::depthwise, verbose() >= 2 ? &implementation(input.desc) : nullptr,
-                     input.desc, output.desc);
-    state_->shapes.validate(input, output, desc_.channels,
-                            [this](const TensorDesc &in) { return output_desc(in); });
-    call_depthwise(*state_, desc_, input, output);
-}
-
-void detail::call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
-                            const ConstTensor &input, const Tensor &output) {
+template <>
+void detail::OpState<DepthwiseDesc>::launch(const ConstTensor &input, const Tensor &output,
+                                    const RunContext &run) const {
     BufferView in(input.data, input.desc), out(output.data, output.desc);
-    BufferView weights(state.buffers[0]), bias(state.buffers[1]);
+    BufferView weights(buffers[0]), bias(buffers[1]);
     call_kernel<depthwise_kernel_t>(
-        state.selection.for_input(input.desc),
+        selection.for_input(input.desc, run.variant_threads), run,
         depthwise_args(desc, input.desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
 }
 

@@ -149,9 +149,8 @@ void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
     }
 }
 
-const Choice &Selection::for_input(const TensorDesc &input) const {
+const Choice &Selection::for_input(const TensorDesc &input, int threads) const {
     if (shaped.empty()) return *this;
-    const int threads = parallel.effective_threads();
     for (const auto &s : shaped) {
         if ((!s.height || s.height == input.h) && (!s.width || s.width == input.w) &&
             (!s.threads || s.threads == threads)) {
@@ -225,7 +224,6 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
             }
             Selection::Shaped t;
             t.kernel = kernel;
-            t.parallel = s.parallel;
             t.impl = {v.name, isa, v.schedule, {}, ""};
             t.impl.reason = "tuned for this " + tuned_input(v) + " on " + tuned_on(v) +
                             (v.tuned_machine == machine_class() ? " (this machine)"

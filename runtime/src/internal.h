@@ -13,6 +13,7 @@
 #include "convgen/counting.h"
 #include "convgen/operators.h"
 #include "kernel_abi.h"
+#include "workspace.h"
 
 namespace convgen::detail {
 
@@ -33,8 +34,8 @@ struct DispatchKey {
     int in_channels = 0, out_channels = 0;  // only tuned variants fix these (CPU)
 };
 
-// Where a kernel's parallel loops run (OperatorOptions::threads / executor), set for the
-// duration of each kernel call (CallParallelism) and read by the thread pool.
+// Where a kernel's parallel loops run (OperatorOptions or RunOptions threads / executor), set
+// for the duration of each kernel call (CallParallelism) and read by the thread pool.
 struct Parallelism {
     int threads = 0;              // at most this many of convgen's pool; 0 = all
     Executor *executor = nullptr;  // the application's pool instead, if set
@@ -45,18 +46,21 @@ struct Parallelism {
 struct Choice {
     void *kernel = nullptr;  // cast to the op's *_kernel_t
     Implementation impl;
-    Parallelism parallel;
 };
 
 struct Selection : Choice {
+    Parallelism parallel;  // the operator's (OperatorOptions)
     // Variants tuned for this operator's channels and window at one input height x width.
     struct Shaped : Choice {
         int height = 0, width = 0, threads = 0;
     };
     std::vector<Shaped> shaped;
-    // The variant tuned for exactly this input's height and width at the operator's thread
-    // count (Parallelism::effective_threads), else the general choice.
-    const Choice &for_input(const TensorDesc &input) const;
+    // The variant tuned for exactly this input's height and width at this thread count
+    // (Parallelism::effective_threads of the run), else the general choice.
+    const Choice &for_input(const TensorDesc &input, int threads) const;
+    const Choice &for_input(const TensorDesc &input) const {
+        return for_input(input, parallel.effective_threads());
+    }
 };
 
 // Tries the op's variants in manifest order (specialised first, generic last) and takes the
@@ -230,10 +234,21 @@ private:
     const Parallelism *previous_;
 };
 
+// How one run() calls its kernels: its threads (the operator's, or RunOptions') and the
+// caller's workspace, if it gave one.
+struct RunContext {
+    Parallelism parallel;
+    Arena *arena = nullptr;
+    // The thread count tuned variants are chosen for (Selection::for_input): the run's, also
+    // when workspace_size() measures it on one thread.
+    int variant_threads = 0;
+};
+
 // Calls a selected CPU kernel (Kernel: the op's *_kernel_t) and reports its failure.
 template <typename Kernel, typename Args>
-void call_kernel(const Choice &choice, const Args &args) {
-    const CallParallelism scope(choice.parallel);
+void call_kernel(const Choice &choice, const RunContext &run, const Args &args) {
+    const CallParallelism parallel(run.parallel);
+    const ArenaScope scratch(run.arena);
     check_kernel_result(abi::call(reinterpret_cast<Kernel *>(choice.kernel), args),
                         choice.impl.variant, choice.impl.schedule);
 }
@@ -266,11 +281,65 @@ std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw
                                          const float *dw_bias, const float *pw_weights,
                                          const float *pw_bias);
 
+// What a CPU operator holds: its kernel selection and packed weights, the shapes its runs
+// validated and the scratch its kernels took per input shape (for workspace_size). Each op
+// derives OpState<Desc> and defines launch(): the kernel call(s) of run().
 struct OperatorState {
+    OpKind op;
     Selection selection;
     std::vector<PackedBuffer> buffers;
     ShapeCache shapes;
+
+    explicit OperatorState(OpKind o) : op(o) {}
+    virtual ~OperatorState() = default;
+    virtual int64_t input_channels() const = 0;
+    virtual TensorDesc output_desc(const TensorDesc &input) const = 0;
+    // run()'s kernel calls, on validated tensors.
+    virtual void launch(const ConstTensor &input, const Tensor &output,
+                        const RunContext &run) const = 0;
+
+    // The scratch peaks of a run on this input shape whose variant is chosen for `threads`
+    // (measured once per shape and thread count, operator.cpp).
+    ScratchPeaks scratch_peaks(const TensorDesc &input, int threads) const;
+
+private:
+    struct MeasuredShape {
+        int64_t n, h, w, c;
+        int threads;
+        ScratchPeaks peaks;
+    };
+    mutable std::mutex measured_mutex_;
+    mutable std::vector<MeasuredShape> measured_;
 };
+
+inline int64_t input_channels(const Conv2dDesc &d) { return d.in_channels; }
+inline int64_t input_channels(const DepthwiseDesc &d) { return d.channels; }
+inline int64_t input_channels(const PointwiseDesc &d) { return d.in_channels; }
+inline int64_t input_channels(const SeparableDesc &d) { return d.in_channels; }
+
+template <class Desc>
+struct OpState : OperatorState {
+    Desc desc;
+    OpState(OpKind o, const Desc &d) : OperatorState(o), desc(d) {}
+    int64_t input_channels() const override { return detail::input_channels(desc); }
+    TensorDesc output_desc(const TensorDesc &input) const override {
+        return convgen::output_desc(desc, input);
+    }
+    void launch(const ConstTensor &input, const Tensor &output,
+                const RunContext &run) const override;
+};
+// Each op's kernel call, in its own file.
+template <>
+void OpState<Conv2dDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
+template <>
+void OpState<DepthwiseDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
+template <>
+void OpState<PointwiseDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
+template <>
+void OpState<SeparableDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
+using Conv2dState = OpState<Conv2dDesc>;
+using DepthwiseState = OpState<DepthwiseDesc>;
+using PointwiseState = OpState<PointwiseDesc>;
 
 // A pointwise op's dispatch key (1x1, stride 1).
 inline DispatchKey pointwise_key(const PointwiseDesc &d) {
@@ -279,13 +348,6 @@ inline DispatchKey pointwise_key(const PointwiseDesc &d) {
     key.out_channels = d.out_channels;
     return key;
 }
-
-// The kernel calls of run(), after validation: shared by the operators and the unfused
-// Separable, which runs its depthwise and pointwise halves from its own packed weights.
-void call_depthwise(const OperatorState &state, const DepthwiseDesc &desc,
-                    const ConstTensor &input, const Tensor &output);
-void call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
-                    const ConstTensor &input, const Tensor &output);
 
 // ---- diagnostics (verbose.cpp; CONVGEN_VERBOSE / set_verbose) ------------------------------
 

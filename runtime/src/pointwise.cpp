@@ -7,25 +7,12 @@ using namespace detail;
 
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const OperatorOptions &options)
-    : OperatorBase(d) {
-    auto state = std::make_shared<OperatorState>();
+    : CpuOperator(d) {
+    auto state = std::make_shared<PointwiseState>(OpKind::pointwise, d);
     state->buffers = pack_pointwise(d, weights, bias);
     state->selection = select_kernel(OpKind::pointwise, pointwise_key(d), options);
     state_ = std::move(state);
     log_created(OpKind::pointwise, describe(d), implementation());
-}
-
-const Implementation &Pointwise::implementation() const { return state_->selection.impl; }
-const Implementation &Pointwise::implementation(const TensorDesc &input) const {
-    return state_->selection.for_input(input).impl;
-}
-
-void Pointwise::run(const ConstTensor &input, const Tensor &output) const {
-    const RunLog log(OpKind::pointwise, verbose() >= 2 ? &implementation(input.desc) : nullptr,
-                     input.desc, output.desc);
-    state_->shapes.validate(input, output, desc_.in_channels,
-                            [this](const TensorDesc &in) { return output_desc(in); });
-    call_pointwise(*state_, desc_, input, output);
 }
 
 namespace {
@@ -54,15 +41,16 @@ TensorDesc as_one_row(const TensorDesc &d) {
 // strip. Zen 3, AVX2, 1 thread: MobileNetV1's 14x14 512 -> 512 layer 1.3x alone, its six
 // 14x14 pointwise layers 1.15x inside the network chain. Long rows keep their shape: their
 // rows are the parallel tasks.
-void detail::call_pointwise(const OperatorState &state, const PointwiseDesc &desc,
-                            const ConstTensor &input, const Tensor &output) {
+template <>
+void detail::OpState<PointwiseDesc>::launch(const ConstTensor &input, const Tensor &output,
+                                    const RunContext &run) const {
     const bool one_row = abi::pointwise_as_one_row(input.desc.h, input.desc.w) &&
                          rows_back_to_back(input.desc) && rows_back_to_back(output.desc);
     BufferView in(input.data, one_row ? as_one_row(input.desc) : input.desc);
     BufferView out(output.data, one_row ? as_one_row(output.desc) : output.desc);
-    BufferView weights(state.buffers[0]), bias(state.buffers[1]);
+    BufferView weights(buffers[0]), bias(buffers[1]);
     call_kernel<pointwise_kernel_t>(
-        state.selection.for_input(input.desc),
+        selection.for_input(input.desc, run.variant_threads), run,
         pointwise_args(desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
 }
 

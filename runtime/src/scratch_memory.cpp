@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "thread_pool.h"
+#include "workspace.h"
 
 namespace convgen::detail {
 
@@ -119,12 +120,21 @@ BlockCache &cache() {
 }  // namespace
 
 void *scratch_malloc(void *, size_t bytes) {
+    // The run's workspace, where the caller gave one and the block fits its slot.
+    if (Arena *arena = current_arena()) {
+        if (void *p = arena->allocate(bytes)) return p;
+    }
     // Round to 4 KiB so that rows of nearby sizes share a size class.
     return cache().take(round_up(bytes + 8, size_t(4096)));  // nullptr: out of memory
 }
 
 void scratch_free(void *, void *ptr) {
-    if (ptr) cache().put(ptr);
+    if (!ptr) return;
+    if (Arena *arena = current_arena(); arena && arena->owns(ptr)) {
+        arena->free(ptr);
+        return;
+    }
+    cache().put(ptr);
 }
 
 }  // namespace convgen::detail

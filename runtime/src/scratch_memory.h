@@ -3,7 +3,7 @@
 // depthwise rows, staged input rows) on every call, from every worker: up to a hundred blocks
 // per call with Halide's default, which calls malloc each time. Here freed blocks are kept in
 // a cache shared by all threads and handed out again, so a steady-state run() allocates
-// nothing.
+// nothing. A run given a workspace (RunOptions) allocates from it instead (workspace.h).
 #pragma once
 
 #include <cstddef>

@@ -14,8 +14,12 @@ namespace {
 // The unfused path's halves, when the rules chose it: each half's kernel selection and its
 // part of the one packing (dw weights and bias, pw weights and bias). A variant forced in
 // OperatorOptions always runs fused, as asked.
-struct SeparableState : OperatorState {
-    std::unique_ptr<OperatorState> dw, pw;
+struct SeparableState : OpState<SeparableDesc> {
+    using OpState::OpState;
+    std::unique_ptr<DepthwiseState> dw;
+    std::unique_ptr<PointwiseState> pw;
+    void launch(const ConstTensor &input, const Tensor &output,
+                const RunContext &run) const override;
 };
 
 // "" when a rule of fusion.cpu holds (or there is none), else why none does.
@@ -37,8 +41,8 @@ std::string why_not_fused(const SeparableDesc &d) {
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias,
                      const OperatorOptions &options)
-    : OperatorBase(d) {
-    auto state = std::make_shared<SeparableState>();
+    : CpuOperator(d) {
+    auto state = std::make_shared<SeparableState>(OpKind::separable, d);
     state->buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
     // One reading of the process-wide ISA cap for all the kernels this operator selects, so
     // a concurrent set_max_isa cannot give its halves different ISAs.
@@ -50,14 +54,14 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         snapshot);
     const std::string why = options.variant.empty() ? why_not_fused(d) : "";
     if (!why.empty()) {
-        state->dw = std::make_unique<OperatorState>();
+        state->dw = std::make_unique<DepthwiseState>(OpKind::depthwise, d.depthwise());
         state->dw->buffers.push_back(std::move(state->buffers[0]));
         state->dw->buffers.push_back(std::move(state->buffers[1]));
         state->dw->selection = select_kernel(
             OpKind::depthwise,
             dispatch_key(d.window, d.multiplier, d.in_channels, d.in_channels * d.multiplier),
             snapshot);
-        state->pw = std::make_unique<OperatorState>();
+        state->pw = std::make_unique<PointwiseState>(OpKind::pointwise, d.pointwise());
         state->pw->buffers.push_back(std::move(state->buffers[2]));
         state->pw->buffers.push_back(std::move(state->buffers[3]));
         state->pw->selection = select_kernel(OpKind::pointwise, pointwise_key(d.pointwise()),
@@ -72,37 +76,49 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     log_created(OpKind::separable, describe(d), implementation());
 }
 
-const Implementation &Separable::implementation() const { return state_->selection.impl; }
-const Implementation &Separable::implementation(const TensorDesc &input) const {
-    return state_->selection.for_input(input).impl;
+template <>
+void detail::OpState<SeparableDesc>::launch(const ConstTensor &input, const Tensor &output,
+                                            const RunContext &run) const {
+    BufferView in(input.data, input.desc), out(output.data, output.desc);
+    BufferView dw_w(buffers[0]), dw_b(buffers[1]);
+    BufferView pw_w(buffers[2]), pw_b(buffers[3]);
+    call_kernel<separable_kernel_t>(
+        selection.for_input(input.desc, run.variant_threads), run,
+        separable_args(desc, input.desc,
+                       {in.raw(), {dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw()}, out.raw()}));
 }
 
-void Separable::run(const ConstTensor &input, const Tensor &output) const {
-    const RunLog log(OpKind::separable, verbose() >= 2 ? &implementation(input.desc) : nullptr,
-                     input.desc, output.desc);
-    state_->shapes.validate(input, output, desc_.in_channels,
-                            [this](const TensorDesc &in) { return output_desc(in); });
-    const auto &unfused = static_cast<const SeparableState &>(*state_);
-    if (unfused.dw) {
-        // The intermediate's size depends on the input, known only here; each thread keeps
-        // its own scratch so concurrent runs share nothing and repeated runs do not allocate.
-        const TensorDesc mid_desc =
-            convgen::output_desc(desc_.window, desc_.in_channels * desc_.multiplier, input.desc);
-        // Within the kernels' 2^31-byte limit before any scratch is grown for it.
-        checked_elements("intermediate", {mid_desc.n, mid_desc.h, mid_desc.w, mid_desc.c});
-        thread_local std::vector<float> mid;
-        if (mid.size() < size_t(mid_desc.elements())) mid.resize(mid_desc.elements());
-        call_depthwise(*unfused.dw, desc_.depthwise(), input, {mid.data(), mid_desc});
-        call_pointwise(*unfused.pw, desc_.pointwise(), {mid.data(), mid_desc}, output);
+// The unfused halves, where the rules chose them; else the fused kernel.
+void SeparableState::launch(const ConstTensor &input, const Tensor &output,
+                            const RunContext &run) const {
+    if (!dw) {
+        OpState::launch(input, output, run);
         return;
     }
-    BufferView in(input.data, input.desc), out(output.data, output.desc);
-    BufferView dw_w(state_->buffers[0]), dw_b(state_->buffers[1]);
-    BufferView pw_w(state_->buffers[2]), pw_b(state_->buffers[3]);
-    call_kernel<separable_kernel_t>(
-        state_->selection.for_input(input.desc),
-        separable_args(desc_, input.desc,
-                       {in.raw(), {dw_w.raw(), dw_b.raw(), pw_w.raw(), pw_b.raw()}, out.raw()}));
+    // The intermediate's size depends on the input, known only here. It comes from the run's
+    // workspace where there is one, else from a scratch of this thread's, so that concurrent
+    // runs share nothing and repeated runs do not allocate.
+    const TensorDesc mid_desc =
+        convgen::output_desc(desc.window, desc.in_channels * desc.multiplier, input.desc);
+    // Within the kernels' 2^31-byte limit before any scratch is grown for it.
+    const int64_t mid_elements =
+        checked_elements("intermediate", {mid_desc.n, mid_desc.h, mid_desc.w, mid_desc.c});
+    float *mid = nullptr;
+    if (run.arena) {
+        const ArenaScope outside(run.arena);  // slot 0: the calling thread, outside tasks
+        mid = static_cast<float *>(run.arena->allocate(size_t(mid_elements) * sizeof(float)));
+    }
+    thread_local std::vector<float> own;
+    if (!mid) {
+        if (own.size() < size_t(mid_elements)) own.resize(size_t(mid_elements));
+        mid = own.data();
+    }
+    dw->launch(input, {mid, mid_desc}, run);
+    pw->launch({mid, mid_desc}, output, run);
+    if (run.arena && run.arena->owns(mid)) {
+        const ArenaScope outside(run.arena);
+        run.arena->free(mid);
+    }
 }
 
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,

@@ -12,6 +12,7 @@
 #include "convgen/operators.h"
 #include "convgen/runtime.h"
 #include "internal.h"
+#include "workspace.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -65,6 +66,7 @@ struct ExecutorLoop {
     void *user_context;
     uint8_t *closure;
     int min;
+    Arena *arena;  // the call's workspace, or null
     std::atomic<int> result{0};
 
     static void body(void *context, int i) {
@@ -72,6 +74,7 @@ struct ExecutorLoop {
         if (loop->result.load(std::memory_order_relaxed) != 0) return;
         const bool was_in_task = t_in_pool_task;
         t_in_pool_task = true;  // a loop nested in this iteration runs serially
+        const TaskSlot slot(loop->arena);
         const int r = loop->task(loop->user_context, loop->min + i, loop->closure);
         t_in_pool_task = was_in_task;
         if (r != 0) {
@@ -83,6 +86,7 @@ struct ExecutorLoop {
 
 int run_serial(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
     for (int i = 0; i < size; i++) {
+        const TaskSlot slot(current_arena());
         if (int r = task(uc, min + i, closure)) return r;
     }
     return 0;
@@ -92,16 +96,19 @@ class ThreadPool {
 public:
     int threads() const { return threads_.load(std::memory_order_relaxed); }
 
+    // Starts the new workers now, so that an application's first run after setting the count
+    // does not pay for (and allocate) their creation.
     void set_threads(int n) {
         std::lock_guard<std::mutex> lock(submit_);  // waits for the loop in flight
         if (n == threads()) return;
         stop_workers();
         threads_.store(n, std::memory_order_relaxed);
+        start_workers();
     }
 
     int parallel_for(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
         if (size > 1 && !t_in_pool_task && t_call && t_call->executor) {
-            ExecutorLoop loop{task, uc, closure, min};
+            ExecutorLoop loop{task, uc, closure, min, current_arena()};
             t_call->executor->parallel_for(size, &ExecutorLoop::body, &loop);
             return loop.result.load(std::memory_order_relaxed);
         }
@@ -119,6 +126,7 @@ public:
         job_.closure = closure;
         job_.min = min;
         job_.size = size;
+        job_.arena = current_arena();
         job_.next.store(0, std::memory_order_relaxed);
         job_.result.store(0, std::memory_order_relaxed);
         job_.workers = cap - 1;  // workers numbered from 0 at or past this sit the job out
@@ -152,6 +160,7 @@ private:
         uint8_t *closure = nullptr;
         int min = 0, size = 0;
         int workers = 0;  // how many of the workers take part (the caller always does)
+        Arena *arena = nullptr;  // the call's workspace, or null
         alignas(64) std::atomic<int> next{0};  // the next iteration to hand out
         std::atomic<int> result{0};  // the first failure, else 0
     };
@@ -163,6 +172,7 @@ private:
         for (;;) {
             const int i = job_.next.fetch_add(1, std::memory_order_relaxed);
             if (i >= job_.size) break;
+            const TaskSlot slot(job_.arena);
             if (int r = job_.task(job_.user_context, job_.min + i, job_.closure)) {
                 int none = 0;
                 job_.result.compare_exchange_strong(none, r, std::memory_order_relaxed);

@@ -19,7 +19,7 @@ int pool_parallel_for(void *user_context, halide_task_t task, int min, int size,
 
 // Threads a parallel loop uses, the caller's included (>= 1). Default: HL_NUM_THREADS if set,
 // else the CPUs this process may run on. Safe to change while loops run: a change waits for
-// the loop in flight, and the workers are restarted at the next loop.
+// the loop in flight, then restarts the workers.
 void set_pool_threads(int threads);
 int pool_threads();
 

@@ -1,6 +1,7 @@
 // Operator objects, as in XNNPACK and oneDNN: create once from a descriptor and the weights
 // (validated and packed into the kernel's layout once), then run() on new inputs many times.
 // run() is const and thread-safe: several threads may run one operator on different buffers.
+// RunOptions set one run's threads and give it the caller's workspace.
 #pragma once
 
 #include <memory>
@@ -61,63 +62,74 @@ struct Implementation {
     std::string to_string() const;
 };
 
+// Settings for one run() (RunOptions{} = the operator's own).
+struct RunOptions {
+    // This run uses at most this many threads of convgen's pool (the caller included), in place
+    // of the operator's OperatorOptions::threads / executor; 0 = the operator's setting.
+    int threads = 0;
+    // This run's parallel loops on the application's pool (`threads` is then ignored);
+    // nullptr = as above.
+    Executor *executor = nullptr;
+    // The caller's memory for the kernels' scratch (and the unfused Separable's intermediate),
+    // in place of convgen's cache: at least workspace_size(input, options) bytes, any
+    // alignment, used by one run at a time and overlapping neither tensor. A run given one
+    // makes no heap allocation. nullptr (and 0 bytes) = convgen's cache.
+    void *workspace = nullptr;
+    size_t workspace_bytes = 0;
+};
+
 namespace detail {
 struct OperatorState;
-}
 
-class Conv2d : public detail::OperatorBase<Conv2dDesc> {
+// The API every CPU operator shares: run, workspace_size and implementation. Each operator
+// adds its constructor, which validates and packs its weights.
+template <class Desc>
+class CpuOperator : public OperatorBase<Desc> {
+public:
+    void run(const ConstTensor &input, const Tensor &output) const;
+    void run(const ConstTensor &input, const Tensor &output, const RunOptions &options) const;
+    // The workspace bytes a run on this input shape needs with these options' threads (the
+    // workspace fields are ignored). The first query of a shape runs the kernel once on zeros
+    // to measure its scratch (input- and output-sized temporaries); later ones are a look-up.
+    size_t workspace_size(const TensorDesc &input, const RunOptions &options = {}) const;
+    const Implementation &implementation() const;
+    const Implementation &implementation(const TensorDesc &input) const;
+
+protected:
+    explicit CpuOperator(const Desc &desc) : OperatorBase<Desc>(desc) {}
+    std::shared_ptr<const OperatorState> state_;
+};
+}  // namespace detail
+
+class Conv2d : public detail::CpuOperator<Conv2dDesc> {
 public:
     // weights: HWIO [kh][kw][in][out]; bias: [out] or nullptr.
     Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
            const OperatorOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output) const;
-    const Implementation &implementation() const;
-    const Implementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::OperatorState> state_;
 };
 
-class Depthwise : public detail::OperatorBase<DepthwiseDesc> {
+class Depthwise : public detail::CpuOperator<DepthwiseDesc> {
 public:
     // weights: [kh][kw][channels*multiplier]; bias: [channels*multiplier] or nullptr.
     Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
               const OperatorOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output) const;
-    const Implementation &implementation() const;
-    const Implementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::OperatorState> state_;
 };
 
-class Pointwise : public detail::OperatorBase<PointwiseDesc> {
+class Pointwise : public detail::CpuOperator<PointwiseDesc> {
 public:
     // weights: [in][out]; bias: [out] or nullptr.
     Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
               const OperatorOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output) const;
-    const Implementation &implementation() const;
-    const Implementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::OperatorState> state_;
 };
 
 // Fused depthwise-separable convolution: the depthwise result never goes to memory whole.
-class Separable : public detail::OperatorBase<SeparableDesc> {
+class Separable : public detail::CpuOperator<SeparableDesc> {
 public:
     // dw_weights [kh][kw][in*multiplier], dw_bias [in*multiplier] or nullptr,
     // pw_weights [in*multiplier][out], pw_bias [out] or nullptr.
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
               const float *pw_weights, const float *pw_bias,
               const OperatorOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output) const;
-    const Implementation &implementation() const;
-    const Implementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::OperatorState> state_;
 };
 
 // One-shot conveniences: create, run once, discard (weights are packed on every call).
