@@ -297,12 +297,28 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
     return p;
 }
 
-::testing::AssertionResult matches_reference(const Problem &p, const OperatorOptions &options) {
+::testing::AssertionResult matches_reference(const Problem &p, const OperatorOptions &options,
+                                             bool in_workspace) {
     return matches_reference(p, [&](const Problem &q, const ProblemWeights &w) {
         OperatorUnderTest t;
-        auto wrap = [&t](auto op) {
+        auto wrap = [&t, in_workspace, guarded = q.guarded](auto op) {
             t.output_desc = [op](const TensorDesc &in) { return op->output_desc(in); };
-            t.run = [op](const ConstTensor &i, const Tensor &o) { op->run(i, o); };
+            t.run = [op, in_workspace, guarded](const ConstTensor &i, const Tensor &o) {
+                if (!in_workspace) return op->run(i, o);
+                RunOptions r;
+                r.workspace_bytes = op->workspace_size(i.desc);
+                const size_t floats = (r.workspace_bytes + sizeof(float) - 1) / sizeof(float);
+                std::vector<float> plain;
+                std::unique_ptr<GuardedFloats> paged;
+                if (guarded) {
+                    paged = std::make_unique<GuardedFloats>(floats);
+                    r.workspace = paged->data();
+                } else {
+                    plain.resize(floats);
+                    r.workspace = plain.data();
+                }
+                op->run(i, o, r);
+            };
         };
         switch (q.op) {
         case OpKind::conv2d: wrap(std::make_shared<Conv2d>(q.conv2d(), w.w1, w.b1, options)); break;

@@ -79,9 +79,12 @@ private:
 };
 
 // Runs `p` through convgen (variant and ISA forced) and the reference; compares every output
-// element, and checks that strided outputs' gaps were not written.
+// element, and checks that strided outputs' gaps were not written. in_workspace: the run takes
+// its scratch from a workspace of exactly workspace_size() bytes (RunOptions), guard-paged
+// when p.guarded.
 ::testing::AssertionResult matches_reference(const Problem &p,
-                                             const convgen::OperatorOptions &options);
+                                             const convgen::OperatorOptions &options,
+                                             bool in_workspace = false);
 
 // The operator under test, made from the problem's weights (biases null when p.bias is false):
 // its output shape for an input, and a call that runs it on host tensors.
