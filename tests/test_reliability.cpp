@@ -326,10 +326,11 @@ TEST(BadInputFuzz, EveryMutatedCallIsAnErrorNamingAField) {
 
 // ---- concurrency --------------------------------------------------------------------------------
 
-// Several threads run one shared operator and operators they create, while another thread
-// changes the thread count and the ISA cap; each result must be bit-identical to the
-// single-threaded run on the ISA that operator chose (the kernels' parallel loops split rows,
-// never a reduction, so the thread count cannot change a bit).
+// Several threads run one shared operator (every other run in a workspace of their own) and
+// operators they create, while another thread changes the thread count and the ISA cap; each
+// result must be bit-identical to the single-threaded run on the ISA that operator chose (the
+// kernels' parallel loops split rows, never a reduction, so the thread count cannot change a
+// bit).
 TEST(Concurrency, SettingsChangeWhileOperatorsRun) {
     RestoreSettings restore;
     const SeparableDesc desc{24, 1, 40, Window{3, 3, 1, 1, 1, 1, Padding::same()},
@@ -376,13 +377,21 @@ TEST(Concurrency, SettingsChangeWhileOperatorsRun) {
     for (int t = 0; t < 3; t++) {
         workers.emplace_back([&, t] {
             std::vector<float> y(size_t(out.elements()));
+            // The shared operator's every other run in a workspace of this thread's, sized for
+            // the mutator's most threads (the pool's size changes under it).
+            RunOptions in_workspace;
+            in_workspace.threads = 3;
+            std::vector<unsigned char> workspace(shared.workspace_size(in, in_workspace));
+            in_workspace.workspace = workspace.data();
+            in_workspace.workspace_bytes = workspace.size();
             for (int i = 0; i < 60; i++) {
                 try {
                     const bool fresh = (i + t) % 3 == 0;
                     std::unique_ptr<Separable> own;
                     if (fresh) own = std::make_unique<Separable>(desc, dw.data(), db.data(), pw.data(), pb.data());
                     const Separable &op = fresh ? *own : shared;
-                    op.run({x.data(), in}, {y.data(), out});
+                    op.run({x.data(), in}, {y.data(), out},
+                           !fresh && i % 2 ? in_workspace : RunOptions{});
                     const auto &want = expected.at(op.implementation().isa);
                     if (std::memcmp(want.data(), y.data(), y.size() * sizeof(float)) != 0) mismatches++;
                     runs++;

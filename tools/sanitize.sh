@@ -7,9 +7,10 @@
 #   tools/sanitize.sh            ASan + UBSan: the API, bad-input, reliability and GPU suites
 #   tools/sanitize.sh --thread   ThreadSanitizer in build-tsan/: the concurrency tests (threads
 #                                running operators while others change the thread count and ISA
-#                                cap; operators on an application's executor). TSan sees
-#                                convgen's runtime and thread pool; it does not see inside the
-#                                Halide kernels, which only touch their own buffers.
+#                                cap; operators on an application's executor; runs in caller
+#                                workspaces). TSan sees convgen's runtime and thread pool; it
+#                                does not see inside the Halide kernels, which only touch their
+#                                own buffers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
@@ -25,7 +26,8 @@ if [[ "${1:-}" == "--thread" ]]; then
         -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
     .venv/bin/cmake --build build-tsan --target convgen_tests convgen_reliability_tests
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-    build-tsan/tests/convgen_tests --gtest_filter='Concurrency.*:OperatorThreads.*:Threads.*'
+    build-tsan/tests/convgen_tests \
+        --gtest_filter='Concurrency.*:OperatorThreads.*:Threads.*:RunOptions.*:Workspace.*'
     build-tsan/tests/convgen_reliability_tests --gtest_filter='Concurrency.*'
     exit 0
 fi

@@ -32,6 +32,13 @@ Parallelism run_parallelism(const Parallelism &op, const RunOptions &o) {
     return op;
 }
 
+// Workspace slots for the tasks that may run at once: the cap the options ask for, not the
+// pool's size now (another thread may change that), else the pool's size.
+int task_slots(const Parallelism &p) {
+    if (p.executor) return std::clamp(p.executor->threads(), 1, kMaxThreads);
+    return p.threads > 0 ? p.threads : p.effective_threads();
+}
+
 bool overlaps(const void *a, int64_t a_bytes, const void *b, int64_t b_bytes) {
     const auto *x = static_cast<const char *>(a);
     const auto *y = static_cast<const char *>(b);
@@ -95,13 +102,13 @@ void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output,
         return;
     }
     const ScratchPeaks peaks = s.scratch_peaks(input.desc, threads);
-    const size_t needed = Arena::bytes_needed(peaks, threads);
+    const int slots = task_slots(parallel);
+    const size_t needed = Arena::bytes_needed(peaks, slots);
     if (options.workspace_bytes < needed) {
         fail(ErrorCode::invalid_argument, "options.workspace_bytes",
              "options.workspace_bytes = " + std::to_string(options.workspace_bytes) +
-                 " is less than the " + std::to_string(needed) +
-                 " this input needs at " + std::to_string(threads) +
-                 " threads (workspace_size)");
+                 " is less than the " + std::to_string(needed) + " this input needs at " +
+                 std::to_string(slots) + " threads (workspace_size)");
     }
     const int64_t ws_bytes = int64_t(std::min<size_t>(options.workspace_bytes, INT64_MAX));
     if (overlaps(options.workspace, ws_bytes, input.data, span_bytes(input.desc)) ||
@@ -109,7 +116,7 @@ void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output,
         fail(ErrorCode::invalid_argument, "options.workspace",
              "options.workspace overlaps the input or the output");
     }
-    Arena arena(options.workspace, options.workspace_bytes, peaks, threads);
+    Arena arena(options.workspace, options.workspace_bytes, peaks, slots);
     s.launch(input, output, {parallel, &arena, threads});
 }
 
@@ -120,8 +127,9 @@ size_t CpuOperator<Desc>::workspace_size(const TensorDesc &input,
     validate_run_options(RunOptions{options.threads, options.executor});
     const float probe = 0;  // the shape is checked here, not a pointer
     validate_tensor("input", &probe, input, s.input_channels());
-    const int threads = run_parallelism(s.selection.parallel, options).effective_threads();
-    return Arena::bytes_needed(s.scratch_peaks(input, threads), threads);
+    const Parallelism parallel = run_parallelism(s.selection.parallel, options);
+    return Arena::bytes_needed(s.scratch_peaks(input, parallel.effective_threads()),
+                               task_slots(parallel));
 }
 
 template <class Desc>

@@ -89,8 +89,10 @@ public:
     void run(const ConstTensor &input, const Tensor &output) const;
     void run(const ConstTensor &input, const Tensor &output, const RunOptions &options) const;
     // The workspace bytes a run on this input shape needs with these options' threads (the
-    // workspace fields are ignored). The first query of a shape runs the kernel once on zeros
-    // to measure its scratch (input- and output-sized temporaries); later ones are a look-up.
+    // workspace fields are ignored): for options.threads or the executor's threads() where set,
+    // else for the pool's size now (set options.threads if another thread may change that).
+    // The first query of a shape runs the kernel once on zeros to measure its scratch (input-
+    // and output-sized temporaries); later ones are a look-up.
     size_t workspace_size(const TensorDesc &input, const RunOptions &options = {}) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
