@@ -19,6 +19,10 @@
 // API's primary context after cudaSetDevice/cudaFree(0)). Device pointers must belong to the
 // context the operator runs on.
 //
+// Threads and workspace. A GPU run has no host-side parallel loop and its scratch is device
+// memory Halide caches per context, so gpu:: operators take no Executor, thread count or
+// workspace: the application's handles here are the context and stream above.
+//
 // First call. The driver compiles the PTX (and PoCL the OpenCL C) at an operator's first run;
 // warm_up() pays that, and the weights' upload, up front so that timed runs exclude it.
 //
