@@ -6,8 +6,9 @@
 //                    leaves no output must be refused with an Error.
 //   BadInputFuzz     random valid calls, each mutated to be invalid (sizes zero, negative or
 //                    overflowing; strides that overlap; null pointers; mismatched shapes;
-//                    aliasing): each must throw convgen::Error naming a field, write nothing,
-//                    and never throw anything else, abort or hang.
+//                    aliasing; bad RunOptions: thread counts, workspaces null, short or over
+//                    the output): each must throw convgen::Error naming a field, write
+//                    nothing, and never throw anything else, abort or hang.
 //   Concurrency      threads running shared and fresh operators while another changes the
 //                    thread count and the ISA cap: every result bit-identical to a
 //                    single-threaded run on the same ISA.
@@ -166,19 +167,34 @@ struct Call {
     const float *w1p = nullptr, *b1p = nullptr, *w2p = nullptr, *b2p = nullptr;
     const float *x = nullptr;
     float *y = nullptr;
+    RunOptions run;
+    // A workspace for the run, of workspace_size() bytes less `short_by`, at `workspace` (or a
+    // buffer of its own where null).
+    bool in_workspace = false;
+    size_t short_by = 0;
+    void *workspace = nullptr;
 };
 
 // Creates the operator and runs it once.
 void invoke(const Call &c) {
     const ConstTensor in{c.x, c.in};
     const Tensor out{c.y, c.out};
+    auto run = [&](const auto &op) {
+        RunOptions r = c.run;
+        std::vector<unsigned char> own;
+        if (c.in_workspace) {
+            const size_t bytes = op.workspace_size(c.in, r);
+            own.resize(c.workspace ? 0 : bytes);
+            r.workspace = c.workspace ? c.workspace : own.data();
+            r.workspace_bytes = bytes - c.short_by;
+        }
+        op.run(in, out, r);
+    };
     switch (c.p.op) {
-    case OpKind::conv2d: Conv2d(c.p.conv2d(), c.w1p, c.b1p).run(in, out); break;
-    case OpKind::depthwise: Depthwise(c.p.depthwise(), c.w1p, c.b1p).run(in, out); break;
-    case OpKind::pointwise: Pointwise(c.p.pointwise(), c.w1p, c.b1p).run(in, out); break;
-    case OpKind::separable:
-        Separable(c.p.separable(), c.w1p, c.b1p, c.w2p, c.b2p).run(in, out);
-        break;
+    case OpKind::conv2d: run(Conv2d(c.p.conv2d(), c.w1p, c.b1p)); break;
+    case OpKind::depthwise: run(Depthwise(c.p.depthwise(), c.w1p, c.b1p)); break;
+    case OpKind::pointwise: run(Pointwise(c.p.pointwise(), c.w1p, c.b1p)); break;
+    case OpKind::separable: run(Separable(c.p.separable(), c.w1p, c.b1p, c.w2p, c.b2p)); break;
     }
 }
 
@@ -252,6 +268,16 @@ std::vector<std::pair<const char *, Mutation>> mutations() {
         {"output channels", [=](Call &c, std::mt19937 &) { c.out.c += 1; }},
         {"output aliases input",
          [=](Call &c, std::mt19937 &) { c.y = const_cast<float *>(c.x); }},
+        {"run threads", [=](Call &c, std::mt19937 &r) {
+             c.run.threads = std::uniform_int_distribution<int>(0, 1)(r) ? kMaxThreads + 1
+                                                                         : not_positive(r) - 1;
+         }},
+        {"workspace null",
+         [=](Call &c, std::mt19937 &r) { c.run.workspace_bytes = size_t(1) << (r() % 40); }},
+        {"workspace short",
+         [=](Call &c, std::mt19937 &r) { c.in_workspace = true, c.short_by = 1 + r() % 64; }},
+        {"workspace aliases output",
+         [=](Call &c, std::mt19937 &) { c.in_workspace = true, c.workspace = c.y; }},
         {"weights null", [=](Call &c, std::mt19937 &) { c.w1p = nullptr; }},
         {"pointwise weights null",
          [=](Call &c, std::mt19937 &) {
