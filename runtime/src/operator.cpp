@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "internal.h"
+#include "thread_pool.h"
 
 namespace convgen {
 
@@ -128,6 +129,8 @@ size_t CpuOperator<Desc>::workspace_size(const TensorDesc &input,
     const float probe = 0;  // the shape is checked here, not a pointer
     validate_tensor("input", &probe, input, s.input_channels());
     const Parallelism parallel = run_parallelism(s.selection.parallel, options);
+    // The runs this prepares allocate nothing, not even the pool's threads at the first one.
+    if (!parallel.executor) start_pool_workers();
     return Arena::bytes_needed(s.scratch_peaks(input, parallel.effective_threads()),
                                task_slots(parallel));
 }

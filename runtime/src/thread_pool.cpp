@@ -106,6 +106,12 @@ public:
         start_workers();
     }
 
+    // Starts the workers if they are not running (they start at the first parallel loop).
+    void start() {
+        std::lock_guard<std::mutex> lock(submit_);
+        if (workers_.empty()) start_workers();
+    }
+
     int parallel_for(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
         if (size > 1 && !t_in_pool_task && t_call && t_call->executor) {
             ExecutorLoop loop{task, uc, closure, min, current_arena()};
@@ -270,6 +276,7 @@ int pool_parallel_for(void *user_context, halide_task_t task, int min, int size,
 }
 
 void set_pool_threads(int threads) { pool().set_threads(threads); }
+void start_pool_workers() { pool().start(); }
 int pool_threads() { return pool().threads(); }
 
 }  // namespace convgen::detail

@@ -22,5 +22,7 @@ int pool_parallel_for(void *user_context, halide_task_t task, int min, int size,
 // the loop in flight, then restarts the workers.
 void set_pool_threads(int threads);
 int pool_threads();
+// Starts the workers now rather than at the first parallel loop (which would allocate them).
+void start_pool_workers();
 
 }  // namespace convgen::detail

@@ -92,7 +92,8 @@ public:
     // workspace fields are ignored): for options.threads or the executor's threads() where set,
     // else for the pool's size now (set options.threads if another thread may change that).
     // The first query of a shape runs the kernel once on zeros to measure its scratch (input-
-    // and output-sized temporaries); later ones are a look-up.
+    // and output-sized temporaries); later ones are a look-up. It also starts convgen's pool
+    // threads if they have not started, so that the runs it prepares allocate nothing.
     size_t workspace_size(const TensorDesc &input, const RunOptions &options = {}) const;
     const Implementation &implementation() const;
     const Implementation &implementation(const TensorDesc &input) const;
