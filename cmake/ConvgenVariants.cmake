@@ -18,7 +18,7 @@
 # The tables go to <binary dir>/generated/, in manifest order:
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
 #                                         "schedule", dispatch, c_in, h, w, c_out, threads,
-#                                         "machine")
+#                                         "machine", "isas")
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 #   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
 #   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels)
@@ -26,7 +26,8 @@
 #                         backend: when a Separable runs its fused kernel
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
 # are the "shape" a tuned variant is restricted to, threads the thread count it was tuned with
-# (tuning.threads) (0 = any), machine the machine class it was tuned on (tuning.machine_class).
+# (tuning.threads) (0 = any), machine the machine class it was tuned on (tuning.machine_class),
+# isas the levels this entry was compiled for, space-separated.
 
 include(${CMAKE_CURRENT_LIST_DIR}/ConvgenManifestEntry.cmake)
 
@@ -96,7 +97,7 @@ function(_convgen_add_variant json i targets isas)
     endif ()
     # The ISA levels to build: all of the architecture's, or those the variant lists.
     _convgen_entry_list("${entry}" isas "${isas}" wanted)
-    set(built FALSE)
+    set(built "")
     foreach (t isa IN ZIP_LISTS targets isas)
         if (NOT isa IN_LIST wanted)
             continue ()
@@ -111,12 +112,15 @@ function(_convgen_add_variant json i targets isas)
         list(APPEND ${role}libs convgen_k_${name}_${isa})
         string(APPEND ${role}kernels "CONVGEN_KERNEL(${op}, ${name}, ${isa})\n")
         string(APPEND ${role}headers "#include \"convgen_k_${name}_${isa}.h\"\n")
-        set(built TRUE)
+        string(APPEND built " ${isa}")
     endforeach ()
     # A variant for other architectures only (e.g. tuned for avx512) is left out of this build.
+    # The row names its own ISA levels: two tuned entries may share a name (one layer tuned on
+    # two levels), and a name never repeats its ISA.
     if (built)
+        string(STRIP "${built}" built)
         string(APPEND ${role}table
-               "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape})\n")
+               "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape}, \"${built}\")\n")
     endif ()
     foreach (var table kernels headers libs)
         set(${var} "${${var}}" PARENT_SCOPE)

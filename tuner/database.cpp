@@ -209,7 +209,9 @@ void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     const std::string name = t.variant_name();
     double earlier_seconds = 0;  // tuning time of the runs this one resumed
     for (auto it = vs.begin(); it != vs.end(); ++it) {
-        if ((*it)["name"] == name) {
+        // One entry per layer and ISA: the name does not repeat the ISA, "isas" holds it.
+        if ((*it)["name"] == name && it->value("isas", ordered_json::array()) ==
+                                         ordered_json::array({t.isa})) {
             earlier_seconds = it->value("/tuning/seconds"_json_pointer, 0.0);
             vs.erase(it);
             break;

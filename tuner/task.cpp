@@ -23,7 +23,7 @@ std::string Task::variant_name() const {
     const auto colon = s.find(':');
     std::string body = s.substr(colon + 1);
     if (body.rfind("n1c", 0) == 0) body = body.substr(2);
-    return "tuned_" + s.substr(0, colon) + "_" + body + "_" + isa;
+    return "tuned_" + s.substr(0, colon) + "_" + body;  // the ISA is the entry's "isas"
 }
 
 int Task::pad_top() const { return problem.pad_top(); }

@@ -108,6 +108,20 @@ const std::vector<VariantInfo> &variants() { return tables().variants; }
 
 namespace detail {
 
+std::vector<Isa> parse_isas(const char *names) {
+    std::vector<Isa> isas;
+    std::string all = names, name;
+    for (size_t at = 0; at <= all.size(); at++) {
+        if (at < all.size() && all[at] != ' ') {
+            name += all[at];
+        } else if (!name.empty()) {
+            isas.push_back(isa_from_string(name));
+            name.clear();
+        }
+    }
+    return isas;
+}
+
 void register_variants(std::vector<VariantInfo> variants, const std::vector<KernelEntry> &kernels,
                        void *into) {
     Tables &t = into ? *static_cast<Tables *>(into) : tables();
@@ -116,12 +130,7 @@ void register_variants(std::vector<VariantInfo> variants, const std::vector<Kern
             if (v.name == info.name) return;  // registered before: nothing to add
         }
     }
-    for (auto &info : variants) {
-        for (const auto &k : kernels) {
-            if (info.name == k.variant) info.isas.push_back(k.isa);
-        }
-        t.variants.push_back(std::move(info));
-    }
+    for (auto &info : variants) t.variants.push_back(std::move(info));
     t.kernels.insert(t.kernels.end(), kernels.begin(), kernels.end());
 }
 
@@ -170,6 +179,12 @@ std::string tuned_input(const VariantInfo &v) {
     return s;
 }
 
+std::string isa_names(const std::vector<Isa> &isas) {
+    std::string s;
+    for (Isa i : isas) s += (s.empty() ? "" : "/") + std::string(to_string(i));
+    return s.empty() ? "another architecture" : s;
+}
+
 std::string tuned_on(const VariantInfo &v) {
     return v.tuned_machine.empty() ? std::string("an unrecorded machine class") : v.tuned_machine;
 }
@@ -210,14 +225,18 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (chosen && !tuned) continue;
         known = true;
         const std::string reason = decline_reason(v, key.window, key.multiplier);
-        const KernelEntry *entry = reason.empty() ? find_kernel(v.name, isa) : nullptr;
+        // This entry's own levels: a tuned layer may have a sibling of the same name for
+        // another ISA.
+        const bool has_isa = std::find(v.isas.begin(), v.isas.end(), isa) != v.isas.end();
+        const KernelEntry *entry =
+            reason.empty() && has_isa ? find_kernel(v.name, isa) : nullptr;
         if (entry) check_kernel_abi(op, entry->metadata(), v.name + "_" + to_string(isa));
         void *kernel = entry ? entry->fn : nullptr;
         if (tuned) {
             // Tuned for this operator's channels: say why it does or does not run.
             if (!reason.empty()) continue;  // tuned for another window: not this operator's
             std::string refusal = tuned_policy_refusal(v, policy);
-            if (!kernel) refusal = std::string("tuned for another ISA, not compiled for ") + to_string(isa);
+            if (!kernel) refusal = "tuned for " + isa_names(v.isas) + ", not " + to_string(isa);
             if (!refusal.empty()) {
                 s.impl.declined.push_back({v.name, refusal});
                 continue;

@@ -92,9 +92,12 @@ struct KernelEntry {
                                  reinterpret_cast<void *>(&convgen_##name##_##isa), \
                                  &convgen_##name##_##isa##_metadata},
 #define CONVGEN_VARIANT_ROW(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
-                            c_in, h, w, c_out, threads, machine)                                \
+                            c_in, h, w, c_out, threads, machine, isas)                          \
     convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier,      \
-                         schedule, dispatch != 0, {c_in, h, w, c_out}, threads, machine, {}},
+                         schedule, dispatch != 0, {c_in, h, w, c_out}, threads, machine,          \
+                         convgen::detail::parse_isas(isas)},
+// A row's space-separated ISA names ("avx2 avx512") as Isa values.
+std::vector<Isa> parse_isas(const char *names);
 
 // Adds variants and their kernels to the dispatch tables (variants(), selection by name). The
 // shipped ones are there from the start; convgen_baselines adds the benchmark baselines.
