@@ -73,10 +73,11 @@ std::string CrossRunner::build(const Task &task, const std::string &knobs) {
                   {Halide::OutputFileType::c_header, (dir / "candidate.h").string()}});
     // 2. Linked with the timing harness by the target's compiler.
     const fs::path exe = dir / "run";
-    run_shell(fmt::format("{} -O2 -std=c++20 -DTUNE_OP_{} -I{} -I{} -I{} -I{} {} {} {} -o {} "
+    run_shell(fmt::format("{} -O2 -std=c++20 -DTUNE_OP_{} -I{} -I{} -I{} -I{} -I{} {} {} {} -o {} "
                           "-lpthread -ldl",
                           cross_.cxx, upper(task.op), dir.string(), cross_.halide_include,
-                          cross_.abi_include, cross_.runtime_include, cross_.harness_source,
+                          cross_.abi_include, cross_.runtime_include, cross_.generated_include,
+                          cross_.harness_source,
                           cross_.machine_class_source, (dir / "candidate.a").string(),
                           exe.string()));
     return exe.string();

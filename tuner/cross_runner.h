@@ -21,6 +21,8 @@ struct CrossOptions {
     std::string abi_include;     // abi/, for kernel_abi.h
     std::string machine_class_source;  // runtime/src/machine_class.cpp, linked into the harness
     std::string runtime_include;       // runtime/include, for convgen/runtime.h
+    std::string generated_include;     // <build>/runtime/include, for convgen/isa_list.h (every
+                                       // architecture's levels, so the host build's serves)
 };
 
 class CrossRunner : public Runner {

@@ -76,6 +76,7 @@ int main(int argc, char **argv) {
     cross.abi_include = CONVGEN_SOURCE_DIR "/abi";
     cross.machine_class_source = CONVGEN_SOURCE_DIR "/runtime/src/machine_class.cpp";
     cross.runtime_include = CONVGEN_SOURCE_DIR "/runtime/include";
+    cross.generated_include = CONVGEN_BINARY_DIR "/runtime/include";
     cross.work_dir = "convgen-tune-work";
     double min_gain_pct = 3;
     std::string machine;

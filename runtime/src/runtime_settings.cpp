@@ -14,33 +14,48 @@ std::atomic<int> g_max_isa{static_cast<int>(kHighestIsa)};
 constexpr int kUnreadPolicy = -1;
 std::atomic<int> g_tuned_policy{kUnreadPolicy};
 
-#if !defined(__aarch64__)
 // Asks the Halide runtime whether this CPU has every feature the ISA's kernels were built with
-// (the same test Halide's own multi-target wrapper makes).
+// (the same test Halide's own multi-target wrapper makes). No feature: the architecture's base.
 bool cpu_supports(std::initializer_list<halide_target_feature_t> features) {
+    if (features.size() == 0) return true;
     uint64_t bits[(halide_target_feature_end + 63) / 64] = {};
     for (auto f : features) bits[f / 64] |= uint64_t(1) << (f % 64);
     return halide_default_can_use_target_features(sizeof(bits) / sizeof(bits[0]), bits) != 0;
 }
+
+// Whether this library is built for an architecture of kernels.json isa_targets.
+#if defined(__aarch64__)
+constexpr bool kBuiltFor_aarch64 = true, kBuiltFor_x86_64 = false;
+#else
+constexpr bool kBuiltFor_aarch64 = false, kBuiltFor_x86_64 = true;
 #endif
+
+// Every level, in enum order.
+constexpr Isa kAllIsas[] = {
+#define CONVGEN_ISA_VALUE(name, arch) Isa::name,
+    CONVGEN_ISAS(CONVGEN_ISA_VALUE)
+#undef CONVGEN_ISA_VALUE
+};
 }  // namespace
 
 const char *to_string(Isa isa) {
     switch (isa) {
-    case Isa::sse41: return "sse41";
-    case Isa::avx2: return "avx2";
-    case Isa::avx512: return "avx512";
-    case Isa::neon: return "neon";
+#define CONVGEN_ISA_NAME(name, arch) \
+    case Isa::name: return #name;
+        CONVGEN_ISAS(CONVGEN_ISA_NAME)
+#undef CONVGEN_ISA_NAME
     }
     return "?";
 }
 
 Isa isa_from_string(const std::string &name) {
-    for (Isa i : {Isa::sse41, Isa::avx2, Isa::avx512, Isa::neon}) {
+    std::string names;
+    for (Isa i : kAllIsas) {
         if (name == to_string(i)) return i;
+        names += (names.empty() ? "" : ", ") + std::string(to_string(i));
     }
     detail::fail(ErrorCode::invalid_argument, "isa",
-                 "isa = '" + name + "' is not one of sse41, avx2, avx512, neon");
+                 "isa = '" + name + "' is not one of " + names);
 }
 
 namespace detail {
@@ -67,31 +82,21 @@ const char *to_string(OpKind op) {
 }
 
 Isa detected_isa() {
-#if defined(__aarch64__)
-    // NEON (ASIMD) is part of the AArch64 base architecture, which is all the kernels use.
-    return Isa::neon;
-#else
+    // The highest level of this architecture whose Halide target features the CPU has
+    // (kernels.json isa_targets, highest first).
     static const int detected = [] {
-        if (cpu_supports({halide_target_feature_avx, halide_target_feature_avx2,
-                          halide_target_feature_avx512, halide_target_feature_avx512_skylake,
-                          halide_target_feature_f16c, halide_target_feature_fma,
-                          halide_target_feature_sse41})) {
-            return static_cast<int>(Isa::avx512);
-        }
-        if (cpu_supports({halide_target_feature_avx, halide_target_feature_avx2,
-                          halide_target_feature_f16c, halide_target_feature_fma,
-                          halide_target_feature_sse41})) {
-            return static_cast<int>(Isa::avx2);
-        }
-        if (cpu_supports({halide_target_feature_sse41})) return static_cast<int>(Isa::sse41);
+#define CONVGEN_ISA_TARGET(name, arch, target, ...)                             \
+    if (kBuiltFor_##arch && cpu_supports({__VA_ARGS__})) return static_cast<int>(Isa::name);
+#include "convgen_isa_targets.inc"
+#undef CONVGEN_ISA_TARGET
         return -1;
     }();
     if (detected < 0) {
         detail::fail(ErrorCode::unsupported, "cpu",
-                     "this CPU lacks SSE4.1, the lowest ISA convgen is compiled for");
+                     std::string("this CPU lacks ") + to_string(native_isas().front()) +
+                         ", the lowest ISA convgen is compiled for");
     }
     return static_cast<Isa>(detected);
-#endif
 }
 
 void set_max_isa(Isa isa) {

@@ -5,24 +5,30 @@
 #include <string>
 #include <vector>
 
+#include "convgen/isa_list.h"  // generated (build tree, installed beside this header)
 #include "params.h"
 
 namespace convgen {
 
-// Instruction-set levels the kernels are compiled for: x86-64's, lowest first, then AArch64's.
-// A build holds the levels of one architecture (native_isas()); levels compare (<, min) only
-// within an architecture.
-enum class Isa { sse41, avx2, avx512, neon };
+// Instruction-set levels the kernels are compiled for, as kernels.json "isa_targets" lists
+// them (isa_list.h is generated from it): today neon (AArch64), then sse41, avx2, avx512
+// (x86-64), each architecture's lowest first. A build holds the levels of one architecture
+// (native_isas()); levels compare (<, min) only within an architecture.
+enum class Isa {
+#define CONVGEN_ISA_ENUMERATOR(name, arch) name,
+    CONVGEN_ISAS(CONVGEN_ISA_ENUMERATOR)
+#undef CONVGEN_ISA_ENUMERATOR
+};
 const char *to_string(Isa isa);
-Isa isa_from_string(const std::string &name);  // "sse41" | "avx2" | "avx512" | "neon"
+Isa isa_from_string(const std::string &name);  // a level's name, e.g. "avx2"
 
 // The levels of the architecture this library was built for, lowest first:
 // {sse41, avx2, avx512} on x86-64, {neon} on AArch64.
 const std::vector<Isa> &native_isas();
 #if defined(__aarch64__)
-inline constexpr Isa kHighestIsa = Isa::neon;
+inline constexpr Isa kHighestIsa = Isa::CONVGEN_HIGHEST_ISA_aarch64;
 #else
-inline constexpr Isa kHighestIsa = Isa::avx512;
+inline constexpr Isa kHighestIsa = Isa::CONVGEN_HIGHEST_ISA_x86_64;
 #endif
 
 // The best level this CPU supports. Throws unsupported if it lacks even the lowest native one
