@@ -19,6 +19,23 @@ function(_convgen_json_or out default json)
     set(${out} "${value}" PARENT_SCOPE)
 endfunction()
 
+# _convgen_json_members(<out var> <json> <member path>...): the names of that object's members,
+# without the "_comment"-style ones (a leading underscore); empty when there is no such object.
+function(_convgen_json_members out json)
+    set(names "")
+    string(JSON n ERROR_VARIABLE absent LENGTH "${json}" ${ARGN})
+    if (NOT absent AND n GREATER 0)
+        math(EXPR last "${n} - 1")
+        foreach (i RANGE ${last})
+            string(JSON name MEMBER "${json}" ${ARGN} ${i})
+            if (NOT name MATCHES "^_")
+                list(APPEND names "${name}")
+            endif ()
+        endforeach ()
+    endif ()
+    set(${out} "${names}" PARENT_SCOPE)
+endfunction()
+
 # _convgen_entry_args(<entry> <knobs> <parallelism> <allowed schedules>)
 # Reads <entry>; <knobs> are the schedule knobs to pass, <parallelism> the autoschedulers'
 # parallelism. Sets in the caller's scope:
