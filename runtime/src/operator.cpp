@@ -16,8 +16,8 @@ namespace {
 void validate_run_options(const RunOptions &o) {
     if (o.threads < 0 || o.threads > kMaxThreads) {
         fail(ErrorCode::invalid_argument, "options.threads",
-             "options.threads = " + std::to_string(o.threads) + " is not 0 (the operator's) or 1.." +
-                 std::to_string(kMaxThreads));
+             "options.threads = " + std::to_string(o.threads) +
+                 " is not 0 (the operator's) or 1.." + std::to_string(kMaxThreads));
     }
     if (!o.workspace && o.workspace_bytes != 0) {
         fail(ErrorCode::invalid_argument, "options.workspace",
