@@ -237,7 +237,8 @@ std::vector<std::pair<const char *, Mutation>> mutations() {
              if (c.p.op == OpKind::pointwise) {
                  c.p.co = not_positive(r);
              } else {
-                 c.p.window.padding = Padding::explicit_pads(0, not_positive(r) - 1, 0, 0);
+                 const int v = not_positive(r);  // negative: 0 is a valid pad
+                 c.p.window.padding = Padding::explicit_pads(0, v == 0 ? -1 : v, 0, 0);
              }
          }},
         {"input size", [=](Call &c, std::mt19937 &r) { c.in.h = big(r) <= 0 ? 0 : -c.in.h; }},
@@ -268,9 +269,11 @@ std::vector<std::pair<const char *, Mutation>> mutations() {
         {"output channels", [=](Call &c, std::mt19937 &) { c.out.c += 1; }},
         {"output aliases input",
          [=](Call &c, std::mt19937 &) { c.y = const_cast<float *>(c.x); }},
-        {"run threads", [=](Call &c, std::mt19937 &r) {
-             c.run.threads = std::uniform_int_distribution<int>(0, 1)(r) ? kMaxThreads + 1
-                                                                         : not_positive(r) - 1;
+        {"run threads",
+         [=](Call &c, std::mt19937 &r) {
+             const int values[] = {-1, -3, std::numeric_limits<int>::min(), kMaxThreads + 1,
+                                   std::numeric_limits<int>::max()};
+             c.run.threads = values[std::uniform_int_distribution<int>(0, 4)(r)];
          }},
         {"workspace null",
          [=](Call &c, std::mt19937 &r) { c.run.workspace_bytes = size_t(1) << (r() % 40); }},
