@@ -161,11 +161,70 @@ convgen::detail::RunLog run_log(OpKind op, const GpuImplementation &impl, const 
 
 }  // namespace
 
-// ---- Conv2d ---------------------------------------------------------------------------------
+// ---- Conv2d, Depthwise, Pointwise ---------------------------------------------------------
+
+namespace {
+
+// Each op's kernel call with Halide's user context first (the GPU kernels' ABI).
+int call_gpu(const GpuOperatorState &s, const Conv2dDesc &d, const TensorDesc &input, void *uc,
+             halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
+    return abi::call_with_context(kernel_of<detail::conv2d_kernel_t>(s), uc,
+                                  conv2d_args(d, input, {in, {&wb[0], &wb[1]}, out}));
+}
+int call_gpu(const GpuOperatorState &s, const DepthwiseDesc &d, const TensorDesc &input,
+             void *uc, halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
+    return abi::call_with_context(kernel_of<detail::depthwise_kernel_t>(s), uc,
+                                  depthwise_args(d, input, {in, {&wb[0], &wb[1]}, out}));
+}
+int call_gpu(const GpuOperatorState &s, const PointwiseDesc &d, const TensorDesc &, void *uc,
+             halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
+    return abi::call_with_context(kernel_of<detail::pointwise_kernel_t>(s), uc,
+                                  pointwise_args(d, {in, {&wb[0], &wb[1]}, out}));
+}
+
+OpKind op_of(const Conv2dDesc &) { return OpKind::conv2d; }
+OpKind op_of(const DepthwiseDesc &) { return OpKind::depthwise; }
+OpKind op_of(const PointwiseDesc &) { return OpKind::pointwise; }
+
+}  // namespace
+
+namespace detail {
+
+template <class Desc>
+void GpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    const Desc &d = this->desc();
+    validate_tensor("input", input.data, input.desc, convgen::detail::input_channels(d));
+    check_output(*state_, output, this->output_desc(input.desc), input, memory);
+    const auto log = run_log(op_of(d), state_->selection.impl, input.desc, output.desc, memory);
+    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return call_gpu(*state_, d, input.desc, uc, in, out, wb);
+    });
+}
+
+template <class Desc>
+void GpuOperator<Desc>::warm_up(const TensorDesc &input) const {
+    warm_up_op(*this, input);
+}
+
+template <class Desc>
+const GpuImplementation &GpuOperator<Desc>::implementation() const {
+    return state_->selection.impl;
+}
+
+template <class Desc>
+const GpuImplementation &GpuOperator<Desc>::implementation(const TensorDesc &) const {
+    return state_->selection.impl;
+}
+
+template class GpuOperator<Conv2dDesc>;
+template class GpuOperator<DepthwiseDesc>;
+template class GpuOperator<PointwiseDesc>;
+
+}  // namespace detail
 
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
-    : OperatorBase(d) {
+    : GpuOperator(d) {
     auto buffers = pack_conv2d(d, weights, bias);
     auto state = make_state(OpKind::conv2d, detail::gpu_key(d.window, 1), options);
     state->buffers = std::move(buffers);
@@ -173,28 +232,9 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
     log_created(OpKind::conv2d, convgen::detail::describe(d), state_->selection.impl);
 }
 
-const GpuImplementation &Conv2d::implementation() const { return state_->selection.impl; }
-const GpuImplementation &Conv2d::implementation(const TensorDesc &) const {
-    return state_->selection.impl;
-}
-void Conv2d::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
-
-void Conv2d::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    check_output(*state_, output, output_desc(input.desc), input, memory);
-    const auto log = run_log(OpKind::conv2d, state_->selection.impl, input.desc, output.desc, memory);
-    auto *k = kernel_of<detail::conv2d_kernel_t>(*state_);
-    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return abi::call_with_context(
-            k, uc, conv2d_args(desc_, input.desc, {in, {&wb[0], &wb[1]}, out}));
-    });
-}
-
-// ---- Depthwise ------------------------------------------------------------------------------
-
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
-    : OperatorBase(d) {
+    : GpuOperator(d) {
     auto buffers = pack_depthwise(d, weights, bias);
     auto state = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
     state->buffers = std::move(buffers);
@@ -202,49 +242,14 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
     log_created(OpKind::depthwise, convgen::detail::describe(d), state_->selection.impl);
 }
 
-const GpuImplementation &Depthwise::implementation() const { return state_->selection.impl; }
-const GpuImplementation &Depthwise::implementation(const TensorDesc &) const {
-    return state_->selection.impl;
-}
-void Depthwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
-
-void Depthwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
-    validate_tensor("input", input.data, input.desc, desc_.channels);
-    check_output(*state_, output, output_desc(input.desc), input, memory);
-    const auto log = run_log(OpKind::depthwise, state_->selection.impl, input.desc, output.desc, memory);
-    auto *k = kernel_of<detail::depthwise_kernel_t>(*state_);
-    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return abi::call_with_context(
-            k, uc, depthwise_args(desc_, input.desc, {in, {&wb[0], &wb[1]}, out}));
-    });
-}
-
-// ---- Pointwise ------------------------------------------------------------------------------
-
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
-    : OperatorBase(d) {
+    : GpuOperator(d) {
     auto buffers = pack_pointwise(d, weights, bias);
     auto state = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
     state->buffers = std::move(buffers);
     state_ = std::move(state);
     log_created(OpKind::pointwise, convgen::detail::describe(d), state_->selection.impl);
-}
-
-const GpuImplementation &Pointwise::implementation() const { return state_->selection.impl; }
-const GpuImplementation &Pointwise::implementation(const TensorDesc &) const {
-    return state_->selection.impl;
-}
-void Pointwise::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
-
-void Pointwise::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    check_output(*state_, output, output_desc(input.desc), input, memory);
-    const auto log = run_log(OpKind::pointwise, state_->selection.impl, input.desc, output.desc, memory);
-    auto *k = kernel_of<detail::pointwise_kernel_t>(*state_);
-    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return abi::call_with_context(k, uc, pointwise_args(desc_, {in, {&wb[0], &wb[1]}, out}));
-    });
 }
 
 // ---- Separable ------------------------------------------------------------------------------

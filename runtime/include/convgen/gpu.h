@@ -108,50 +108,42 @@ struct GpuOperatorState;
 struct UnfusedSeparable;
 }
 
+namespace detail {
+// The API of the single-kernel GPU operators (Conv2d, Depthwise, Pointwise): run, warm_up and
+// implementation, written once; each adds its constructor, which packs its weights.
+template <class Desc>
+class GpuOperator : public convgen::detail::OperatorBase<Desc> {
+public:
+    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    void warm_up(const TensorDesc &input) const;
+    const GpuImplementation &implementation() const;
+    // What runs for this input: the same kernel for every input (the GPU has no tuned
+    // variants yet).
+    const GpuImplementation &implementation(const TensorDesc &input) const;
+
+protected:
+    explicit GpuOperator(const Desc &desc) : convgen::detail::OperatorBase<Desc>(desc) {}
+    std::shared_ptr<const GpuOperatorState> state_;
+};
+}  // namespace detail
+
 // The operators take the same descriptors and host weight layouts as their CPU namesakes.
-class Conv2d : public convgen::detail::OperatorBase<Conv2dDesc> {
+class Conv2d : public detail::GpuOperator<Conv2dDesc> {
 public:
     Conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
            const GpuOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
-    void warm_up(const TensorDesc &input) const;
-    const GpuImplementation &implementation() const;
-    // What runs for this input: the same kernel for every input (the GPU has no tuned
-    // variants yet).
-    const GpuImplementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
-class Depthwise : public convgen::detail::OperatorBase<DepthwiseDesc> {
+class Depthwise : public detail::GpuOperator<DepthwiseDesc> {
 public:
     Depthwise(const DepthwiseDesc &desc, const float *weights, const float *bias,
               const GpuOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
-    void warm_up(const TensorDesc &input) const;
-    const GpuImplementation &implementation() const;
-    // What runs for this input: the same kernel for every input (the GPU has no tuned
-    // variants yet).
-    const GpuImplementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
-class Pointwise : public convgen::detail::OperatorBase<PointwiseDesc> {
+class Pointwise : public detail::GpuOperator<PointwiseDesc> {
 public:
     Pointwise(const PointwiseDesc &desc, const float *weights, const float *bias,
               const GpuOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
-    void warm_up(const TensorDesc &input) const;
-    const GpuImplementation &implementation() const;
-    // What runs for this input: the same kernel for every input (the GPU has no tuned
-    // variants yet).
-    const GpuImplementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::GpuOperatorState> state_;
 };
 
 // Depthwise-separable. Fused: one kernel, each block's depthwise tile in shared memory, never
