@@ -1,5 +1,6 @@
 // The dispatch table, generated from kernels.json, and the choice of variant and ISA.
 #include <algorithm>
+#include <sstream>
 #include <type_traits>
 
 #include "internal.h"
@@ -110,15 +111,8 @@ namespace detail {
 
 std::vector<Isa> parse_isas(const char *names) {
     std::vector<Isa> isas;
-    std::string all = names, name;
-    for (size_t at = 0; at <= all.size(); at++) {
-        if (at < all.size() && all[at] != ' ') {
-            name += all[at];
-        } else if (!name.empty()) {
-            isas.push_back(isa_from_string(name));
-            name.clear();
-        }
-    }
+    std::istringstream words(names);
+    for (std::string name; words >> name;) isas.push_back(isa_from_string(name));
     return isas;
 }
 

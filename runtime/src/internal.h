@@ -159,6 +159,8 @@ void validate_tensor(const std::string &name, const void *data, const TensorDesc
 void validate_output(const Tensor &out, const TensorDesc &expected, const ConstTensor &in);
 // Bytes from a validated tensor's first to its last addressed element.
 int64_t span_bytes(const TensorDesc &d);
+// Whether [a, a + a_bytes) and [b, b + b_bytes) share a byte.
+bool bytes_overlap(const void *a, int64_t a_bytes, const void *b, int64_t b_bytes);
 // The per-call part of validate_tensor/validate_output, for shapes already validated: pointers
 // not null, output not overlapping the input.
 void check_run_pointers(const ConstTensor &in, int64_t in_bytes, const Tensor &out,

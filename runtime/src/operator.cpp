@@ -40,17 +40,6 @@ int task_slots(const Parallelism &p) {
     return p.threads > 0 ? p.threads : p.effective_threads();
 }
 
-bool overlaps(const void *a, int64_t a_bytes, const void *b, int64_t b_bytes) {
-    const auto *x = static_cast<const char *>(a);
-    const auto *y = static_cast<const char *>(b);
-    return x < y + b_bytes && y < x + a_bytes;
-}
-
-TensorDesc dense(TensorDesc d) {
-    d.strides = {};
-    return d;
-}
-
 }  // namespace
 
 ScratchPeaks OperatorState::scratch_peaks(const TensorDesc &input, int threads) const {
@@ -65,7 +54,8 @@ ScratchPeaks OperatorState::scratch_peaks(const TensorDesc &input, int threads) 
     // a measuring arena. Dense tensors: a layout only changes the scratch of a pointwise run
     // whose short rows cannot merge (pointwise.cpp), and a run that outgrows its workspace
     // slot takes the rest from convgen's cache rather than fail.
-    const TensorDesc in_desc = dense(input), out_desc = output_desc(in_desc);
+    const TensorDesc in_desc = TensorDesc::nhwc(input.n, input.h, input.w, input.c);
+    const TensorDesc out_desc = output_desc(in_desc);
     std::vector<float> in(size_t(in_desc.elements())), out(size_t(out_desc.elements()));
     Arena measuring;
     if (!measuring.valid()) {
@@ -112,8 +102,8 @@ void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output,
                  std::to_string(slots) + " threads (workspace_size)");
     }
     const int64_t ws_bytes = int64_t(std::min<size_t>(options.workspace_bytes, INT64_MAX));
-    if (overlaps(options.workspace, ws_bytes, input.data, span_bytes(input.desc)) ||
-        overlaps(options.workspace, ws_bytes, output.data, span_bytes(output.desc))) {
+    if (bytes_overlap(options.workspace, ws_bytes, input.data, span_bytes(input.desc)) ||
+        bytes_overlap(options.workspace, ws_bytes, output.data, span_bytes(output.desc))) {
         fail(ErrorCode::invalid_argument, "options.workspace",
              "options.workspace overlaps the input or the output");
     }

@@ -13,10 +13,8 @@ namespace convgen::detail {
 
 namespace {
 
-// Halide's contract for halide_malloc: aligned for the widest vector load (64 bytes on x86,
-// 32 on ARM; 128 covers both and a cache-line pair), a size that is a multiple of that, and
-// 8 readable bytes before and after. The header before each block holds its capacity.
-constexpr size_t kAlign = 128;
+// The header before each block (kScratchAlign bytes) holds its capacity.
+constexpr size_t kAlign = kScratchAlign;
 // The cache owns at most this many bytes; beyond that a block goes back to the system when
 // freed. The largest per-task scratch of the MobileNet layers is a conv2d weight panel (one
 // slice of 32 output channels x 1024 x 3 x 3 inputs: 1.2 MiB on AVX-512) per thread.
@@ -25,8 +23,6 @@ constexpr size_t kMaxCachedBytes = size_t(32) << 20;
 struct Header {
     size_t capacity;  // usable bytes after the header
 };
-
-size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
 Header *header_of(void *block) {
     return reinterpret_cast<Header *>(static_cast<char *>(block) - kAlign);

@@ -194,13 +194,17 @@ int64_t span_bytes(const TensorDesc &d) {
     return span_elements("tensor", d) * int64_t(sizeof(float));
 }
 
+bool bytes_overlap(const void *a, int64_t a_bytes, const void *b, int64_t b_bytes) {
+    const auto *x = static_cast<const char *>(a);
+    const auto *y = static_cast<const char *>(b);
+    return x < y + b_bytes && y < x + a_bytes;
+}
+
 void check_run_pointers(const ConstTensor &in, int64_t in_bytes, const Tensor &out,
                         int64_t out_bytes) {
     if (!in.data) fail(ErrorCode::invalid_argument, "input.data", "input.data is null");
     if (!out.data) fail(ErrorCode::invalid_argument, "output.data", "output.data is null");
-    const auto *ib = reinterpret_cast<const char *>(in.data);
-    const auto *ob = reinterpret_cast<const char *>(out.data);
-    if (ob < ib + in_bytes && ib < ob + out_bytes) {
+    if (bytes_overlap(out.data, out_bytes, in.data, in_bytes)) {
         fail(ErrorCode::unsupported, "output.data",
              "output.data overlaps input.data: convgen does not run in place");
     }

@@ -6,15 +6,14 @@
 
 #include <sys/mman.h>
 
+#include "scratch_memory.h"
+
 namespace convgen::detail {
 
 namespace {
 
-// As the block cache (scratch_memory.cpp): Halide wants blocks aligned for the widest vector
-// and 8 readable bytes around each; the 128 bytes before a block hold its header.
-constexpr size_t kAlign = 128;
-
-size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
+// As in the block cache: the kScratchAlign bytes before a block hold its header.
+constexpr size_t kAlign = kScratchAlign;
 
 struct BlockHeader {
     BlockHeader *below;  // the block under this one on its slot's stack, or null
