@@ -249,7 +249,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
                                               buffer(hidden, 0.1f), options);
         job->run = [dw, x, y] { dw->run(x, y); };
         job->flops = cost(sep.depthwise(), in, true).flops;
-        job->label = impl_label(dw->implementation());
+        job->label = impl_label(dw->implementation(in));
         break;
     }
     case Op::pointwise: {
@@ -260,7 +260,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
             options);
         job->run = [pw, x, y] { pw->run(x, y); };
         job->flops = cost(pw_desc, pw_in, true).flops;
-        job->label = impl_label(pw->implementation());
+        job->label = impl_label(pw->implementation(pw_in));
         break;
     }
     case Op::separable_unfused: {
@@ -277,7 +277,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
             pw->run(ConstTensor{m, mid}, y);
         };
         job->flops = cost(sep, in, true, true).flops;
-        const Implementation &a = dw->implementation(), &b = pw->implementation();
+        const Implementation a = dw->implementation(in), b = pw->implementation(mid);
         job->label = a.isa == b.isa ? a.variant + "+" + b.variant + "/" + to_string(a.isa)
                                     : impl_label(a) + "+" + impl_label(b);
         break;
@@ -290,7 +290,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
             buffer(int64_t(hidden) * p.o, pw_scale), buffer(p.o, 0.1f), options);
         job->run = [s, x, y] { s->run(x, y); };
         job->flops = cost(sep, in, true, true).flops;
-        job->label = impl_label(s->implementation());
+        job->label = impl_label(s->implementation(in));
         break;
     }
     case Op::conv2d: {
@@ -302,7 +302,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
             buffer(p.o, 0.1f), options);
         job->run = [c, x, y] { c->run(x, y); };
         job->flops = cost(desc, in, true).flops;
-        job->label = impl_label(c->implementation());
+        job->label = impl_label(c->implementation(in));
         break;
     }
     }
