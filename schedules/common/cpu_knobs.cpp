@@ -26,6 +26,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"rows_per_task", 1, kRows},
             {"channels_outside_rows", d.conv_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
+            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
             {"unroll_ci", 1, kUnrollCi},
         };
         if (fixed_kernel) k.push_back({"unroll_taps", 0, kBool});
@@ -49,6 +50,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"rows_per_task", d.pw_rows_per_task, kRows},
             {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
+            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
             {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
         };
     }
@@ -56,6 +58,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
         return {
             {"tile_c", d.gemm_tile_vectors, kTileC},
             {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
             {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
             {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
             {"strip_panels", d.separable_strip_panels, kBool},

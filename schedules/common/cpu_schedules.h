@@ -22,6 +22,9 @@ struct CpuDefaults {
     // into a contiguous panel once per parallel task, so the hot loop streams them instead of
     // reading tile_c vectors c_out floats apart (a new 4 KiB page every step for wide layers).
     bool gemm_pack_weights = false;  // knob pack_weights
+    // pointwise, conv2d and separable: try the tighter rungs (TileShape::tighter_rungs) before
+    // the full tile: knob tighter_tiles
+    bool gemm_tighter_tiles = false;
     // pointwise, with pack_weights: prefetch the weight row this many rows ahead of the panel
     // copy (0 = none): knob prefetch_rows
     int pw_prefetch_rows = 0;

@@ -67,6 +67,18 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     };
     const int tc = tile_c_vectors * lanes;
     const int half_x = (tile_x + 1) / 2;  // narrow rows, e.g. MobileNet's 7x7 and 14x14 layers
+    // Outputs a tiling covers, overlaps included (64-bit: channels x width may pass 2^31).
+    auto covered = [&](int tile_c, int tile_w) {
+        const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
+        return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
+    };
+    for (const auto &[vectors, pixels] : shape.tighter_rungs) {
+        const int c2 = vectors * lanes;
+        tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
+                          width >= pixels &&
+                          covered(c2, pixels) * 20 <= covered(tc, tile_x) * 19),
+             c2, pixels);
+    }
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
     if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);
     for (const auto &[vectors, pixels] : shape.narrow_rungs) {
@@ -86,6 +98,15 @@ std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int regis
         if (pixels >= 1) rungs.emplace_back(v, pixels);
     }
     return rungs;
+}
+
+std::vector<std::pair<int, int>> gemm_tighter_rungs(const std::vector<std::pair<int, int>> &rungs,
+                                                    int tile_c_vectors, int tile_x) {
+    std::vector<std::pair<int, int>> tighter;
+    for (const auto &[vectors, pixels] : rungs) {
+        if (vectors * pixels >= tile_c_vectors * tile_x) tighter.emplace_back(vectors, pixels);
+    }
+    return tighter;
 }
 
 int gemm_tile_registers(int vectors, int pixels) { return vectors * (pixels + 1) + 1; }

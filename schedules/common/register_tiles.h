@@ -47,12 +47,22 @@ struct TileShape {
     // tile (vectors, pixels), widest first: e.g. 2 x 6 for 16 output channels on AVX2, where
     // the 3-vector tile does not fit and the next rung would be 1 vector x half the pixels.
     std::vector<std::pair<int, int>> narrow_rungs;
+    // Alternatives to the full tile (vectors, pixels), tried before it, each taken where it
+    // covers at least 5% fewer outputs than the full tile's tiles do (ShiftInwards overlaps
+    // included): AVX2's 24-channel slices compute 72 channels for 64 and 144 for 128, where
+    // a 16-channel tile of as many accumulators computes each once.
+    std::vector<std::pair<int, int>> tighter_rungs;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
 // tile's, as many pixels as the register file holds (gemm_tile_registers), at most max_pixels.
 std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int registers,
                                                    int max_pixels);
+
+// The rungs among `rungs` with at least as many accumulators as the full tile's (the same
+// arithmetic intensity): candidates for TileShape::tighter_rungs.
+std::vector<std::pair<int, int>> gemm_tighter_rungs(const std::vector<std::pair<int, int>> &rungs,
+                                                    int tile_c_vectors, int tile_x);
 
 // Whether the channel slices run inside the pixel tiles (slices_inside_pixels takes effect).
 bool slices_inside_pixel_tiles(const TileShape &shape);

@@ -37,6 +37,10 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         d.gemm_tile_vectors = 2;
         d.gemm_tile_pixels = 4;
     }
+    // Where the full GEMM tile's channel slices overlap (AVX2's 24 channels on 64 or 128:
+    // 12.5% computed twice), a tile of as many accumulators that pads less replaces it
+    // (AVX2: 2 x 6; cpu_schedules.cpp tighter_rungs).
+    d.gemm_tighter_tiles = true;
     // Output-channel slices outside the rows for conv2d: on the 14x14 and 7x7 blocks, where a
     // row holds few pixels, rows-outside re-read the weights per row and ran 2-3x slower.
     d.conv_channels_outside_rows = true;
