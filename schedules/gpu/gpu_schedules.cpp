@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "gpu_knobs.h"
+
 namespace convgen::sched::gpu {
 
 using namespace Halide;
@@ -98,26 +100,18 @@ void accumulate_per_thread(Func acc, Func out, const algo::Vars &v, const GpuVar
     acc.update().reorder(order).unroll(v.c).unroll(v.x).unroll(v.y);
 }
 
-// `rows`: the op tiles rows too (tile_y, threads_y); the fused separable does not.
-GpuTile read_tile(Knobs &knobs, GpuTile d, bool rows = true) {
-    d.tile_channels = knobs.get("tile_channels", d.tile_channels);
-    d.tile_x = knobs.get("tile_x", d.tile_x);
-    d.threads_c = knobs.get("threads_c", d.threads_c);
-    d.threads_x = knobs.get("threads_x", d.threads_x);
-    if (rows) {
-        d.tile_y = knobs.get("tile_y", d.tile_y);
-        d.threads_y = knobs.get("threads_y", d.threads_y);
-    }
-    return d;
-}
-
-// The standalone ops' block: 16 x 4 x 2 = 128 threads over 16 channel tiles x 4 x 2 pixel
-// tiles; with 2 x 2-pixel register tiles it covers 8 x 4 pixels, so even the 7 x 7 outputs of
-// MobileNet's last layers fill most of a block.
-GpuTile standalone_tile(int tile_channels, int tile_x, int tile_y) {
+// The op's tile from its declared knobs (gpu_knobs.cpp). `rows`: the op tiles rows too
+// (tile_y, threads_y); the fused separable does not.
+GpuTile read_tile(Knobs &knobs, bool rows = true) {
     GpuTile t;
-    t.tile_channels = tile_channels, t.tile_x = tile_x, t.tile_y = tile_y;
-    t.threads_c = 16, t.threads_x = 4, t.threads_y = 2;
+    t.tile_channels = knobs.get("tile_channels");
+    t.tile_x = knobs.get("tile_x");
+    t.threads_c = knobs.get("threads_c");
+    t.threads_x = knobs.get("threads_x");
+    if (rows) {
+        t.tile_y = knobs.get("tile_y");
+        t.threads_y = knobs.get("threads_y");
+    }
     return t;
 }
 
@@ -127,7 +121,8 @@ GpuTile standalone_tile(int tile_channels, int tile_x, int tile_y) {
 // x 2 x 2 pixels = 16 accumulators per thread.
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    knobs.declare(gpu_knobs("conv2d"));
+    const GpuTile t = read_tile(knobs);
     output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y, p.r.z});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.y).unroll(p.r.z);
@@ -138,7 +133,8 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
 // 8 x 2 pixels.
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 1));
+    knobs.declare(gpu_knobs("depthwise"));
+    const GpuTile t = read_tile(knobs);
     output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
@@ -149,7 +145,8 @@ void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs
 // lanes: a broadcast) for 16 FMAs.
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
     const GpuVars g;
-    const GpuTile t = read_tile(knobs, standalone_tile(4, 2, 2));
+    knobs.declare(gpu_knobs("pointwise"));
+    const GpuTile t = read_tile(knobs);
     output_tiles(p.result, p.v, g, problem, t);
     accumulate_per_thread(p.acc, p.result, p.v, g, {p.r.x});
 }
@@ -175,14 +172,12 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // tile has a constant width: with a guarded split Halide sizes it by a loop over every block on the
 // host, at every call.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
+    knobs.declare(gpu_knobs("separable"));
     const GpuVars g;
-    GpuTile d;
-    d.tile_x = 4;
-    d.threads_x = 8;
-    GpuTile t = read_tile(knobs, d, /*rows=*/false);
-    t.channels_in_block = knobs.get("channels_in_block", 0);
+    GpuTile t = read_tile(knobs, /*rows=*/false);
+    t.channels_in_block = knobs.get("channels_in_block");
     t.shift_threads_x = true;
-    const int shared_bytes = knobs.get("shared_kb", 48) * 1024;
+    const int shared_bytes = knobs.get("shared_kb") * 1024;
     const Expr mid = problem.in_channels, out_c = problem.out_channels, width = problem.out_width;
     Func out = p.pw.result;
     const algo::Vars &pv = p.pw.v;

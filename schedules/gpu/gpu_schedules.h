@@ -8,7 +8,8 @@
 // block's pixels) in shared memory, where the pointwise threads read it: it never reaches
 // global memory.
 //
-// Knobs (schedules/knobs.h; per backend with the prefix "cuda." or "opencl."):
+// Knobs (declared with their defaults in gpu_knobs.cpp; schedules/knobs.h; per backend with
+// the prefix "cuda." or "opencl."):
 //   tile_channels, tile_x, tile_y    register tile per thread (channels, pixels, rows); named
 //                                    apart from the CPU's tile_c, which counts vectors
 //   threads_c, threads_x, threads_y  threads per block (across channel, pixel and row tiles);
