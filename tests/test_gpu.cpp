@@ -24,9 +24,9 @@ using testing_support::OperatorUnderTest;
 using testing_support::Problem;
 using testing_support::ProblemWeights;
 
-// The CPU operators and their gpu:: twins share one API skeleton: desc() and output_desc() come
-// from detail::OperatorBase, and the rest (run, implementation() and implementation(input))
-// must have the same shape, which these compile-time checks hold them to.
+// The CPU operators and their gpu:: twins share one API skeleton, detail::Operator<Desc,
+// Backend> (desc, output_desc, run, implementation() and implementation(input)); these
+// compile-time checks hold both families to it.
 template <class Op>
 concept OperatorApi = requires(const Op &op, const TensorDesc &d, const ConstTensor &in,
                                const Tensor &out) {

@@ -15,21 +15,23 @@ using detail::CallContext;
 
 namespace detail {
 
-struct GpuOperatorState;
+struct GpuKernel;
 
 // The unfused separable: its depthwise and pointwise kernels, each with its half of the
 // weights, and the device scratch for the intermediate, per CUDA context (an operator runs on
 // one stream per context, so consecutive runs reuse it in stream order). The mutex makes
 // each run's two launches adjacent in that order.
 struct UnfusedSeparable {
-    std::shared_ptr<GpuOperatorState> dw, pw;
+    std::shared_ptr<GpuKernel> dw, pw;
     GpuImplementation impl;
     std::vector<FusionRule> rules;  // automatic: when the fused kernel runs instead
     mutable std::mutex mutex;
     mutable std::map<void *, std::unique_ptr<DeviceBuffer>> scratch;
 };
 
-struct GpuOperatorState {
+// One selected kernel with its weights: host copies, packed as the CPU operators pack them,
+// and their device copies.
+struct GpuKernel {
     GpuSelection selection;
     GpuOptions options;
     std::vector<PackedBuffer> buffers;  // host copies, packed as the CPU operators pack them
@@ -64,25 +66,46 @@ struct GpuOperatorState {
         });
     }
 
-    ~GpuOperatorState() {
+    ~GpuKernel() {
         for (auto &b : device) halide_device_free(&upload_context, &b);
     }
 };
+
+// What a GPU operator's run() and implementation() call (GpuBackend): one kernel (KernelState)
+// or the separable's fused kernel and pair (SeparableState).
+struct GpuOperatorState {
+    virtual ~GpuOperatorState() = default;
+    virtual void run(const ConstTensor &input, const Tensor &output, Memory memory) const = 0;
+    virtual const GpuImplementation &implementation() const = 0;
+    virtual const GpuImplementation &implementation(const TensorDesc &input) const = 0;
+};
+
+void GpuBackend::run(const GpuOperatorState &s, const ConstTensor &input, const Tensor &output,
+                     Memory memory) {
+    s.run(input, output, memory);
+}
+const GpuImplementation &GpuBackend::implementation(const GpuOperatorState &s) {
+    return s.implementation();
+}
+const GpuImplementation &GpuBackend::implementation(const GpuOperatorState &s,
+                                                    const TensorDesc &input) {
+    return s.implementation(input);
+}
 
 }  // namespace detail
 
 namespace {
 
-using detail::GpuOperatorState;
+using detail::GpuKernel;
 
 template <typename Kernel>
-Kernel *kernel_of(const GpuOperatorState &s) {
+Kernel *kernel_of(const GpuKernel &s) {
     return reinterpret_cast<Kernel *>(s.selection.kernel);
 }
 
 // Per-call copies of the weights' device buffers (uploaded at the first call), so concurrent
 // runs share no halide_buffer_t.
-std::array<halide_buffer_t, 4> device_weights(const GpuOperatorState &s, CallContext *uc) {
+std::array<halide_buffer_t, 4> device_weights(const GpuKernel &s, CallContext *uc) {
     s.upload(uc);
     std::array<halide_buffer_t, 4> w{};
     for (size_t i = 0; i < s.device.size(); i++) w[i] = s.device[i];
@@ -92,7 +115,7 @@ std::array<halide_buffer_t, 4> device_weights(const GpuOperatorState &s, CallCon
 // One call: wraps input and output, runs the kernel, copies a host output back.
 using Launch = std::function<int(void *uc, halide_buffer_t *in, halide_buffer_t *out,
                                  halide_buffer_t *w)>;
-void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &output,
+void launch(const GpuKernel &s, const ConstTensor &input, const Tensor &output,
             Memory memory, const Launch &call) {
     CallContext uc = detail::call_context(s.options);
     std::array<halide_buffer_t, 4> w = device_weights(s, &uc);
@@ -103,9 +126,9 @@ void launch(const GpuOperatorState &s, const ConstTensor &input, const Tensor &o
     out.finish(true);
 }
 
-std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::DispatchKey &key,
-                                             const GpuOptions &options) {
-    auto state = std::make_shared<GpuOperatorState>();
+std::shared_ptr<GpuKernel> make_kernel(OpKind op, const detail::DispatchKey &key,
+                                       const GpuOptions &options) {
+    auto state = std::make_shared<GpuKernel>();
     state->options = options;
     state->selection = detail::select_gpu_kernel(op, key, options);
     return state;
@@ -113,7 +136,7 @@ std::shared_ptr<GpuOperatorState> make_state(OpKind op, const detail::DispatchKe
 
 // validate_output, except that OpenCL device handles (cl_mem) are opaque: no address ranges to
 // compare, so only the same cl_mem for input and output counts as running in place.
-void check_output(const GpuOperatorState &s, const Tensor &out, const TensorDesc &expected,
+void check_output(const GpuKernel &s, const Tensor &out, const TensorDesc &expected,
                   const ConstTensor &in, Memory memory) {
     if (s.options.backend != Backend::opencl || memory != Memory::device) {
         validate_output(out, expected, in);
@@ -131,8 +154,7 @@ void check_output(const GpuOperatorState &s, const Tensor &out, const TensorDesc
     }
 }
 
-// Runs once on zeros of the input's shape, through host memory: the driver's JIT, the weights'
-// upload and Halide's scratch allocations happen here rather than in the first timed run.
+// GpuOperator::warm_up.
 template <typename Op>
 void warm_up_op(const Op &op, const TensorDesc &input) {
     const TensorDesc in = TensorDesc::nhwc(input.n, input.h, input.w, input.c);
@@ -166,17 +188,17 @@ convgen::detail::RunLog run_log(OpKind op, const GpuImplementation &impl, const 
 namespace {
 
 // Each op's kernel call with Halide's user context first (the GPU kernels' ABI).
-int call_gpu(const GpuOperatorState &s, const Conv2dDesc &d, const TensorDesc &input, void *uc,
+int call_gpu(const GpuKernel &s, const Conv2dDesc &d, const TensorDesc &input, void *uc,
              halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
     return abi::call_with_context(kernel_of<detail::conv2d_kernel_t>(s), uc,
                                   conv2d_args(d, input, {in, {&wb[0], &wb[1]}, out}));
 }
-int call_gpu(const GpuOperatorState &s, const DepthwiseDesc &d, const TensorDesc &input,
+int call_gpu(const GpuKernel &s, const DepthwiseDesc &d, const TensorDesc &input,
              void *uc, halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
     return abi::call_with_context(kernel_of<detail::depthwise_kernel_t>(s), uc,
                                   depthwise_args(d, input, {in, {&wb[0], &wb[1]}, out}));
 }
-int call_gpu(const GpuOperatorState &s, const PointwiseDesc &d, const TensorDesc &, void *uc,
+int call_gpu(const GpuKernel &s, const PointwiseDesc &d, const TensorDesc &, void *uc,
              halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
     return abi::call_with_context(kernel_of<detail::pointwise_kernel_t>(s), uc,
                                   pointwise_args(d, {in, {&wb[0], &wb[1]}, out}));
@@ -190,66 +212,75 @@ OpKind op_of(const PointwiseDesc &) { return OpKind::pointwise; }
 
 namespace detail {
 
+// Conv2d, Depthwise, Pointwise: one kernel for every input (the GPU has no tuned variants yet).
 template <class Desc>
-void GpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
-    const Desc &d = this->desc();
-    validate_tensor("input", input.data, input.desc, convgen::detail::input_channels(d));
-    check_output(*state_, output, this->output_desc(input.desc), input, memory);
-    const auto log = run_log(op_of(d), state_->selection.impl, input.desc, output.desc, memory);
-    launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return call_gpu(*state_, d, input.desc, uc, in, out, wb);
-    });
-}
+struct KernelState final : GpuOperatorState {
+    Desc desc;
+    std::shared_ptr<GpuKernel> kernel;
+
+    void run(const ConstTensor &input, const Tensor &output, Memory memory) const override {
+        validate_tensor("input", input.data, input.desc, convgen::detail::input_channels(desc));
+        check_output(*kernel, output, convgen::output_desc(desc, input.desc), input, memory);
+        const auto log =
+            run_log(op_of(desc), kernel->selection.impl, input.desc, output.desc, memory);
+        launch(*kernel, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+            return call_gpu(*kernel, desc, input.desc, uc, in, out, wb);
+        });
+    }
+    const GpuImplementation &implementation() const override { return kernel->selection.impl; }
+    const GpuImplementation &implementation(const TensorDesc &) const override {
+        return kernel->selection.impl;
+    }
+};
 
 template <class Desc>
 void GpuOperator<Desc>::warm_up(const TensorDesc &input) const {
     warm_up_op(*this, input);
 }
 
-template <class Desc>
-const GpuImplementation &GpuOperator<Desc>::implementation() const {
-    return state_->selection.impl;
-}
-
-template <class Desc>
-const GpuImplementation &GpuOperator<Desc>::implementation(const TensorDesc &) const {
-    return state_->selection.impl;
-}
-
 template class GpuOperator<Conv2dDesc>;
 template class GpuOperator<DepthwiseDesc>;
 template class GpuOperator<PointwiseDesc>;
+template class GpuOperator<SeparableDesc>;
 
 }  // namespace detail
+
+namespace {
+
+// The state of a single-kernel operator: its kernel, selected for `key`, and packed weights.
+template <class Desc>
+std::shared_ptr<const detail::GpuOperatorState> kernel_state(
+    OpKind op, const Desc &d, const detail::DispatchKey &key, const GpuOptions &options,
+    std::vector<PackedBuffer> buffers) {
+    auto state = std::make_shared<detail::KernelState<Desc>>();
+    state->desc = d;
+    state->kernel = make_kernel(op, key, options);
+    state->kernel->buffers = std::move(buffers);
+    log_created(op, convgen::detail::describe(d), state->kernel->selection.impl);
+    return state;
+}
+
+}  // namespace
 
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
     : GpuOperator(d) {
-    auto buffers = pack_conv2d(d, weights, bias);
-    auto state = make_state(OpKind::conv2d, detail::gpu_key(d.window, 1), options);
-    state->buffers = std::move(buffers);
-    state_ = std::move(state);
-    log_created(OpKind::conv2d, convgen::detail::describe(d), state_->selection.impl);
+    state_ = kernel_state(OpKind::conv2d, d, detail::gpu_key(d.window, 1), options,
+                          pack_conv2d(d, weights, bias));
 }
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : GpuOperator(d) {
-    auto buffers = pack_depthwise(d, weights, bias);
-    auto state = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
-    state->buffers = std::move(buffers);
-    state_ = std::move(state);
-    log_created(OpKind::depthwise, convgen::detail::describe(d), state_->selection.impl);
+    state_ = kernel_state(OpKind::depthwise, d, detail::gpu_key(d.window, d.multiplier),
+                          options, pack_depthwise(d, weights, bias));
 }
 
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : GpuOperator(d) {
-    auto buffers = pack_pointwise(d, weights, bias);
-    auto state = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
-    state->buffers = std::move(buffers);
-    state_ = std::move(state);
-    log_created(OpKind::pointwise, convgen::detail::describe(d), state_->selection.impl);
+    state_ = kernel_state(OpKind::pointwise, d, detail::DispatchKey{}, options,
+                          pack_pointwise(d, weights, bias));
 }
 
 // ---- Separable ------------------------------------------------------------------------------
@@ -270,89 +301,63 @@ std::string describe(const std::vector<FusionRule> &rules, Backend b) {
 
 }  // namespace
 
-Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
-                     const float *pw_weights, const float *pw_bias, const GpuOptions &options)
-    : OperatorBase(d) {
-    auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
-    if (options.separable_path == Path::unfused && !options.variant.empty()) {
-        fail(ErrorCode::invalid_argument, "options.variant",
-             "options.variant names a fused variant ('" + options.variant +
-                 "'), but options.separable_path is unfused");
-    }
-    if (options.separable_path != Path::unfused) {
-        auto state = make_state(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
-        state->buffers = buffers;
-        state_ = std::move(state);
-    }
-    if (options.separable_path == Path::fused || !options.variant.empty()) {
-        log_created(OpKind::separable, convgen::detail::describe(d), implementation());
-        return;
-    }
-    const std::string why = options.separable_path == Path::unfused
-                                ? "options.separable_path is unfused"
-                                : describe(fusion_rules(options.backend), options.backend);
-    // The pair: the depthwise with the separable's window and multiplier, then the pointwise;
-    // pack_separable lays out each half as pack_depthwise and pack_pointwise do.
-    auto u = std::make_shared<detail::UnfusedSeparable>();
-    u->dw = make_state(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
-    u->pw = make_state(OpKind::pointwise, detail::DispatchKey{}, options);
-    u->dw->buffers = {std::move(buffers[0]), std::move(buffers[1])};
-    u->pw->buffers = {std::move(buffers[2]), std::move(buffers[3])};
-    const GpuImplementation &a = u->dw->selection.impl, &b = u->pw->selection.impl;
-    u->impl = a;
-    u->impl.variant = a.variant + " + " + b.variant;
-    u->impl.schedule = a.schedule == b.schedule ? a.schedule : a.schedule + " + " + b.schedule;
-    u->impl.declined.insert(u->impl.declined.begin(), {"fused", why});
-    u->impl.declined.insert(u->impl.declined.end(), b.declined.begin(), b.declined.end());
-    if (options.separable_path == Path::automatic) u->rules = fusion_rules(options.backend);
-    unfused_ = std::move(u);
-    log_created(OpKind::separable, convgen::detail::describe(d), implementation());
-}
+namespace detail {
 
+// The separable: its fused kernel, its depthwise + pointwise pair, or both (automatic: the
+// fusion rules choose per input).
+struct SeparableState final : GpuOperatorState {
+    SeparableDesc desc;
+    std::shared_ptr<GpuKernel> fused;              // if it may run
+    std::shared_ptr<UnfusedSeparable> unfused;     // if it may run
 
-bool Separable::fused_for(const TensorDesc &input) const {
-    if (!unfused_) return true;
-    if (!state_) return false;
-    const TensorDesc out = output_desc(input);
-    const int64_t pixels = int64_t(out.n) * out.h * out.w;
-    const int64_t mid = int64_t(desc_.in_channels) * desc_.multiplier;
-    for (const FusionRule &r : unfused_->rules) {
-        if (r.holds(mid, desc_.out_channels, pixels)) return true;
+    bool fused_for(const TensorDesc &input) const {
+        if (!unfused) return true;
+        if (!fused) return false;
+        const TensorDesc out = convgen::output_desc(desc, input);
+        const int64_t pixels = int64_t(out.n) * out.h * out.w;
+        const int64_t mid = int64_t(desc.in_channels) * desc.multiplier;
+        for (const FusionRule &r : unfused->rules) {
+            if (r.holds(mid, desc.out_channels, pixels)) return true;
+        }
+        return false;
     }
-    return false;
-}
+    const GpuImplementation &implementation() const override {
+        return unfused ? unfused->impl : fused->selection.impl;
+    }
+    const GpuImplementation &implementation(const TensorDesc &input) const override {
+        return fused_for(input) ? fused->selection.impl : unfused->impl;
+    }
+    void run(const ConstTensor &input, const Tensor &output, Memory memory) const override;
+    void run_unfused(const ConstTensor &input, const Tensor &output, Memory memory) const;
+};
 
-const GpuImplementation &Separable::implementation() const {
-    return unfused_ ? unfused_->impl : state_->selection.impl;
-}
-const GpuImplementation &Separable::implementation(const TensorDesc &input) const {
-    return fused_for(input) ? state_->selection.impl : unfused_->impl;
-}
-void Separable::warm_up(const TensorDesc &input) const { warm_up_op(*this, input); }
-
-void Separable::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
-    validate_tensor("input", input.data, input.desc, desc_.in_channels);
-    const GpuOperatorState &any = state_ ? *state_ : *unfused_->dw;
-    check_output(any, output, output_desc(input.desc), input, memory);
+void SeparableState::run(const ConstTensor &input, const Tensor &output, Memory memory) const {
+    validate_tensor("input", input.data, input.desc, desc.in_channels);
+    check_output(fused ? *fused : *unfused->dw, output, convgen::output_desc(desc, input.desc),
+                 input, memory);
     const auto log = run_log(OpKind::separable, implementation(input.desc), input.desc,
                              output.desc, memory);
-    if (fused_for(input.desc)) {
-        auto *k = kernel_of<detail::separable_kernel_t>(*state_);
-        launch(*state_, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-            return abi::call_with_context(
-                k, uc,
-                separable_args(desc_, input.desc, {in, {&wb[0], &wb[1], &wb[2], &wb[3]}, out}));
-        });
+    if (!fused_for(input.desc)) {
+        run_unfused(input, output, memory);
         return;
     }
-    // Unfused: input -> scratch -> output on one stream, all buffers alive until the output is
-    // back (host memory) or both launches are queued (device memory).
-    const detail::UnfusedSeparable &u = *unfused_;
+    auto *k = kernel_of<separable_kernel_t>(*fused);
+    launch(*fused, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
+        return abi::call_with_context(
+            k, uc, separable_args(desc, input.desc, {in, {&wb[0], &wb[1], &wb[2], &wb[3]}, out}));
+    });
+}
+
+// Input -> scratch -> output on one stream, all buffers alive until the output is back (host
+// memory) or both launches are queued (device memory).
+void SeparableState::run_unfused(const ConstTensor &input, const Tensor &output,
+                                 Memory memory) const {
+    const UnfusedSeparable &u = *unfused;
     const Backend backend = u.dw->options.backend;
     std::lock_guard<std::mutex> lock(u.mutex);
-    CallContext uc = detail::call_context(u.dw->options);
+    CallContext uc = call_context(u.dw->options);
     const TensorDesc mid =
-        convgen::output_desc(desc_.window, desc_.in_channels * desc_.multiplier, input.desc);
+        convgen::output_desc(desc.window, desc.in_channels * desc.multiplier, input.desc);
     auto &scratch = u.scratch[uc.cuda_context];
     if (!scratch || scratch->size() < static_cast<size_t>(mid.elements())) {
         if (scratch) synchronize(u.dw->options);  // queued runs may still read the old one
@@ -364,18 +369,63 @@ void Separable::run(const ConstTensor &input, const Tensor &output, Memory memor
     CallBuffer in(input.data, input.desc, backend, memory, &uc, true);
     CallBuffer between(scratch->handle(), mid, backend, Memory::device, &uc, false);
     CallBuffer out(output.data, output.desc, backend, memory, &uc, false);
-    auto *dw = kernel_of<detail::depthwise_kernel_t>(*u.dw);
+    auto *dw = kernel_of<depthwise_kernel_t>(*u.dw);
     check_kernel_result(
         abi::call_with_context(dw, &uc,
-                               depthwise_args(desc_.depthwise(), input.desc,
+                               depthwise_args(desc.depthwise(), input.desc,
                                               {in.raw(), {&dw_w[0], &dw_w[1]}, between.raw()})),
         u.dw->selection.impl.variant);
-    auto *pw = kernel_of<detail::pointwise_kernel_t>(*u.pw);
+    auto *pw = kernel_of<pointwise_kernel_t>(*u.pw);
     check_kernel_result(
-        abi::call_with_context(
-            pw, &uc, pointwise_args(desc_.pointwise(), {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()})),
+        abi::call_with_context(pw, &uc,
+                               pointwise_args(desc.pointwise(),
+                                              {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()})),
         u.pw->selection.impl.variant);
     out.finish(true);
+}
+
+}  // namespace detail
+
+Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
+                     const float *pw_weights, const float *pw_bias, const GpuOptions &options)
+    : GpuOperator(d) {
+    auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    if (options.separable_path == Path::unfused && !options.variant.empty()) {
+        fail(ErrorCode::invalid_argument, "options.variant",
+             "options.variant names a fused variant ('" + options.variant +
+                 "'), but options.separable_path is unfused");
+    }
+    auto state = std::make_shared<detail::SeparableState>();
+    state->desc = d;
+    if (options.separable_path != Path::unfused) {
+        state->fused =
+            make_kernel(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
+        state->fused->buffers = buffers;
+    }
+    const bool fused_only = options.separable_path == Path::fused || !options.variant.empty();
+    if (!fused_only) {
+        const std::string why = options.separable_path == Path::unfused
+                                    ? "options.separable_path is unfused"
+                                    : describe(fusion_rules(options.backend), options.backend);
+        // The pair: the depthwise with the separable's window and multiplier, then the
+        // pointwise; pack_separable lays out each half as pack_depthwise and pack_pointwise do.
+        auto u = std::make_shared<detail::UnfusedSeparable>();
+        u->dw = make_kernel(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
+        u->pw = make_kernel(OpKind::pointwise, detail::DispatchKey{}, options);
+        u->dw->buffers = {std::move(buffers[0]), std::move(buffers[1])};
+        u->pw->buffers = {std::move(buffers[2]), std::move(buffers[3])};
+        const GpuImplementation &a = u->dw->selection.impl, &b = u->pw->selection.impl;
+        u->impl = a;
+        u->impl.variant = a.variant + " + " + b.variant;
+        u->impl.schedule =
+            a.schedule == b.schedule ? a.schedule : a.schedule + " + " + b.schedule;
+        u->impl.declined.insert(u->impl.declined.begin(), {"fused", why});
+        u->impl.declined.insert(u->impl.declined.end(), b.declined.begin(), b.declined.end());
+        if (options.separable_path == Path::automatic) u->rules = fusion_rules(options.backend);
+        state->unfused = std::move(u);
+    }
+    log_created(OpKind::separable, convgen::detail::describe(d), state->implementation());
+    state_ = std::move(state);
 }
 
 }  // namespace convgen::gpu

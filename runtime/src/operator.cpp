@@ -1,4 +1,4 @@
-// What every CPU operator does alike (detail::CpuOperator): run() validates its tensors (once
+// What every CPU operator does alike (detail::CpuBackend): run() validates its tensors (once
 // per shape), settles the run's threads and workspace, and hands the kernel calls to the op's
 // state; workspace_size() measures the scratch those calls take.
 #include <algorithm>
@@ -71,15 +71,8 @@ ScratchPeaks OperatorState::scratch_peaks(const TensorDesc &input, int threads) 
 
 namespace detail {
 
-template <class Desc>
-void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output) const {
-    run(input, output, RunOptions{});
-}
-
-template <class Desc>
-void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output,
-                            const RunOptions &options) const {
-    const OperatorState &s = *state_;
+void CpuBackend::run(const OperatorState &s, const ConstTensor &input, const Tensor &output,
+                     const RunOptions &options) {
     validate_run_options(options);
     const Parallelism parallel = run_parallelism(s.selection.parallel, options);
     const int threads = parallel.effective_threads();
@@ -111,10 +104,8 @@ void CpuOperator<Desc>::run(const ConstTensor &input, const Tensor &output,
     s.launch(input, output, {parallel, &arena, threads});
 }
 
-template <class Desc>
-size_t CpuOperator<Desc>::workspace_size(const TensorDesc &input,
-                                         const RunOptions &options) const {
-    const OperatorState &s = *state_;
+size_t workspace_size_of(const OperatorState &s, const TensorDesc &input,
+                         const RunOptions &options) {
     validate_run_options(RunOptions{options.threads, options.executor});
     const float probe = 0;  // the shape is checked here, not a pointer
     validate_tensor("input", &probe, input, s.input_channels());
@@ -125,20 +116,14 @@ size_t CpuOperator<Desc>::workspace_size(const TensorDesc &input,
                                task_slots(parallel));
 }
 
-template <class Desc>
-const Implementation &CpuOperator<Desc>::implementation() const {
-    return state_->selection.impl;
+const Implementation &CpuBackend::implementation(const OperatorState &s) {
+    return s.selection.impl;
 }
 
-template <class Desc>
-const Implementation &CpuOperator<Desc>::implementation(const TensorDesc &input) const {
-    return state_->selection.for_input(input).impl;
+const Implementation &CpuBackend::implementation(const OperatorState &s,
+                                                 const TensorDesc &input) {
+    return s.selection.for_input(input).impl;
 }
-
-template class CpuOperator<Conv2dDesc>;
-template class CpuOperator<DepthwiseDesc>;
-template class CpuOperator<PointwiseDesc>;
-template class CpuOperator<SeparableDesc>;
 
 }  // namespace detail
 }  // namespace convgen

@@ -105,25 +105,32 @@ struct GpuImplementation {
 
 namespace detail {
 struct GpuOperatorState;
-struct UnfusedSeparable;
-}
 
-namespace detail {
-// The API of the single-kernel GPU operators (Conv2d, Depthwise, Pointwise): run, warm_up and
-// implementation, written once; each adds its constructor, which packs its weights.
+// The GPU side of convgen::detail::Operator (operator_base.h): a run takes the Memory its
+// tensors are in (device, the default, or host); implementation() is a GpuImplementation; the
+// state is the runtime's (runtime/src/gpu_operators.cpp).
+struct GpuBackend {
+    using RunOptions = Memory;
+    using Implementation = GpuImplementation;
+    using State = GpuOperatorState;
+    static void run(const State &s, const ConstTensor &input, const Tensor &output,
+                    Memory memory);
+    static const GpuImplementation &implementation(const State &s);
+    static const GpuImplementation &implementation(const State &s, const TensorDesc &input);
+};
+
+// Every GPU operator: convgen::detail::Operator's API, and warm_up. Each operator adds its
+// constructor, which packs its weights.
 template <class Desc>
-class GpuOperator : public convgen::detail::OperatorBase<Desc> {
+class GpuOperator : public convgen::detail::Operator<Desc, GpuBackend> {
 public:
-    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
+    // Runs once on zeros of the input's shape, through host memory: the driver's JIT, the
+    // weights' upload and Halide's scratch allocations happen here rather than in the first
+    // timed run.
     void warm_up(const TensorDesc &input) const;
-    const GpuImplementation &implementation() const;
-    // What runs for this input: the same kernel for every input (the GPU has no tuned
-    // variants yet).
-    const GpuImplementation &implementation(const TensorDesc &input) const;
 
 protected:
-    explicit GpuOperator(const Desc &desc) : convgen::detail::OperatorBase<Desc>(desc) {}
-    std::shared_ptr<const GpuOperatorState> state_;
+    explicit GpuOperator(const Desc &desc) : convgen::detail::Operator<Desc, GpuBackend>(desc) {}
 };
 }  // namespace detail
 
@@ -154,21 +161,12 @@ public:
 // (fusion_rules): narrow intermediates up to mid-sized outputs, any intermediate for small
 // outputs (e.g. MobileNetV1's 14x14 and 7x7 blocks at batch 1). Beyond that the fused kernel's
 // per-block depthwise tiles cost more than the intermediate's round trip through memory.
-class Separable : public convgen::detail::OperatorBase<SeparableDesc> {
+// implementation() is what runs for large inputs (outputs above every fusion rule's
+// max_pixels), and why; implementation(input) what runs for this input.
+class Separable : public detail::GpuOperator<SeparableDesc> {
 public:
     Separable(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
               const float *pw_weights, const float *pw_bias, const GpuOptions &options = {});
-    void run(const ConstTensor &input, const Tensor &output, Memory memory = Memory::device) const;
-    void warm_up(const TensorDesc &input) const;
-    // What runs for large inputs (outputs above every fusion rule's max_pixels), and why.
-    const GpuImplementation &implementation() const;
-    // What runs for this input.
-    const GpuImplementation &implementation(const TensorDesc &input) const;
-
-private:
-    std::shared_ptr<const detail::GpuOperatorState> state_;      // fused kernel, if it may run
-    std::shared_ptr<const detail::UnfusedSeparable> unfused_;    // the pair, if it may run
-    bool fused_for(const TensorDesc &input) const;
 };
 
 // Call before destroying a CUDA context that convgen ran on (GpuOptions::cuda_context or

@@ -81,26 +81,39 @@ struct RunOptions {
 namespace detail {
 struct OperatorState;
 
-// The API every CPU operator shares: run, workspace_size and implementation. Each operator
-// adds its constructor, which validates and packs its weights.
+// The CPU side of detail::Operator (operator_base.h): RunOptions per run, Implementation, and
+// the runtime's OperatorState (runtime/src/operator.cpp).
+struct CpuBackend {
+    using RunOptions = convgen::RunOptions;
+    using Implementation = convgen::Implementation;
+    using State = OperatorState;
+    static void run(const State &s, const ConstTensor &input, const Tensor &output,
+                    const RunOptions &options);
+    static const Implementation &implementation(const State &s);
+    static const Implementation &implementation(const State &s, const TensorDesc &input);
+};
+
+// CpuOperator::workspace_size.
+size_t workspace_size_of(const OperatorState &s, const TensorDesc &input,
+                         const RunOptions &options);
+
+// Every CPU operator: detail::Operator's API, and workspace_size. Each operator adds its
+// constructor, which validates and packs its weights.
 template <class Desc>
-class CpuOperator : public OperatorBase<Desc> {
+class CpuOperator : public Operator<Desc, CpuBackend> {
 public:
-    void run(const ConstTensor &input, const Tensor &output) const;
-    void run(const ConstTensor &input, const Tensor &output, const RunOptions &options) const;
     // The workspace bytes a run on this input shape needs with these options' threads (the
     // workspace fields are ignored): for options.threads or the executor's threads() where set,
     // else for the pool's size now (set options.threads if another thread may change that).
     // The first query of a shape runs the kernel once on zeros to measure its scratch (input-
     // and output-sized temporaries); later ones are a look-up. It also starts convgen's pool
     // threads if they have not started, so that the runs it prepares allocate nothing.
-    size_t workspace_size(const TensorDesc &input, const RunOptions &options = {}) const;
-    const Implementation &implementation() const;
-    const Implementation &implementation(const TensorDesc &input) const;
+    size_t workspace_size(const TensorDesc &input, const RunOptions &options = {}) const {
+        return workspace_size_of(*this->state_, input, options);
+    }
 
 protected:
-    explicit CpuOperator(const Desc &desc) : OperatorBase<Desc>(desc) {}
-    std::shared_ptr<const OperatorState> state_;
+    explicit CpuOperator(const Desc &desc) : Operator<Desc, CpuBackend>(desc) {}
 };
 }  // namespace detail
 
