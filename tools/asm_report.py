@@ -157,13 +157,18 @@ def ideal(isa, stage, variant):
         return c * x, c + x, (f"{c}x{x} tile: {c} vector loads + {x} broadcasts, "
                               f"{regs} of {tiles['registers']} registers")
     c, x = tiles["dw"]
-    k, s = variant.get("kernel", 0), variant.get("stride", 0)
+    k = variant.get("kernel", 0)
+    s, d = variant.get("stride", 0) or 1, variant.get("dilation", 0) or 1  # run-time: as 1
+    m = variant.get("multiplier", 0)
     acc = c * x
-    if k and s:
-        cols = (x - 1) * s + k  # input columns a tile of x pixels touches per tap row
+    if k:
+        # input columns a tile of x pixels touches per tap row
+        cols = len({p * s + t * d for p in range(x) for t in range(k)})
         note = f"{c}x{x} tile, {k}x{k} taps unrolled: {c}x{k}x{cols} input vectors"
         if c * k * k + acc > tiles["registers"]:
             note += f" (a bound: {c * k * k} weight vectors do not all fit in registers)"
+        if m and m > 1:
+            note += f"; multiplier {m}: each input channel fills {m} lanes (a shuffle per load)"
         return acc * k * k, c * k * cols, note
     note = f"{c}x{x} tile, one tap per iteration: {c} weights + {acc} inputs"
     if not variant.get("multiplier"):
@@ -215,7 +220,10 @@ def main():
                 if stage is None:
                     continue
                 m = asm.measure(body, isa)
-                if m[0] and (stage not in best or m[0] > best[stage][1][0]):
+                # The most FMAs; of equal ones, the fewest loads (the full tile, where a
+                # tighter rung of as many accumulators precedes it in the ladder).
+                if m[0] and (stage not in best or
+                             (m[0], -m[1]) > (best[stage][1][0], -best[stage][1][1])):
                     best[stage] = (loop, m)
             for stage in ("dw", "conv", "pw"):
                 if stage not in best:
