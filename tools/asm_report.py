@@ -220,15 +220,16 @@ def main():
                 if stage is None:
                     continue
                 m = asm.measure(body, isa)
-                # The most FMAs; of equal ones, the fewest loads (the full tile, where a
-                # tighter rung of as many accumulators precedes it in the ladder).
-                if m[0] and (stage not in best or
-                             (m[0], -m[1]) > (best[stage][1][0], -best[stage][1][1])):
-                    best[stage] = (loop, m)
+                # The default tile's loop (as many FMAs as its ideal; of those, the fewest
+                # loads: a tighter rung of as many accumulators may precede it in the ladder),
+                # else the loop with the most FMAs (a narrow rung may hold more than it).
+                key = (m[0] == ideal(isa, stage, v)[0], m[0], -m[1])
+                if m[0] and (stage not in best or key > best[stage][2]):
+                    best[stage] = (loop, m, key)
             for stage in ("dw", "conv", "pw"):
                 if stage not in best:
                     continue
-                loop, (fma, loads, stores, reloads, scalar_spills) = best[stage]
+                loop, (fma, loads, stores, reloads, scalar_spills), _ = best[stage]
                 i_fma, i_loads, note = ideal(isa, stage, v)
                 rows.append((name, stage, loop, fma, loads, stores, reloads, scalar_spills,
                              i_fma, i_loads, note))
