@@ -21,7 +21,8 @@
 #                                         "machine", "isas")
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 #   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
-#   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels)
+#   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels,
+#                                             max_stride)
 #                         per rule of the manifest's "fusion" (0 = any), target cpu or a GPU
 #                         backend: when a Separable runs its fused kernel
 # dispatch is 0 for variants that run only when named (benchmark baselines); c_in, h, w, c_out
@@ -140,14 +141,15 @@ function(_convgen_fusion_rules json manifest out)
         endif ()
         math(EXPR last_r "${nr} - 1")
         foreach (ri RANGE ${last_r})
-            foreach (key min_channels max_channels max_pixels)
+            foreach (key min_channels max_channels max_pixels max_stride)
                 _convgen_json_or(${key} 0 "${json}" fusion ${target} ${ri} ${key})
             endforeach ()
             if (target STREQUAL "cpu" AND NOT max_pixels EQUAL 0)
                 message(FATAL_ERROR "${manifest}: fusion.cpu rule ${ri} has max_pixels; the CPU "
                                     "Separable decides at construction, before any input")
             endif ()
-            string(APPEND lines "CONVGEN_FUSION_RULE(${target}, ${min_channels}, ${max_channels}, ${max_pixels})\n")
+            string(APPEND lines "CONVGEN_FUSION_RULE(${target}, ${min_channels}, ${max_channels}, "
+                                "${max_pixels}, ${max_stride})\n")
         endforeach ()
     endforeach ()
     set(${out} "${lines}" PARENT_SCOPE)

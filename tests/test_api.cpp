@@ -1123,6 +1123,40 @@ TEST(SeparableFusionRule, FewChannelsRunUnfusedUnlessForced) {
     EXPECT_EQ(wide.implementation().variant, "sepconv2d_k3x3_s1_m1");
 }
 
+// Above a CPU rule's max_stride (kernels.json fusion.cpu) a Separable runs its depthwise and
+// pointwise and says so; at it, fused. Both compute what the reference does.
+TEST(SeparableFusionRule, StridesFollowTheRule) {
+    int max_stride = 0;
+    for (const FusionRule &r : fusion_rules()) {
+        if (!r.max_stride) GTEST_SKIP() << "a CPU rule has no stride limit: " << r.to_string();
+        max_stride = std::max(max_stride, r.max_stride);
+    }
+    if (!max_stride) GTEST_SKIP() << "no CPU fusion rule";
+    for (const int stride : {max_stride, max_stride + 1}) {
+        SCOPED_TRACE(stride);
+        const Window win{3, 3, stride, stride, 1, 1, Padding::same()};
+        const SeparableDesc d{32, 1, 24, win, Activation::relu6(), Activation::relu()};
+        const auto dw = random_floats(9 * 32, 80), pw = random_floats(32 * 24, 81);
+        const Separable automatic(d, dw.data(), nullptr, pw.data(), nullptr);
+        const Implementation &impl = automatic.implementation();
+        const bool fused = stride <= max_stride;
+        EXPECT_EQ(impl.variant.find('+') == std::string::npos, fused) << impl.variant;
+        if (!fused) {
+            ASSERT_FALSE(impl.declined.empty());
+            EXPECT_NE(impl.declined.back().reason.find("stride " + std::to_string(stride)),
+                      std::string::npos)
+                << impl.declined.back().reason;
+        }
+        const TensorDesc in = TensorDesc::nhwc(1, 9, 11, 32);
+        const auto x = random_floats(in.elements(), 82);
+        const ref::Out want =
+            ref::separable(d, dw.data(), nullptr, pw.data(), nullptr, in, x.data());
+        const auto got = run_op(automatic, x, in);
+        ASSERT_EQ(got.size(), want.data.size());
+        for (size_t i = 0; i < got.size(); i++) ASSERT_NEAR(got[i], want.data[i], 1e-4) << i;
+    }
+}
+
 // Above a CPU rule's max_channels (kernels.json fusion.cpu) a Separable runs its depthwise
 // and pointwise, says which bound it broke, and still computes what the fused kernel does.
 TEST(SeparableFusionRule, ManyChannelsFollowTheRule) {

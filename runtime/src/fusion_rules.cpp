@@ -10,25 +10,26 @@ struct TargetRule {
     FusionRule rule;
 };
 const TargetRule kRules[] = {
-#define CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels) \
-    {#target, {min_channels, max_channels, max_pixels}},
+#define CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels, max_stride) \
+    {#target, {min_channels, max_channels, max_pixels, max_stride}},
 #include "convgen_fusion.inc"
 #undef CONVGEN_FUSION_RULE
     {nullptr, {}},  // keeps the array non-empty
 };
 }  // namespace
 
-bool FusionRule::holds(int64_t mid, int64_t out, int64_t pixels) const {
-    return broken_by(mid, out, pixels).empty();
+bool FusionRule::holds(int64_t mid, int64_t out, int64_t pixels, int stride) const {
+    return broken_by(mid, out, pixels, stride).empty();
 }
 
-std::string FusionRule::broken_by(int64_t mid, int64_t out, int64_t pixels) const {
+std::string FusionRule::broken_by(int64_t mid, int64_t out, int64_t pixels, int stride) const {
     if (min_channels && (mid < min_channels || out < min_channels))
         return "fewer than " + std::to_string(min_channels) + " channels";
     if (max_channels && mid > max_channels)
         return "more than " + std::to_string(max_channels) + " intermediate channels";
     if (max_pixels && pixels >= 0 && pixels > max_pixels)
         return "more than " + std::to_string(max_pixels) + " output pixels";
+    if (max_stride && stride > max_stride) return "stride " + std::to_string(stride);
     return "";
 }
 
@@ -38,6 +39,7 @@ std::string FusionRule::to_string() const {
     if (min_channels) add("at least " + std::to_string(min_channels) + " channels");
     if (max_channels) add("at most " + std::to_string(max_channels) + " intermediate channels");
     if (max_pixels) add("at most " + std::to_string(max_pixels) + " output pixels");
+    if (max_stride) add("stride at most " + std::to_string(max_stride));
     return s.empty() ? "any problem" : s;
 }
 

@@ -1,5 +1,6 @@
 // The GPU operators: the CPU operators' validation and weight packing, GPU dispatch, weights
 // uploaded once, and per-call wrapping of the caller's device or host memory.
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <map>
@@ -317,7 +318,8 @@ struct SeparableState final : GpuOperatorState {
         const int64_t pixels = int64_t(out.n) * out.h * out.w;
         const int64_t mid = int64_t(desc.in_channels) * desc.multiplier;
         for (const FusionRule &r : unfused->rules) {
-            if (r.holds(mid, desc.out_channels, pixels)) return true;
+            const int stride = std::max(desc.window.stride_h, desc.window.stride_w);
+            if (r.holds(mid, desc.out_channels, pixels, stride)) return true;
         }
         return false;
     }

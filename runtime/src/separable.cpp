@@ -29,7 +29,8 @@ std::string why_not_fused(const SeparableDesc &d) {
     const std::vector<FusionRule> rules = fusion_rules();
     if (rules.empty()) return "";
     for (const FusionRule &r : rules) {
-        const std::string broken = r.broken_by(mid, d.out_channels, -1);
+        const int stride = std::max(d.window.stride_h, d.window.stride_w);
+        const std::string broken = r.broken_by(mid, d.out_channels, -1, stride);
         if (broken.empty()) return "";
         why += (why.empty() ? "" : ", and ") + broken;
     }

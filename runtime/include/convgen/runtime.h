@@ -123,10 +123,13 @@ struct FusionRule {
     int min_channels = 0;    // intermediate (in_channels x multiplier) and output, at least
     int max_channels = 0;    // intermediate, at most
     int64_t max_pixels = 0;  // a run's output pixels (n x h x w), at most; GPU rules only
+    int max_stride = 0;      // the window's stride (its larger axis), at most
     // pixels < 0: not known (the CPU decides at construction; its rules have no max_pixels).
-    bool holds(int64_t mid_channels, int64_t out_channels, int64_t pixels) const;
+    // stride 0: not known (a bound on it then holds).
+    bool holds(int64_t mid_channels, int64_t out_channels, int64_t pixels, int stride = 0) const;
     // The first bound a problem breaks ("fewer than 16 channels"), or "" if the rule holds.
-    std::string broken_by(int64_t mid_channels, int64_t out_channels, int64_t pixels) const;
+    std::string broken_by(int64_t mid_channels, int64_t out_channels, int64_t pixels,
+                          int stride = 0) const;
     std::string to_string() const;  // "at most 32 intermediate channels and ..."
 };
 // The CPU's rules (kernels.json fusion.cpu); the GPU backends' are gpu::fusion_rules.
