@@ -17,9 +17,11 @@ struct GpuVars {
     Var yn{"yn"};                                // (row or row tile, image), fused
 };
 
+// The sizes come from the knobs (read_tile; defaults in gpu_knobs.cpp); the 1s here only stand
+// for what an op that does not tile rows (the fused separable) leaves unread.
 struct GpuTile {
-    int tile_channels = 4, tile_x = 4, tile_y = 1;     // per thread, in registers
-    int threads_c = 16, threads_x = 8, threads_y = 1;  // per block
+    int tile_channels = 1, tile_x = 1, tile_y = 1;  // per thread, in registers
+    int threads_c = 1, threads_x = 1, threads_y = 1;  // per block
     bool channels_in_block = false;     // channel slices a serial loop inside the block
     // Split pixels into blocks of tile_x * threads_x first, with ShiftInwards: every block then
     // covers exactly that many (the last one shifted back), so what a block computes at its
