@@ -1123,15 +1123,26 @@ TEST(SeparableFusionRule, FewChannelsRunUnfusedUnlessForced) {
     EXPECT_EQ(wide.implementation().variant, "sepconv2d_k3x3_s1_m1");
 }
 
+namespace {
+
+// The largest value of a bound (FusionRule::max_channels, max_stride) over the CPU rules, or 0
+// when there is no rule or one has no such bound (the callers then skip).
+int largest_cpu_bound(int FusionRule::*bound) {
+    int largest = 0;
+    for (const FusionRule &r : fusion_rules()) {
+        if (!(r.*bound)) return 0;
+        largest = std::max(largest, r.*bound);
+    }
+    return largest;
+}
+
+}  // namespace
+
 // Above a CPU rule's max_stride (kernels.json fusion.cpu) a Separable runs its depthwise and
 // pointwise and says so; at it, fused. Both compute what the reference does.
 TEST(SeparableFusionRule, StridesFollowTheRule) {
-    int max_stride = 0;
-    for (const FusionRule &r : fusion_rules()) {
-        if (!r.max_stride) GTEST_SKIP() << "a CPU rule has no stride limit: " << r.to_string();
-        max_stride = std::max(max_stride, r.max_stride);
-    }
-    if (!max_stride) GTEST_SKIP() << "no CPU fusion rule";
+    const int max_stride = largest_cpu_bound(&FusionRule::max_stride);
+    if (!max_stride) GTEST_SKIP() << "no CPU fusion rule, or one without a stride limit";
     for (const int stride : {max_stride, max_stride + 1}) {
         SCOPED_TRACE(stride);
         const Window win{3, 3, stride, stride, 1, 1, Padding::same()};
@@ -1160,12 +1171,8 @@ TEST(SeparableFusionRule, StridesFollowTheRule) {
 // Above a CPU rule's max_channels (kernels.json fusion.cpu) a Separable runs its depthwise
 // and pointwise, says which bound it broke, and still computes what the fused kernel does.
 TEST(SeparableFusionRule, ManyChannelsFollowTheRule) {
-    int max_channels = 0;
-    for (const FusionRule &r : fusion_rules()) {
-        if (!r.max_channels) GTEST_SKIP() << "a CPU rule has no channel limit: " << r.to_string();
-        max_channels = std::max(max_channels, r.max_channels);
-    }
-    if (!max_channels) GTEST_SKIP() << "no CPU fusion rule";
+    const int max_channels = largest_cpu_bound(&FusionRule::max_channels);
+    if (!max_channels) GTEST_SKIP() << "no CPU fusion rule, or one without a channel limit";
     const Window win{3, 3, 1, 1, 1, 1, Padding::same()};
     for (const int mid : {max_channels, max_channels + 8}) {
         SCOPED_TRACE(mid);
