@@ -62,7 +62,9 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     d.separable_strip_rows = 4;
     // Staging the depthwise input rows (zero padding copied once, so the taps read plain
     // memory). On Zen 4 (AVX-512) it won only on the 14x14 and 7x7 blocks; elsewhere the taps'
-    // border test, mostly hoisted by Halide's loop partitioning, was cheaper. On a Zen 3 core
+    // border test, mostly hoisted by Halide's loop partitioning, was cheaper. On the Intel
+    // AVX-512 core below, with the pixel-tile walk, staging was slower than not staging on all
+    // 9 layers (0.73-1.44x of the old default against 0.96-2.15x), so AVX-512 does not stage. On a Zen 3 core
     // (AVX2, 1 thread, `convgen-tune --measure stage_input:1`, 5 interleaved rounds) it won
     // on 8 of the 9 MobileNetV1 depthwise layers: s1 1.22-1.44x, s2 1.14-1.83x, except 3x3 s2
     // 128 channels at 56x56 (0.88x). Inside the fused separable it lost (0.85-0.97x on 3 of 4
@@ -76,10 +78,13 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     // Strips are shortened to give at least 4 per image, so the 14x14 and 7x7 layers keep both
     // threads busy. `convgen-tune --cold --measure` on a Zen 3 core (AVX2), 3 interleaved
     // rounds, the 9 MobileNetV1 depthwise layers: 1 thread 1.2-3.2x, 2 threads 1.3-2.6x.
-    // AVX-512 keeps the slices outside the rows (not measured on a Zen 4/5 core yet).
-    d.dw_channels_outside_rows = isa == "avx512";
-    d.dw_slices_inside_pixels = isa != "avx512";
-    d.dw_min_row_tasks = isa == "avx512" ? 0 : 4;
+    // AVX-512 too: `convgen-tune --cold --measure` on an Intel Xeon (Emerald Rapids, AVX-512,
+    // family 6 model 207), 3 interleaved rounds: 1.22-2.15x on 7 of the 9 layers at 1 thread
+    // (0.96-0.97x on 32 channels at 112x112 s1 and 256 at 28x28 s2), 1.10-1.95x on 8 at 2
+    // threads (0.90x on the 32-channel layer, which the network runs fused).
+    d.dw_channels_outside_rows = false;
+    d.dw_slices_inside_pixels = true;
+    d.dw_min_row_tasks = 4;
     d.separable_stage_input = false;
     return d;
 }
