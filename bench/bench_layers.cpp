@@ -45,7 +45,8 @@
 //   --convgen_misalign=B,...  also run the main suite with every buffer B bytes past a
 //                             64-byte boundary (<op>/<layer>/misalign:B/...); the others are
 //                             64-byte aligned
-//   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | neon (convgen::set_max_isa)
+//   --convgen_max_isa=ISA     cap every operator at sse41 | avx2 | avx512 | avx512_spr | neon
+//                             (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
 //   --convgen_list_variants   print the compiled variants and exit
 //   --convgen_layers=SET,...  layer sets to run: tutorial, mobilenet_v1, mobilenet_v2

@@ -41,7 +41,9 @@ std::string isa_of(const Halide::Target &t) {
 }
 
 cpu::CpuDefaults cpu::defaults_for_isa(const std::string &isa) {
-    if (isa == "avx512" || isa == "avx2" || isa == "sse41") return x86::defaults(isa);
+    if (isa == "avx512_spr" || isa == "avx512" || isa == "avx2" || isa == "sse41") {
+        return x86::defaults(isa);
+    }
     if (isa == "neon") return arm::defaults();
     throw std::invalid_argument("no CPU schedule defaults for ISA '" + isa + "'");
 }

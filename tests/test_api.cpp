@@ -463,7 +463,7 @@ TEST(Implementation, NativeIsas) {
     EXPECT_EQ(isas, std::vector<Isa>{Isa::neon});
     EXPECT_EQ(detected_isa(), Isa::neon);
 #else
-    EXPECT_EQ(isas, (std::vector<Isa>{Isa::sse41, Isa::avx2, Isa::avx512}));
+    EXPECT_EQ(isas, (std::vector<Isa>{Isa::sse41, Isa::avx2, Isa::avx512, Isa::avx512_spr}));
 #endif
     // Every dispatched variant on every level; baselines and tuned variants on the levels they
     // list (at least one).

@@ -706,7 +706,7 @@ TEST(BadInput, UnknownIsaName) {
             << bad;
     }
     // The valid names round-trip, so the rejection above is about the name alone.
-    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512, Isa::neon}) {
+    for (Isa isa : {Isa::sse41, Isa::avx2, Isa::avx512, Isa::avx512_spr, Isa::neon}) {
         EXPECT_EQ(isa_from_string(to_string(isa)), isa);
     }
 }

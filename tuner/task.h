@@ -13,7 +13,7 @@ namespace convgen::tune {
 struct Task {
     std::string op;       // generator suffix: "conv2d", "depthwise", "pointwise", "separable"
     convgen_problems::Problem problem;  // a single-op problem (conv, dw, pw or sep)
-    std::string isa;      // "avx512", "avx2", "sse41", "neon"
+    std::string isa;      // "avx512_spr", "avx512", "avx2", "sse41", "neon"
     std::string halide_target;  // kernels.json's Halide target string for `isa`
 
     // The problem string, e.g. "sep:n1c128h56w56k3s1o128": the database key.

@@ -45,8 +45,8 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
     }
     if (op == "pointwise") {
         return {
-            {"tile_c", d.gemm_tile_vectors, kTileC},
-            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"tile_c", d.pw_tile_vectors > 0 ? d.pw_tile_vectors : d.gemm_tile_vectors, kTileC},
+            {"tile_x", d.pw_tile_pixels > 0 ? d.pw_tile_pixels : d.gemm_tile_pixels, kTileX},
             {"rows_per_task", d.pw_rows_per_task, kRows},
             {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},

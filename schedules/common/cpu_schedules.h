@@ -13,6 +13,10 @@ struct CpuDefaults {
     // pointwise, conv2d and the pointwise half of separable: accumulator tile
     int gemm_tile_vectors = 4;  // knob tile_c
     int gemm_tile_pixels = 4;   // knob tile_x
+    // the pointwise op alone (not the pointwise half of separable): its own tile, where the
+    // best one differs from the GEMM tile; 0 = gemm_tile_vectors / gemm_tile_pixels
+    int pw_tile_vectors = 0;  // knob tile_c (pointwise op)
+    int pw_tile_pixels = 0;   // knob tile_x (pointwise op)
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks
@@ -55,7 +59,7 @@ struct CpuDefaults {
     bool separable_slices_inside_pixels = false;  // knob slices_inside_pixels (separable op)
 };
 
-// The defaults of a CPU ISA by name (isa_of: avx512, avx2, sse41 from schedules/x86/, neon from
+// The defaults of a CPU ISA by name (isa_of: avx512_spr, avx512, avx2, sse41 from schedules/x86/, neon from
 // schedules/arm/): the one place that maps an ISA to its architecture's defaults, used by the
 // generators' schedules and by the tuner. Throws std::invalid_argument for any other ISA.
 CpuDefaults defaults_for_isa(const std::string &isa);

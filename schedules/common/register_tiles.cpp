@@ -13,7 +13,7 @@ int vector_lanes(const Target &t) { return t.natural_vector_size<float>(); }
 
 // AVX-512 and AArch64 (NEON/ASIMD) have 32 vector registers; AVX2 and SSE4.1 have 16.
 int vector_registers(const std::string &isa) {
-    if (isa == "avx512" || isa == "neon") return 32;
+    if (isa == "avx512_spr" || isa == "avx512" || isa == "neon") return 32;
     if (isa == "avx2" || isa == "sse41") return 16;
     throw std::invalid_argument("no CPU register file for ISA '" + isa + "'");
 }

@@ -6,7 +6,9 @@ namespace convgen::sched::x86 {
 
 cpu::CpuDefaults defaults(const std::string &isa) {
     cpu::CpuDefaults d;
-    if (isa == "avx512") {
+    // Both AVX-512 levels share the register file and so every default but the one below.
+    const bool avx512 = isa == "avx512" || isa == "avx512_spr";
+    if (avx512) {
         // GEMM tile 2 vectors x 14 pixels = 28 accumulators + 2 weight vectors + 1 broadcast
         // = 31 of the 32 registers. LLVM keeps each broadcast input in a register (it feeds
         // every weight vector's FMA; it is not folded into an FMA as a {1to16} operand), so
@@ -22,6 +24,21 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // channels is two cache lines per pixel, which the strided pixel walk streams better
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
         d.dw_tile_vectors = 2;
+        if (isa == "avx512_spr") {
+            // Full-width AVX-512 (Intel Sapphire Rapids and later): the pointwise op alone in
+            // 4 vectors x 6 pixels = 24 accumulators + 4 weight vectors + 1 broadcast = 29 of
+            // 32 registers, 10 loads per 24 FMAs (2x14: 16 per 28) and 6 input rows streamed
+            // instead of 14. `convgen-tune --cold --measure tile_c:4,tile_x:6` on an Intel Xeon
+            // (family 6, AMX, 2 cores), 7 interleaved rounds, the 9 MobileNetV1 pointwise layers:
+            // 1 thread 1.10-1.71x on 8 (0.95x on 256 -> 256 at 28x28), 2 threads 1.00-1.66x on
+            // 8 (0.97x on the same layer), the 7- and 14-wide layers included despite the
+            // tile's overlap there. On Zen 4 (the avx512 level) 4x6 ran those narrow layers at
+            // 65-90 GFLOP/s against 109-116 on the others, so that level keeps 2x14 (Zen 4 and
+            // Zen 5 not re-measured since). The fused separable's pointwise half keeps 2x14
+            // here too: 4x6 was 0.89-1.12x there (5 rounds, 1 thread).
+            d.pw_tile_vectors = 4;
+            d.pw_tile_pixels = 6;
+        }
     } else if (isa == "avx2") {
         // 3 vectors x 4 pixels = 12 accumulators + 3 weights + 1 broadcast of 16 registers.
         d.gemm_tile_vectors = 3;
@@ -69,7 +86,7 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     // on 8 of the 9 MobileNetV1 depthwise layers: s1 1.22-1.44x, s2 1.14-1.83x, except 3x3 s2
     // 128 channels at 56x56 (0.88x). Inside the fused separable it lost (0.85-0.97x on 3 of 4
     // blocks), so that keeps the border test.
-    d.dw_stage_input = isa != "avx512";
+    d.dw_stage_input = !avx512;
     // The depthwise op walks each row pixel tile by pixel tile, all channels of a tile's input
     // pixels together (rows outside the channel slices, the slices inside the pixel tiles), its
     // staged input rows holding every channel. Before, each 16-channel slice walked its strip of

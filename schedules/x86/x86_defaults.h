@@ -7,7 +7,7 @@
 
 namespace convgen::sched::x86 {
 
-// `isa` is "avx512", "avx2" or "sse41" (sched::isa_of).
+// `isa` is "avx512_spr", "avx512", "avx2" or "sse41" (sched::isa_of).
 cpu::CpuDefaults defaults(const std::string &isa);
 
 }  // namespace convgen::sched::x86

@@ -11,9 +11,9 @@
 namespace convgen {
 
 // Instruction-set levels the kernels are compiled for, as kernels.json "isa_targets" lists
-// them (isa_list.h is generated from it): today neon (AArch64), then sse41, avx2, avx512
-// (x86-64), each architecture's lowest first. A build holds the levels of one architecture
-// (native_isas()); levels compare (<, min) only within an architecture.
+// them (isa_list.h is generated from it): today neon (AArch64), then sse41, avx2, avx512,
+// avx512_spr (x86-64), each architecture's lowest first. A build holds the levels of one
+// architecture (native_isas()); levels compare (<, min) only within an architecture.
 enum class Isa {
 #define CONVGEN_ISA_ENUMERATOR(name, arch) name,
     CONVGEN_ISAS(CONVGEN_ISA_ENUMERATOR)
@@ -23,7 +23,7 @@ const char *to_string(Isa isa);
 Isa isa_from_string(const std::string &name);  // a level's name, e.g. "avx2"
 
 // The levels of the architecture this library was built for, lowest first:
-// {sse41, avx2, avx512} on x86-64, {neon} on AArch64.
+// {sse41, avx2, avx512, avx512_spr} on x86-64, {neon} on AArch64.
 const std::vector<Isa> &native_isas();
 #if defined(__aarch64__)
 inline constexpr Isa kHighestIsa = Isa::CONVGEN_HIGHEST_ISA_aarch64;
