@@ -3,7 +3,7 @@
 // and times ONNX Runtime, OpenVINO and LiteRT on the same weights).
 //
 //   convgen_network DIR [--mode fused|unfused] [--threads T] [--runs R] [--warmup W]
-//                       [--seconds S] [--out FILE] [--json] [--verbose]
+//                       [--seconds S] [--out FILE] [--json] [--verbose] [--max-isa ISA]
 //                       [--profile [--peak-gflops G]]
 //   convgen_network --self-test     # a tiny network written, read back and checked
 //
@@ -13,7 +13,8 @@
 // holds them. --mode fused runs each block as one Separable, unfused as Depthwise then Pointwise.
 // Timing: W warm-up runs, then at least R timed runs and at least S seconds; prints the median
 // and minimum ms of one whole chain (--json: one JSON line), and --out writes the final
-// activation (raw float32 NHWC). --profile also times every operator inside the chain (so
+// activation (raw float32 NHWC). --max-isa caps the ISA level (convgen::set_max_isa), so two
+// levels' kernels can be compared in one binary. --profile also times every operator inside the chain (so
 // each one sees the caches the chain leaves it) and prints, per operator, its variant, median
 // ms, share of the chain, GFLOP/s and fraction of the FMA limit (--peak-gflops per core times
 // the threads; default 93.2, the Zen 3 VM's core), and its time when run again at once (data
@@ -350,7 +351,7 @@ int self_test() {
     std::fprintf(stderr,
                  "%s\nusage: convgen_network DIR [--mode fused|unfused] [--threads T] [--runs R]\n"
                  "                       [--warmup W] [--seconds S] [--out FILE] [--json] [--verbose]\n"
-                 "                       [--profile [--peak-gflops G]]\n"
+                 "                       [--max-isa ISA] [--profile [--peak-gflops G]]\n"
                  "       convgen_network --self-test\n",
                  why);
     std::exit(2);
@@ -359,7 +360,7 @@ int self_test() {
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string dir, mode = "fused", out;
+    std::string dir, mode = "fused", out, max_isa;
     int threads = 0, runs = 20, warmup = 3;
     double seconds = 0;
     bool json = false, verbose = false, profile = false;
@@ -380,6 +381,7 @@ int main(int argc, char **argv) {
             else if (a == "--out") out = value();
             else if (a == "--json") json = true;
             else if (a == "--verbose") verbose = true;
+            else if (a == "--max-isa") max_isa = value();
             else if (a == "--profile") profile = true;
             else if (a == "--peak-gflops") peak_gflops = std::stod(value());
             else if (a.rfind("--", 0) == 0 || !dir.empty()) usage(("unexpected argument " + a).c_str());
@@ -395,6 +397,7 @@ int main(int argc, char **argv) {
     }
     try {
         if (threads > 0) convgen::set_num_threads(threads);
+        if (!max_isa.empty()) convgen::set_max_isa(convgen::isa_from_string(max_isa));
         const Network net = read_network(dir);
         const Chain chain(net, mode == "fused");
         if (verbose) std::fputs(chain.description().c_str(), stderr);
