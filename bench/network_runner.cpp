@@ -14,12 +14,12 @@
 // Timing: W warm-up runs, then at least R timed runs and at least S seconds; prints the median
 // and minimum ms of one whole chain (--json: one JSON line), and --out writes the final
 // activation (raw float32 NHWC). --max-isa caps the ISA level (convgen::set_max_isa), so two
-// levels' kernels can be compared in one binary. --profile also times every operator inside the chain (so
-// each one sees the caches the chain leaves it) and prints, per operator, its variant, median
-// ms, share of the chain, GFLOP/s and fraction of the FMA limit (--peak-gflops per core times
-// the threads; default 93.2, the Zen 3 VM's core), and its time when run again at once (data
-// hot in cache): the table that shows where a network's time goes, which variant is slow,
-// and what the chain's cold caches cost each operator.
+// levels' kernels can be compared in one binary. --profile also times every operator inside
+// the chain (so each one sees the caches the chain leaves it) and prints, per operator, its
+// variant, median ms, share of the chain, GFLOP/s and fraction of the FMA limit
+// (--peak-gflops per core times the threads; default 93.2, the Zen 3 VM's core), and its time
+// when run again at once (data hot in cache): the table that shows where a network's time
+// goes, which variant is slow, and what the chain's cold caches cost each operator.
 #include <unistd.h>
 
 #include <algorithm>

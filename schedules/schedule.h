@@ -28,7 +28,8 @@ void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs);
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs);
 
-// The ISA name a target's knobs are keyed by: "avx512_spr", "avx512", "avx2", "sse41", "neon", "cuda", "opencl".
+// The ISA name a target's knobs are keyed by: "avx512_spr", "avx512", "avx2", "sse41", "neon",
+// "cuda", "opencl".
 std::string isa_of(const Halide::Target &t);
 
 }  // namespace convgen::sched

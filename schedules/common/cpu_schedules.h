@@ -59,9 +59,10 @@ struct CpuDefaults {
     bool separable_slices_inside_pixels = false;  // knob slices_inside_pixels (separable op)
 };
 
-// The defaults of a CPU ISA by name (isa_of: avx512_spr, avx512, avx2, sse41 from schedules/x86/, neon from
-// schedules/arm/): the one place that maps an ISA to its architecture's defaults, used by the
-// generators' schedules and by the tuner. Throws std::invalid_argument for any other ISA.
+// The defaults of a CPU ISA by name (isa_of: avx512_spr, avx512, avx2, sse41 from
+// schedules/x86/, neon from schedules/arm/): the one place that maps an ISA to its
+// architecture's defaults, used by the generators' schedules and by the tuner. Throws
+// std::invalid_argument for any other ISA.
 CpuDefaults defaults_for_isa(const std::string &isa);
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,

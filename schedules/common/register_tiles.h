@@ -89,7 +89,8 @@ void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Var
 // Register-file facts of the target.
 int vector_lanes(const Halide::Target &t);
 int vector_registers(const Halide::Target &t);
-// The same by ISA name (isa_of: avx512_spr, avx512, avx2, sse41, neon), for the tuner's plausibility check.
+// The same by ISA name (isa_of: avx512_spr, avx512, avx2, sse41, neon), for the tuner's
+// plausibility check.
 int vector_registers(const std::string &isa);
 
 }  // namespace convgen::sched
