@@ -37,9 +37,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 
 # Default register tiles per ISA: (GEMM vectors, GEMM pixels, depthwise vectors, depthwise
-# pixels), the pointwise op's own where it differs (pw), and the vector registers of the ISA.
+# pixels), the pointwise and conv2d ops' own where it differs (op), and the vector registers
+# of the ISA.
 DEFAULT_TILES = {
-    "avx512_spr": dict(gemm=(2, 14), pw=(4, 6), dw=(2, 4), registers=32),
+    "avx512_spr": dict(gemm=(2, 14), op=(4, 6), dw=(2, 4), registers=32),
     "avx512": dict(gemm=(2, 14), dw=(2, 4), registers=32),
     "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
@@ -153,8 +154,8 @@ def ideal(isa, stage, variant):
     """(fma, loads, note) for the default tile of this stage on this ISA."""
     tiles = DEFAULT_TILES[isa]
     if stage in ("pw", "conv"):
-        alone = stage == "pw" and variant.get("op") == "pointwise"
-        c, x = tiles["pw"] if alone and "pw" in tiles else tiles["gemm"]
+        op = variant.get("op") in ("pointwise", "conv2d")  # not the separable's pointwise half
+        c, x = tiles["op"] if op and "op" in tiles else tiles["gemm"]
         regs = c * x + c + 1
         return c * x, c + x, (f"{c}x{x} tile: {c} vector loads + {x} broadcasts, "
                               f"{regs} of {tiles['registers']} registers")

@@ -13,20 +13,24 @@ const std::vector<int> kDwTileC{1, 2, 3, 4};
 const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
 const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
 const std::vector<int> kBool{0, 1};
+const std::vector<int> kTighter{0, 1, 2};  // knob tighter_tiles
 const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
 const std::vector<int> kMinRowTasks{0, 2, 4, 8};
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
+    // The pointwise and conv2d ops' own tile, where a target sets one.
+    const int op_tile_vectors = d.op_tile_vectors > 0 ? d.op_tile_vectors : d.gemm_tile_vectors;
+    const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
-            {"tile_c", d.gemm_tile_vectors, kTileC},
-            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"tile_c", op_tile_vectors, kTileC},
+            {"tile_x", op_tile_pixels, kTileX},
             {"rows_per_task", 1, kRows},
             {"channels_outside_rows", d.conv_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
-            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
+            {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"unroll_ci", 1, kUnrollCi},
         };
         if (fixed_kernel) k.push_back({"unroll_taps", 0, kBool});
@@ -45,12 +49,12 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
     }
     if (op == "pointwise") {
         return {
-            {"tile_c", d.pw_tile_vectors > 0 ? d.pw_tile_vectors : d.gemm_tile_vectors, kTileC},
-            {"tile_x", d.pw_tile_pixels > 0 ? d.pw_tile_pixels : d.gemm_tile_pixels, kTileX},
+            {"tile_c", op_tile_vectors, kTileC},
+            {"tile_x", op_tile_pixels, kTileX},
             {"rows_per_task", d.pw_rows_per_task, kRows},
             {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
-            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
+            {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
         };
     }
@@ -58,7 +62,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
         return {
             {"tile_c", d.gemm_tile_vectors, kTileC},
             {"tile_x", d.gemm_tile_pixels, kTileX},
-            {"tighter_tiles", d.gemm_tighter_tiles, kBool},
+            {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
             {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
             {"strip_panels", d.separable_strip_panels, kBool},

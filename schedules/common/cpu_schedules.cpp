@@ -40,13 +40,19 @@ std::vector<std::pair<int, int>> narrow_rungs(const Problem &problem, const Tile
                              std::min(14, 2 * shape.tile_x));
 }
 
-// Knob tighter_tiles: those of the narrow rungs that keep the full tile's accumulator count
-// may replace it where they waste less (TileShape::tighter_rungs).
-std::vector<std::pair<int, int>> tighter_rungs(const Problem &problem, const TileShape &shape,
-                                               Knobs &knobs) {
-    if (!knobs.get("tighter_tiles")) return {};
-    return gemm_tighter_rungs(narrow_rungs(problem, shape), shape.tile_c_vectors,
-                              shape.tile_x);
+// Knob tighter_tiles: 1 = those of the narrow rungs that keep the full tile's accumulator
+// count may replace it where they waste less (TileShape::tighter_rungs); 2 = also those with
+// at least 3/4 of its accumulators where they waste much less (TileShape::leaner_rungs).
+void tighter_rungs(const Problem &problem, TileShape &shape, Knobs &knobs) {
+    const int level = knobs.get("tighter_tiles");
+    if (level == 0) return;
+    const auto rungs = narrow_rungs(problem, shape);
+    shape.tighter_rungs = gemm_tighter_rungs(rungs, shape.tile_c_vectors, shape.tile_x);
+    if (level >= 2) {
+        shape.leaner_rungs =
+            gemm_leaner_rungs(shape.tile_c_vectors, shape.tile_x,
+                              vector_registers(problem.target), std::min(14, 2 * shape.tile_x));
+    }
 }
 
 // Pointwise is a GEMM (pixels x c_in) * (c_in x c_out): per step of the c_in reduction a tile
@@ -68,7 +74,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
         standalone && knobs.get("channels_outside_rows");
     shape.slices_inside_strips = strips;
     if (standalone) shape.narrow_rungs = narrow_rungs(problem, shape);
-    shape.tighter_rungs = tighter_rungs(problem, shape, knobs);
+    tighter_rungs(problem, shape, knobs);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
@@ -150,7 +156,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
         knobs.get("channels_outside_rows");
     const int lanes = vector_lanes(problem.target);
     shape.narrow_rungs = narrow_rungs(problem, shape);
-    shape.tighter_rungs = tighter_rungs(problem, shape, knobs);
+    tighter_rungs(problem, shape, knobs);
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {

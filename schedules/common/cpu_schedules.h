@@ -13,10 +13,10 @@ struct CpuDefaults {
     // pointwise, conv2d and the pointwise half of separable: accumulator tile
     int gemm_tile_vectors = 4;  // knob tile_c
     int gemm_tile_pixels = 4;   // knob tile_x
-    // the pointwise op alone (not the pointwise half of separable): its own tile, where the
-    // best one differs from the GEMM tile; 0 = gemm_tile_vectors / gemm_tile_pixels
-    int pw_tile_vectors = 0;  // knob tile_c (pointwise op)
-    int pw_tile_pixels = 0;   // knob tile_x (pointwise op)
+    // the pointwise and conv2d ops (not the pointwise half of separable): their own tile,
+    // where the best one differs from the GEMM tile; 0 = gemm_tile_vectors / gemm_tile_pixels
+    int op_tile_vectors = 0;  // knob tile_c (pointwise, conv2d)
+    int op_tile_pixels = 0;   // knob tile_x (pointwise, conv2d)
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks
@@ -27,8 +27,9 @@ struct CpuDefaults {
     // reading tile_c vectors c_out floats apart (a new 4 KiB page every step for wide layers).
     bool gemm_pack_weights = false;  // knob pack_weights
     // pointwise, conv2d and separable: try the tighter rungs (TileShape::tighter_rungs) before
-    // the full tile: knob tighter_tiles
-    bool gemm_tighter_tiles = false;
+    // the full tile (1), and the leaner ones too (2: TileShape::leaner_rungs): knob
+    // tighter_tiles
+    int gemm_tighter_tiles = 0;
     // pointwise, with pack_weights: prefetch the weight row this many rows ahead of the panel
     // copy (0 = none): knob prefetch_rows
     int pw_prefetch_rows = 0;

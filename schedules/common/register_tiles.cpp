@@ -72,6 +72,13 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
         return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
     };
+    for (const auto &[vectors, pixels] : shape.leaner_rungs) {
+        const int c2 = vectors * lanes;
+        tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
+                          width >= pixels &&
+                          covered(c2, pixels) * 4 <= covered(tc, tile_x) * 3),
+             c2, pixels);
+    }
     for (const auto &[vectors, pixels] : shape.tighter_rungs) {
         const int c2 = vectors * lanes;
         tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
@@ -107,6 +114,25 @@ std::vector<std::pair<int, int>> gemm_tighter_rungs(const std::vector<std::pair<
         if (vectors * pixels >= tile_c_vectors * tile_x) tighter.emplace_back(vectors, pixels);
     }
     return tighter;
+}
+
+std::vector<std::pair<int, int>> gemm_leaner_rungs(int tile_c_vectors, int tile_x, int registers,
+                                                   int max_pixels) {
+    std::vector<std::pair<int, int>> leaner;
+    const int full = tile_c_vectors * tile_x;
+    for (int v = tile_c_vectors; v >= 1; --v) {
+        for (int p = max_pixels; p >= 1; --p) {
+            const int acc = v * p;
+            if (acc < full && 4 * acc >= 3 * full && gemm_tile_registers(v, p) <= registers) {
+                leaner.emplace_back(v, p);
+            }
+        }
+    }
+    // Most accumulators first: the first rung whose coverage qualifies is taken.
+    std::stable_sort(leaner.begin(), leaner.end(), [](const auto &a, const auto &b) {
+        return a.first * a.second > b.first * b.second;
+    });
+    return leaner;
 }
 
 int gemm_tile_registers(int vectors, int pixels) { return vectors * (pixels + 1) + 1; }

@@ -52,6 +52,10 @@ struct TileShape {
     // included): AVX2's 24-channel slices compute 72 channels for 64 and 144 for 128, where
     // a 16-channel tile of as many accumulators computes each once.
     std::vector<std::pair<int, int>> tighter_rungs;
+    // Alternatives with fewer accumulators than the full tile (at least 3/4 of them), tried
+    // first, each taken only where it covers at least 25% fewer outputs: on rows narrower than
+    // two full tiles (AVX-512's 4x6 tile computes 12 pixels of a 7-wide row, 3x7 computes 7).
+    std::vector<std::pair<int, int>> leaner_rungs;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
@@ -63,6 +67,12 @@ std::vector<std::pair<int, int>> gemm_narrow_rungs(int tile_c_vectors, int regis
 // arithmetic intensity): candidates for TileShape::tighter_rungs.
 std::vector<std::pair<int, int>> gemm_tighter_rungs(const std::vector<std::pair<int, int>> &rungs,
                                                     int tile_c_vectors, int tile_x);
+
+// Every tile with fewer accumulators than the full tile's but at least 3/4 of them that fits
+// the register file, at most max_pixels wide, most accumulators first: candidates for
+// TileShape::leaner_rungs.
+std::vector<std::pair<int, int>> gemm_leaner_rungs(int tile_c_vectors, int tile_x, int registers,
+                                                   int max_pixels);
 
 // Whether the channel slices run inside the pixel tiles (slices_inside_pixels takes effect).
 bool slices_inside_pixel_tiles(const TileShape &shape);

@@ -25,7 +25,7 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
         d.dw_tile_vectors = 2;
         if (isa == "avx512_spr") {
-            // Full-width AVX-512 (Intel Sapphire Rapids and later): the pointwise op alone in
+            // Full-width AVX-512 (Intel Sapphire Rapids and later): the pointwise op in
             // 4 vectors x 6 pixels = 24 accumulators + 4 weight vectors + 1 broadcast = 29 of
             // 32 registers, 10 loads per 24 FMAs (2x14: 16 per 28) and 6 input rows streamed
             // instead of 14. `convgen-tune --cold --measure tile_c:4,tile_x:6` on an Intel Xeon
@@ -36,8 +36,11 @@ cpu::CpuDefaults defaults(const std::string &isa) {
             // 65-90 GFLOP/s against 109-116 on the others, so that level keeps 2x14 (Zen 4 and
             // Zen 5 not re-measured since). The fused separable's pointwise half keeps 2x14
             // here too: 4x6 was 0.89-1.12x there (5 rounds, 1 thread).
-            d.pw_tile_vectors = 4;
-            d.pw_tile_pixels = 6;
+            d.op_tile_vectors = 4;
+            d.op_tile_pixels = 6;
+            // conv2d too: 1.09-2.17x on 7 of the 9 MobileNetV1-shaped 3x3 convs (3 rounds,
+            // cold, 1 thread), but 0.66-0.82x on the 7-wide outputs, where 4x6 computes 12
+            // pixels per row; the leaner rungs (tighter_tiles 2, below) fix those.
         }
     } else if (isa == "avx2") {
         // 3 vectors x 4 pixels = 12 accumulators + 3 weights + 1 broadcast of 16 registers.
@@ -57,7 +60,11 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     // Where the full GEMM tile's channel slices overlap (AVX2's 24 channels on 64 or 128:
     // 12.5% computed twice), a tile of as many accumulators that pads less replaces it
     // (AVX2: 2 x 6; cpu_schedules.cpp tighter_rungs).
-    d.gemm_tighter_tiles = true;
+    d.gemm_tighter_tiles = 1;
+    // avx512_spr's 4x6 tile also tries the leaner rungs (TileShape::leaner_rungs): 3x7 on the
+    // 7-wide rows brought the two 7-wide 3x3 convs to 2x14's time (1.29x and 1.50x over
+    // plain 4x6) and left the others as they were (pointwise 0.99-1.04x, 3 rounds).
+    if (isa == "avx512_spr") d.gemm_tighter_tiles = 2;
     // Output-channel slices outside the rows for conv2d: on the 14x14 and 7x7 blocks, where a
     // row holds few pixels, rows-outside re-read the weights per row and ran 2-3x slower.
     d.conv_channels_outside_rows = true;
