@@ -72,20 +72,19 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
         return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
     };
-    for (const auto &[vectors, pixels] : shape.leaner_rungs) {
-        const int c2 = vectors * lanes;
-        tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
-                          width >= pixels &&
-                          covered(c2, pixels) * 4 <= covered(tc, tile_x) * 3),
-             c2, pixels);
-    }
-    for (const auto &[vectors, pixels] : shape.tighter_rungs) {
-        const int c2 = vectors * lanes;
-        tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
-                          width >= pixels &&
-                          covered(c2, pixels) * 20 <= covered(tc, tile_x) * 19),
-             c2, pixels);
-    }
+    // Alternatives to the full tile, each where the full tile would run and it covers at most
+    // num/den of the full tile's outputs.
+    auto alternatives = [&](const std::vector<std::pair<int, int>> &rungs, int num, int den) {
+        for (const auto &[vectors, pixels] : rungs) {
+            const int c2 = vectors * lanes;
+            tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
+                              width >= pixels &&
+                              covered(c2, pixels) * den <= covered(tc, tile_x) * num),
+                 c2, pixels);
+        }
+    };
+    alternatives(shape.leaner_rungs, 3, 4);     // 25% fewer outputs, fewer accumulators
+    alternatives(shape.tighter_rungs, 19, 20);  // 5% fewer, as many accumulators
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
     if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);
     for (const auto &[vectors, pixels] : shape.narrow_rungs) {
