@@ -163,6 +163,9 @@ std::vector<Problem> grid(OpKind op) {
     for (int c : {1, 3, 16, 64, 100}) vary([&](Problem &p) { p.co = c; });
     vary([](Problem &p) { p.h = 5, p.w = 3; });
     vary([](Problem &p) { p.h = 13, p.w = 29; });
+    // A 7-wide row of 96 output channels: where avx512_spr's GEMM tile (4x6) yields to its
+    // leaner 3x7 rung (TileShape::leaner_rungs).
+    vary([](Problem &p) { p.h = 5, p.w = 7, p.co = 96; });
     vary([](Problem &p) { p.n = 3; });
     vary([](Problem &p) { p.multiplier = 2; });
     vary([](Problem &p) { p.multiplier = 2, p.ci = 3; });
