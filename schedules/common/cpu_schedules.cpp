@@ -32,12 +32,16 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
 }
 
+// The widest tile any rung of the ladder may take: twice the full tile's pixels, at most 14
+// (the largest tile_x).
+int max_rung_pixels(const TileShape &shape) { return std::min(14, 2 * shape.tile_x); }
+
 // Narrow outputs (fewer channels than the full GEMM tile: MobileNetV2/EfficientNet
-// projections to 16-40 channels) get the widest tile that still fits, at most twice the full
-// tile's pixels (and 14, the largest tile_x), instead of falling to 1 vector x half a tile.
+// projections to 16-40 channels) get the widest tile that still fits, at most
+// max_rung_pixels, instead of falling to 1 vector x half a tile.
 std::vector<std::pair<int, int>> narrow_rungs(const Problem &problem, const TileShape &shape) {
     return gemm_narrow_rungs(shape.tile_c_vectors, vector_registers(problem.target),
-                             std::min(14, 2 * shape.tile_x));
+                             max_rung_pixels(shape));
 }
 
 // Knob tighter_tiles: 1 = those of the narrow rungs that keep the full tile's accumulator
@@ -49,9 +53,9 @@ void tighter_rungs(const Problem &problem, TileShape &shape, Knobs &knobs) {
     const auto rungs = narrow_rungs(problem, shape);
     shape.tighter_rungs = gemm_tighter_rungs(rungs, shape.tile_c_vectors, shape.tile_x);
     if (level >= 2) {
-        shape.leaner_rungs =
-            gemm_leaner_rungs(shape.tile_c_vectors, shape.tile_x,
-                              vector_registers(problem.target), std::min(14, 2 * shape.tile_x));
+        shape.leaner_rungs = gemm_leaner_rungs(shape.tile_c_vectors, shape.tile_x,
+                                               vector_registers(problem.target),
+                                               max_rung_pixels(shape));
     }
 }
 
