@@ -32,6 +32,7 @@ public:
                                output.dim(2).extent(), weights.dim(1).extent(),
                                input.dim(0).extent(), 1, 1, 1};
         problem.weights_buffer = static_cast<ImageParam>(weights).parameter();
+        problem.input_pixel_stride = input.dim(1).stride();
         apply_schedule(sched::schedule_pointwise, p, problem, get_target(),
                        {schedule, knobs, using_autoscheduler()});
     }

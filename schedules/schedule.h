@@ -21,6 +21,9 @@ struct Problem {
     // The GEMM weights' input buffer (pointwise), for a schedule that prefetches it; undefined
     // where the generator does not say.
     Halide::Parameter weights_buffer;
+    // Elements between neighbouring input pixels (the input's x stride; pointwise), for a
+    // schedule that avoids L1 set aliasing; undefined where the generator does not say.
+    Halide::Expr input_pixel_stride;
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);

@@ -13,10 +13,12 @@ const std::vector<int> kDwTileC{1, 2, 3, 4};
 const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
 const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
 const std::vector<int> kBool{0, 1};
-const std::vector<int> kTighter{0, 1, 2};  // knob tighter_tiles
+const std::vector<int> kTighter{0, 1, 2, 3};  // knob tighter_tiles
 const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
 const std::vector<int> kMinRowTasks{0, 2, 4, 8};
+const std::vector<int> kAliasedTileC{0, 2, 3, 4};  // 0: no tile of its own
+const std::vector<int> kAliasedTileX{0, 4, 5, 6, 7, 8};
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
@@ -25,12 +27,13 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
     const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
-            {"tile_c", op_tile_vectors, kTileC},
-            {"tile_x", op_tile_pixels, kTileX},
+            {"tile_c", d.conv_tile_vectors > 0 ? d.conv_tile_vectors : op_tile_vectors, kTileC},
+            {"tile_x", d.conv_tile_pixels > 0 ? d.conv_tile_pixels : op_tile_pixels, kTileX},
             {"rows_per_task", 1, kRows},
             {"channels_outside_rows", d.conv_channels_outside_rows, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
-            {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
+            {"tighter_tiles",
+             d.conv_tighter_tiles >= 0 ? d.conv_tighter_tiles : d.gemm_tighter_tiles, kTighter},
             {"unroll_ci", 1, kUnrollCi},
         };
         if (fixed_kernel) k.push_back({"unroll_taps", 0, kBool});
@@ -56,6 +59,8 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"pack_weights", d.gemm_pack_weights, kBool},
             {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
+            {"aliased_tile_c", d.pw_aliased_tile_vectors, kAliasedTileC},
+            {"aliased_tile_x", d.pw_aliased_tile_pixels, kAliasedTileX},
         };
     }
     if (op == "separable") {

@@ -46,7 +46,9 @@ std::vector<std::pair<int, int>> narrow_rungs(const Problem &problem, const Tile
 
 // Knob tighter_tiles: 1 = those of the narrow rungs that keep the full tile's accumulator
 // count may replace it where they waste less (TileShape::tighter_rungs); 2 = also those with
-// at least 3/4 of its accumulators where they waste much less (TileShape::leaner_rungs).
+// at least 3/4 of its accumulators where they cover at most 75% of its outputs
+// (TileShape::leaner_rungs); 3 = the same at most 85% (4x6 -> 3x7 on 14-wide rows too:
+// 3x7 covers 80.2% of 4x6's outputs on 14 x 512 channels).
 void tighter_rungs(const Problem &problem, TileShape &shape, Knobs &knobs) {
     const int level = knobs.get("tighter_tiles");
     if (level == 0) return;
@@ -56,6 +58,7 @@ void tighter_rungs(const Problem &problem, TileShape &shape, Knobs &knobs) {
         shape.leaner_rungs = gemm_leaner_rungs(shape.tile_c_vectors, shape.tile_x,
                                                vector_registers(problem.target),
                                                max_rung_pixels(shape));
+        shape.leaner_cover_pct = level >= 3 ? 85 : 75;
     }
 }
 
@@ -79,6 +82,11 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.slices_inside_strips = strips;
     if (standalone) shape.narrow_rungs = narrow_rungs(problem, shape);
     tighter_rungs(problem, shape, knobs);
+    if (standalone && problem.input_pixel_stride.defined()) {
+        // Input pixels a multiple of 4 KiB apart (1024 floats: c_in 1024 or 2048, dense).
+        shape.aliased = problem.input_pixel_stride % 1024 == 0;
+        shape.aliased_tile = {knobs.get("aliased_tile_c"), knobs.get("aliased_tile_x")};
+    }
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;

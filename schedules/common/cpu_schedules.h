@@ -17,6 +17,15 @@ struct CpuDefaults {
     // where the best one differs from the GEMM tile; 0 = gemm_tile_vectors / gemm_tile_pixels
     int op_tile_vectors = 0;  // knob tile_c (pointwise, conv2d)
     int op_tile_pixels = 0;   // knob tile_x (pointwise, conv2d)
+    // conv2d alone: its tile and tighter_tiles where they differ from the above (0 / -1 =
+    // the pointwise op's)
+    int conv_tile_vectors = 0;   // knob tile_c (conv2d)
+    int conv_tile_pixels = 0;    // knob tile_x (conv2d)
+    int conv_tighter_tiles = -1;  // knob tighter_tiles (conv2d)
+    // pointwise op: the tile where the input's pixels are a multiple of 4 KiB apart
+    // (TileShape::aliased_tile; 0 = none)
+    int pw_aliased_tile_vectors = 0;  // knob aliased_tile_c
+    int pw_aliased_tile_pixels = 0;   // knob aliased_tile_x
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks
@@ -27,8 +36,8 @@ struct CpuDefaults {
     // reading tile_c vectors c_out floats apart (a new 4 KiB page every step for wide layers).
     bool gemm_pack_weights = false;  // knob pack_weights
     // pointwise, conv2d and separable: try the tighter rungs (TileShape::tighter_rungs) before
-    // the full tile (1), and the leaner ones too (2: TileShape::leaner_rungs): knob
-    // tighter_tiles
+    // the full tile (1), and the leaner ones too (2 and 3: TileShape::leaner_rungs, taken where
+    // they cover at most 75% / 85% of the full tile's outputs): knob tighter_tiles
     int gemm_tighter_tiles = 0;
     // pointwise, with pack_weights: prefetch the weight row this many rows ahead of the panel
     // copy (0 = none): knob prefetch_rows

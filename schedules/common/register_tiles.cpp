@@ -83,7 +83,12 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
                  c2, pixels);
         }
     };
-    alternatives(shape.leaner_rungs, 3, 4);     // 25% fewer outputs, fewer accumulators
+    if (shape.aliased.defined() && shape.aliased_tile.first > 0 && shape.aliased_tile.second > 0) {
+        const auto [vectors, pixels] = shape.aliased_tile;
+        tile(f.specialize(shape.aliased && channels >= vectors * lanes && width >= pixels),
+             vectors * lanes, pixels);
+    }
+    alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators
     alternatives(shape.tighter_rungs, 19, 20);  // 5% fewer, as many accumulators
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
     if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);

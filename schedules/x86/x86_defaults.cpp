@@ -20,6 +20,17 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // 2 + 14 per 28 FMAs, within the two load ports of Zen 4 and Zen 5.
         d.gemm_tile_vectors = 2;
         d.gemm_tile_pixels = 14;
+        // Except where the pointwise op's input pixels are a multiple of 4 KiB apart (c_in
+        // 1024, 2048): the 14 broadcast streams then share one L1 set (4 KiB per way, 8 ways
+        // on Zen 4, 12 on Zen 5 and Intel) and evict each other every step. 4 vectors x 5
+        // pixels (20 accumulators + 4 weight vectors + 1 broadcast = 25 registers) reads 5.
+        // `convgen-tune --measure tile_c:4,tile_x:5`, Zen 4 (AMD EPYC family 25 model 17),
+        // 1 thread, 3 rounds: 1024 -> 1024 at 7x7 1.57 -> 1.02 ms (1.50x); 3x7 1.41x.
+        // (avx512_spr's 4x6 tile reads 6 streams and needs none.)
+        if (isa == "avx512") {
+            d.pw_aliased_tile_vectors = 4;
+            d.pw_aliased_tile_pixels = 5;
+        }
         // Depthwise 2 vectors x 4 pixels: 8 accumulators + 18 weight vectors (3x3). 32
         // channels is two cache lines per pixel, which the strided pixel walk streams better
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
@@ -41,6 +52,18 @@ cpu::CpuDefaults defaults(const std::string &isa) {
             // conv2d too: 1.09-2.17x on 7 of the 9 MobileNetV1-shaped 3x3 convs (3 rounds,
             // cold, 1 thread), but 0.66-0.82x on the 7-wide outputs, where 4x6 computes 12
             // pixels per row; the leaner rungs (tighter_tiles 2, below) fix those.
+        } else {
+            // conv2d on Zen 4 takes 4x6 too, with the leaner 3x7 on the 14- and 7-wide rows
+            // (tighter_tiles 3: where 3x7 covers at most 85% of 4x6's outputs). 2x14 ran the
+            // 3x3 convs at 52-90% of oneDNN's speed. `convgen-tune --measure`, Zen 4 (AMD EPYC
+            // family 25 model 17), 1 thread, 2 rounds, the 9 MobileNetV1-shaped 3x3 convs,
+            // time with 2x14 / with the new tile: 4x6 (stride 1 at 112, 56, 28 wide) 2.37x,
+            // 1.86x, 1.26x; stride 2 at 56, 28 wide 1.05x, 1.12x; 3x7 (14- and 7-wide
+            // outputs) 1.30x, 1.21x, 1.18x, 1.17x. 4x5 everywhere: the same on wide rows,
+            // 0.96-0.98x on the 7-wide ones.
+            d.conv_tile_vectors = 4;
+            d.conv_tile_pixels = 6;
+            d.conv_tighter_tiles = 3;
         }
     } else if (isa == "avx2") {
         // 3 vectors x 4 pixels = 12 accumulators + 3 weights + 1 broadcast of 16 registers.
