@@ -168,8 +168,8 @@ std::vector<Problem> grid(OpKind op) {
     vary([](Problem &p) { p.h = 5, p.w = 7, p.co = 96; });
     // 14-wide: where the avx512 level's conv2d tile (4x6, tighter_tiles 3) yields to 3x7.
     vary([](Problem &p) { p.h = 3, p.w = 14, p.co = 96; });
-    // Input pixels 4 KiB apart (1024 channels): the avx512 pointwise op's aliased 4x5 tile
-    // (TileShape::aliased_tile).
+    // Input pixels 4 KiB apart (1024 channels): the avx512 pointwise op's alternative 4x5 tile
+    // (TileShape::alt_tile).
     vary([](Problem &p) { p.h = 2, p.w = 5, p.ci = 1024, p.co = 64; });
     vary([](Problem &p) { p.n = 3; });
     vary([](Problem &p) { p.multiplier = 2; });

@@ -31,10 +31,10 @@ bool KnobSpace::plausible(const Config &c) const {
     if (get("tile_c") && sched::gemm_tile_registers(get("tile_c"), get("tile_x")) > registers_) {
         return false;
     }
-    // The pointwise tile for 4 KiB-aliased inputs: the same arithmetic, and both or neither set.
-    if ((get("aliased_tile_c") > 0) != (get("aliased_tile_x") > 0)) return false;
-    if (get("aliased_tile_c") &&
-        sched::gemm_tile_registers(get("aliased_tile_c"), get("aliased_tile_x")) > registers_) {
+    // The pointwise op's alternative tile: the same arithmetic, and both or neither set.
+    if ((get("alt_tile_c") > 0) != (get("alt_tile_x") > 0)) return false;
+    if (get("alt_tile_c") &&
+        sched::gemm_tile_registers(get("alt_tile_c"), get("alt_tile_x")) > registers_) {
         return false;
     }
     // Depthwise tile: accumulators only; the taps' weights may stream.

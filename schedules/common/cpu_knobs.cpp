@@ -17,8 +17,8 @@ const std::vector<int> kTighter{0, 1, 2, 3};  // knob tighter_tiles
 const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
 const std::vector<int> kMinRowTasks{0, 2, 4, 8};
-const std::vector<int> kAliasedTileC{0, 2, 3, 4};  // 0: no tile of its own
-const std::vector<int> kAliasedTileX{0, 4, 5, 6, 7, 8};
+const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
+const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
@@ -59,8 +59,8 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"pack_weights", d.gemm_pack_weights, kBool},
             {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
-            {"aliased_tile_c", d.pw_aliased_tile_vectors, kAliasedTileC},
-            {"aliased_tile_x", d.pw_aliased_tile_pixels, kAliasedTileX},
+            {"alt_tile_c", d.pw_alt_tile_vectors, kAltTileC},
+            {"alt_tile_x", d.pw_alt_tile_pixels, kAltTileX},
         };
     }
     if (op == "separable") {

@@ -22,10 +22,10 @@ struct CpuDefaults {
     int conv_tile_vectors = 0;   // knob tile_c (conv2d)
     int conv_tile_pixels = 0;    // knob tile_x (conv2d)
     int conv_tighter_tiles = -1;  // knob tighter_tiles (conv2d)
-    // pointwise op: the tile where the input's pixels are a multiple of 4 KiB apart
-    // (TileShape::aliased_tile; 0 = none)
-    int pw_aliased_tile_vectors = 0;  // knob aliased_tile_c
-    int pw_aliased_tile_pixels = 0;   // knob aliased_tile_x
+    // pointwise op: the tile where the full one fits badly (input pixels a multiple of 4 KiB
+    // apart, or rows it overlaps by 10% or more; TileShape::alt_tile; 0 = none)
+    int pw_alt_tile_vectors = 0;  // knob alt_tile_c
+    int pw_alt_tile_pixels = 0;   // knob alt_tile_x
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks

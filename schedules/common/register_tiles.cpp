@@ -83,9 +83,9 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
                  c2, pixels);
         }
     };
-    if (shape.aliased.defined() && shape.aliased_tile.first > 0 && shape.aliased_tile.second > 0) {
-        const auto [vectors, pixels] = shape.aliased_tile;
-        tile(f.specialize(shape.aliased && channels >= vectors * lanes && width >= pixels),
+    if (shape.alt_when.defined() && shape.alt_tile.first > 0 && shape.alt_tile.second > 0) {
+        const auto [vectors, pixels] = shape.alt_tile;
+        tile(f.specialize(shape.alt_when && channels >= vectors * lanes && width >= pixels),
              vectors * lanes, pixels);
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators

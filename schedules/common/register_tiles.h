@@ -59,13 +59,10 @@ struct TileShape {
     // A leaner rung is taken where it covers at most this percent of the full tile's outputs
     // (75: on AVX-512's 4x6, 3x7 replaces it on 7-wide rows only; 85: on 14-wide rows too).
     int leaner_cover_pct = 75;
-    // Where `aliased` holds (the schedule's condition for input pixels a multiple of 4 KiB
-    // apart), this tile (vectors, pixels) replaces every other while it fits: the L1 data cache
-    // of current x86 cores has 4 KiB per way (64 sets of 64-byte lines, 8 or 12 ways), so the
-    // lines of a tile's pixels all fall in one set, and more pixels than ways evict each other
-    // every step of the reduction. {0, 0} = none.
-    Halide::Expr aliased;
-    std::pair<int, int> aliased_tile{0, 0};
+    // Where `alt_when` holds (the schedule's condition for a shape the full tile fits badly),
+    // this tile (vectors, pixels) replaces every other while it fits. {0, 0} = none.
+    Halide::Expr alt_when;
+    std::pair<int, int> alt_tile{0, 0};
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full

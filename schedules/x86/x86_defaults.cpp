@@ -20,16 +20,20 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // 2 + 14 per 28 FMAs, within the two load ports of Zen 4 and Zen 5.
         d.gemm_tile_vectors = 2;
         d.gemm_tile_pixels = 14;
-        // Except where the pointwise op's input pixels are a multiple of 4 KiB apart (c_in
-        // 1024, 2048): the 14 broadcast streams then share one L1 set (4 KiB per way, 8 ways
-        // on Zen 4, 12 on Zen 5 and Intel) and evict each other every step. 4 vectors x 5
-        // pixels (20 accumulators + 4 weight vectors + 1 broadcast = 25 registers) reads 5.
-        // `convgen-tune --measure tile_c:4,tile_x:5`, Zen 4 (AMD EPYC family 25 model 17),
-        // 1 thread, 3 rounds: 1024 -> 1024 at 7x7 1.57 -> 1.02 ms (1.50x); 3x7 1.41x.
-        // (avx512_spr's 4x6 tile reads 6 streams and needs none.)
+        // Except where 2x14 fits the pointwise op badly (cpu_schedules.cpp, alt_tile): input
+        // pixels a multiple of 4 KiB apart (c_in 1024, 2048), whose 14 broadcast streams share
+        // one L1 set (4 KiB per way, 8 ways on Zen 4, 12 on Zen 5 and Intel) and evict each
+        // other every step; or rows it overlaps by 10% or more (the 7x7 layers' merged row of
+        // 49 pixels: 56). There 4 vectors x 5 pixels (20 accumulators + 4 weight vectors + 1
+        // broadcast = 25 registers), 5 streams, at most 4 pixels of overlap. `convgen-tune
+        // --measure tile_c:4,tile_x:5`, Zen 4 (AMD EPYC family 25 model 17), 1 thread, 3-5
+        // rounds: 1024 -> 1024 at 7x7 1.57 -> 1.02 ms (1.50x; 3x7 1.41x), 512 -> 1024 at 7x7
+        // 1.17x (cold 1.18x), Xception's 1536 -> 2048 at 10x10 1.23x; where 2x14 fits (512
+        // channels at 14x14 and 28x28, 256 at 14x14) 0.95-0.99x, so only there. avx512_spr's
+        // 4x6 tile reads 6 streams and is not changed.
         if (isa == "avx512") {
-            d.pw_aliased_tile_vectors = 4;
-            d.pw_aliased_tile_pixels = 5;
+            d.pw_alt_tile_vectors = 4;
+            d.pw_alt_tile_pixels = 5;
         }
         // Depthwise 2 vectors x 4 pixels: 8 accumulators + 18 weight vectors (3x3). 32
         // channels is two cache lines per pixel, which the strided pixel walk streams better
