@@ -59,8 +59,8 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         } else {
             // conv2d on Zen 4 takes 4x6 too, with the leaner 3x7 on the 14- and 7-wide rows
             // (tighter_tiles 3: where 3x7 covers at most 85% of 4x6's outputs). 2x14 ran the
-            // 3x3 convs at 52-90% of oneDNN's speed. `convgen-tune --measure`, Zen 4 (AMD EPYC
-            // family 25 model 17), 1 thread, 2 rounds, the 9 MobileNetV1-shaped 3x3 convs,
+            // 3x3 convs at 53-92% of oneDNN 2.7's speed. `convgen-tune --measure`, Zen 4
+            // (AMD EPYC family 25 model 17), 1 thread, 2 rounds, the 9 MobileNetV1-shaped convs,
             // time with 2x14 / with the new tile: 4x6 (stride 1 at 112, 56, 28 wide) 2.37x,
             // 1.86x, 1.26x; stride 2 at 56, 28 wide 1.05x, 1.12x; 3x7 (14- and 7-wide
             // outputs) 1.30x, 1.21x, 1.18x, 1.17x. 4x5 everywhere: the same on wide rows,
