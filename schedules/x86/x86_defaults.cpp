@@ -58,6 +58,7 @@ cpu::CpuDefaults defaults(const std::string &isa) {
             // pixels per row; the leaner rungs (tighter_tiles 2, below) fix those.
         } else {
             // conv2d on Zen 4 takes 4x6 too, with the leaner 3x7 on the 14- and 7-wide rows
+            // (Zen 5 runs this level too, kernels.json says why; not measured there)
             // (tighter_tiles 3: where 3x7 covers at most 85% of 4x6's outputs). 2x14 ran the
             // 3x3 convs at 53-92% of oneDNN 2.7's speed. `convgen-tune --measure`, Zen 4
             // (AMD EPYC family 25 model 17), 1 thread, 2 rounds, the 9 MobileNetV1-shaped convs,
