@@ -82,18 +82,15 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.slices_inside_strips = strips;
     if (standalone) shape.narrow_rungs = narrow_rungs(problem, shape);
     tighter_rungs(problem, shape, knobs);
-    if (standalone && problem.input_pixel_stride.defined()) {
-        // The op's alternative tile (knobs alt_tile_c, alt_tile_x) where the full one fits
-        // badly: input pixels a multiple of 4 KiB apart (1024 floats: c_in 1024 or 2048,
-        // dense), whose lines all fall in one L1 set (4 KiB per way: 64 sets of 64 bytes, 8
-        // or 12 ways), so more pixels per tile than ways evict each other every step; or a
-        // row the full tile covers with at least 10% overlap (ShiftInwards: 56 pixels for
-        // the 49 of a 7x7 layer's merged row).
-        const Expr w = cast<int64_t>(problem.out_width);  // merged rows may be long
-        const int tx = shape.tile_x;
-        shape.alt_when = problem.input_pixel_stride % 1024 == 0 ||
-                         (w >= tx && (w + tx - 1) / tx * tx * 10 >= w * 11);
+    if (standalone) {
+        // The op's alternative tile (knobs alt_tile_c, alt_tile_x; TileShape::alt_tile), also
+        // where the input pixels are a multiple of 4 KiB apart (1024 floats: c_in 1024 or
+        // 2048, dense): their lines all fall in one L1 set (4 KiB per way: 64 sets of 64
+        // bytes, 8 or 12 ways), so more pixels per tile than ways evict each other every step.
         shape.alt_tile = {knobs.get("alt_tile_c"), knobs.get("alt_tile_x")};
+        if (problem.input_pixel_stride.defined()) {
+            shape.alt_when = problem.input_pixel_stride % 1024 == 0;
+        }
     }
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});

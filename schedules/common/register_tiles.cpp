@@ -67,10 +67,13 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     };
     const int tc = tile_c_vectors * lanes;
     const int half_x = (tile_x + 1) / 2;  // narrow rows, e.g. MobileNet's 7x7 and 14x14 layers
-    // Outputs a tiling covers, overlaps included (64-bit: channels x width may pass 2^31).
+    // Pixels of a row, and outputs, a tiling covers, overlaps included (64-bit: channels x
+    // width may pass 2^31).
+    const Expr w64 = cast<int64_t>(width);
+    auto covered_row = [&](int tile_w) { return (w64 + tile_w - 1) / tile_w * tile_w; };
     auto covered = [&](int tile_c, int tile_w) {
-        const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
-        return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
+        const Expr c = cast<int64_t>(channels);
+        return (c + tile_c - 1) / tile_c * tile_c * covered_row(tile_w);
     };
     // Alternatives to the full tile, each where the full tile would run and it covers at most
     // num/den of the full tile's outputs.
@@ -83,9 +86,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
                  c2, pixels);
         }
     };
-    if (shape.alt_when.defined() && shape.alt_tile.first > 0 && shape.alt_tile.second > 0) {
+    if (shape.alt_tile.first > 0 && shape.alt_tile.second > 0) {
         const auto [vectors, pixels] = shape.alt_tile;
-        tile(f.specialize(shape.alt_when && channels >= vectors * lanes && width >= pixels),
+        Expr fits_badly = width >= tile_x && covered_row(tile_x) * 10 >= w64 * 11;
+        if (shape.alt_when.defined()) fits_badly = shape.alt_when || fits_badly;
+        tile(f.specialize(fits_badly && channels >= vectors * lanes && width >= pixels),
              vectors * lanes, pixels);
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators

@@ -59,10 +59,12 @@ struct TileShape {
     // A leaner rung is taken where it covers at most this percent of the full tile's outputs
     // (75: on AVX-512's 4x6, 3x7 replaces it on 7-wide rows only; 85: on 14-wide rows too).
     int leaner_cover_pct = 75;
-    // Where `alt_when` holds (the schedule's condition for a shape the full tile fits badly),
-    // this tile (vectors, pixels) replaces every other while it fits. {0, 0} = none.
-    Halide::Expr alt_when;
+    // A tile (vectors, pixels) that replaces every other, while it fits, where the full tile
+    // fits badly: on rows the full tile covers with at least 10% overlap (ShiftInwards: 56
+    // pixels for a 49-pixel row), or where `alt_when` holds (the schedule's own condition;
+    // undefined = none). {0, 0} = no such tile.
     std::pair<int, int> alt_tile{0, 0};
+    Halide::Expr alt_when;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
