@@ -1,10 +1,11 @@
 // The convolution algorithms, as Halide Funcs and nothing else: no schedule code lives here.
 //
 // Layouts (DESIGN §2): activations NHWC, which in Halide order is (c, x, y, n) with channels
-// innermost. Weights arrive already in the kernel layout the runtime packs them into:
-//   conv2d     (c_out, c_in, kx, ky)   == HWIO [kh][kw][c_in][c_out]
-//   depthwise  (c_in*mult, kx, ky)     == [kh][kw][c_in*mult]
-//   pointwise  (c_out, c_in)           == [c_in][c_out]
+// innermost. The algorithms read weights as these Funcs:
+//   conv2d     (c_out, c_in, kx, ky)   == HWIO [kh][kw][c_in][c_out], as the runtime packs it
+//   depthwise  (c_in*mult, kx, ky)     == [kh][kw][c_in*mult], as the runtime packs it
+//   pointwise  (c_out, c_in)           == [c_in][c_out], which the generators read from the
+//                                         blocked buffer of abi/weight_layout.h
 // Every stage ends in clamp(acc, act_min, act_max): none/ReLU/ReLU6/clamp are all this one form.
 #pragma once
 

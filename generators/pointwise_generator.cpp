@@ -11,7 +11,7 @@ public:
     GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
-    Input<Buffer<float, 2>> weights{"weights"};  // (c_out, c_in)
+    Input<Buffer<float, 3>> weights{"weights"};  // blocked (c_out, c_in): abi/weight_layout.h
     Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
     Input<float> act_min{"act_min"}, act_max{"act_max"};
     Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
@@ -19,12 +19,12 @@ public:
     void generate() {
         require_zero_min(input), require_zero_min(weights), require_zero_min(bias);
         require_zero_min(output);
-        algo::Pointwise p =
-            algo::pointwise(input, weights, bias, weights.dim(1).extent(), act_min, act_max);
+        algo::Pointwise p = algo::pointwise(input, unblocked_weights(weights, get_target()), bias,
+                                            weights.dim(1).extent(), act_min, act_max);
         output = p.result;
         const Estimates e(1, 1);
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
-        weights.set_estimates({{0, e.c_out}, {0, e.c_in}});
+        estimate_blocked_weights(weights, e.c_in, e.c_out, get_target());
         bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.width, e.height, e.batch);
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);

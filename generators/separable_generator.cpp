@@ -18,7 +18,7 @@ public:
     Input<Buffer<float, 4>> input{"input"};            // (c_in, x, y, n)
     Input<Buffer<float, 3>> dw_weights{"dw_weights"};  // (c_in * multiplier, kx, ky)
     Input<Buffer<float, 1>> dw_bias{"dw_bias"};        // (c_in * multiplier)
-    Input<Buffer<float, 2>> pw_weights{"pw_weights"};  // (c_out, c_in * multiplier)
+    Input<Buffer<float, 3>> pw_weights{"pw_weights"};  // blocked (c_out, c_in * multiplier)
     Input<Buffer<float, 1>> pw_bias{"pw_bias"};        // (c_out)
     Input<int> channel_multiplier{"channel_multiplier"};
     Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
@@ -39,7 +39,8 @@ public:
                              pad_left, pad_top};
         const Expr dw_channels = pw_weights.dim(1).extent();
         Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
-        algo::Separable p = algo::separable(padded, dw_weights, dw_bias, pw_weights, pw_bias,
+        algo::Separable p = algo::separable(padded, dw_weights, dw_bias,
+                                            unblocked_weights(pw_weights, get_target()), pw_bias,
                                             fixed_or(multiplier, channel_multiplier),
                                             dw_channels, w, dw_min, dw_max, pw_min, pw_max);
         output = p.pw.result;
@@ -47,7 +48,7 @@ public:
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
         dw_weights.set_estimates({{0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
         dw_bias.set_estimates({{0, e.c_in}});
-        pw_weights.set_estimates({{0, e.c_out}, {0, e.c_in}});
+        estimate_blocked_weights(pw_weights, e.c_in, e.c_out, get_target());
         pw_bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
         channel_multiplier.set_estimate(1);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernel_abi.h"
+#include "weight_layout.h"
 
 namespace cabi = convgen::abi;  // (the global ::abi is libstdc++'s cxxabi)
 
@@ -111,4 +112,30 @@ TEST(KernelAbi, AGpuKernelMustTakeTheUserContextFirst) {
     EXPECT_NE(cabi::metadata_mismatch<cabi::PointwiseArgs>(&cpu.metadata, true).find("user context"),
               std::string::npos);
     EXPECT_EQ(cabi::metadata_mismatch<cabi::PointwiseArgs>(nullptr), "it has no metadata");
+}
+
+// abi/weight_layout.h: element (j, ci, b) of the blocked weights is W[ci][b * block + j], the
+// last block padded with zeros (the kernels may read it; it must not hold stale values).
+TEST(WeightLayout, BlocksHoldEachInputChannelsRowOfTheirOutputChannels) {
+    const int c_in = 3, c_out = 37, block = 16;  // 3 blocks, the last with 5 channels
+    std::vector<float> io(size_t(c_in) * c_out);
+    for (size_t i = 0; i < io.size(); i++) io[i] = float(i + 1);
+    ASSERT_EQ(cabi::weight_blocks(c_out, block), 3);
+    ASSERT_EQ(cabi::blocked_weight_elements(c_in, c_out, block), 3 * c_in * block);
+    std::vector<float> packed(size_t(cabi::blocked_weight_elements(c_in, c_out, block)), -1.0f);
+    cabi::pack_blocked_weights(io.data(), c_in, c_out, block, packed.data());
+    for (int b = 0; b < 3; b++) {
+        for (int ci = 0; ci < c_in; ci++) {
+            for (int j = 0; j < block; j++) {
+                const int co = b * block + j;
+                const float want = co < c_out ? io[size_t(ci) * c_out + co] : 0.0f;
+                EXPECT_EQ(packed[(size_t(b) * c_in + ci) * block + j], want)
+                    << "block " << b << " input channel " << ci << " lane " << j;
+            }
+        }
+    }
+    // One block of all channels is the plain [c_in][c_out] layout (the GPU kernels').
+    std::vector<float> whole(io.size());
+    cabi::pack_blocked_weights(io.data(), c_in, c_out, c_out, whole.data());
+    EXPECT_EQ(whole, io);
 }

@@ -16,6 +16,7 @@
 #include "candidate.h"
 #include "convgen/runtime.h"
 #include "kernel_abi.h"
+#include "weight_layout.h"
 
 using Halide::Runtime::Buffer;
 
@@ -26,6 +27,12 @@ static Buffer<float> filled(std::vector<int> sizes, float scale, unsigned &seed)
         v = scale * (float((seed >> 8) & 0xffff) / 32768.0f - 1.0f);
     });
     return b;
+}
+
+// The extents of c_in x c_out GEMM weights as the CPU kernels take them (abi/weight_layout.h).
+static std::vector<int> blocked_weights(int c_in, int c_out) {
+    const int block = convgen::abi::kCpuWeightBlock;
+    return {block, c_in, int(convgen::abi::weight_blocks(c_out, block))};
 }
 
 static double now_ms() {
@@ -68,13 +75,14 @@ int main(int argc, char **argv) {
         .input = in, .weights = wt, .bias = b, .channel_multiplier = m, .act_min = 0.f,
         .act_max = 6.f, .output = out});
 #elif defined(TUNE_OP_POINTWISE)
-    Buffer<float> wt = filled({o, c}, 0.2f, seed), b = filled({o}, 0.5f, seed);
+    Buffer<float> wt = filled(blocked_weights(c, o), 0.2f, seed), b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, w, h, n);
     const auto args = abi::PointwiseArgs<halide_buffer_t *>{
         .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out};
 #elif defined(TUNE_OP_SEPARABLE)
     Buffer<float> dw = filled({c * m, kw, kh}, 0.5f, seed), db = filled({c * m}, 0.5f, seed);
-    Buffer<float> pw = filled({o, c * m}, 0.2f, seed), pb = filled({o}, 0.5f, seed);
+    Buffer<float> pw = filled(blocked_weights(c * m, o), 0.2f, seed);
+    Buffer<float> pb = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
     const auto args = window(abi::SeparableArgs<halide_buffer_t *>{
         .input = in, .dw_weights = dw, .dw_bias = db, .pw_weights = pw, .pw_bias = pb,

@@ -11,6 +11,7 @@
 #include "Halide.h"
 #include "convgen/runtime.h"
 #include "kernel_abi.h"
+#include "weight_layout.h"
 
 namespace convgen::tune {
 
@@ -38,6 +39,12 @@ Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float sca
     return b;
 }
 
+// The extents of c_in x c_out GEMM weights as the CPU kernels take them (abi/weight_layout.h).
+std::vector<int> blocked_weights(int c_in, int c_out) {
+    const int block = abi::kCpuWeightBlock;
+    return {block, c_in, int(abi::weight_blocks(c_out, block))};
+}
+
 std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     const auto &p = t.problem;
     std::mt19937 rng(1234);
@@ -51,13 +58,13 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
         d->w1 = random_buffer({p.o, p.c, p.kw, p.kh}, rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else if (t.op == "pointwise") {
-        d->w1 = random_buffer({p.o, p.c}, rng, 0.2f);
+        d->w1 = random_buffer(blocked_weights(p.c, p.o), rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else {
         d->w1 = random_buffer({mid, p.kw, p.kh}, rng, 0.5f);
         d->b1 = random_buffer({mid}, rng, 0.5f);
         if (t.op == "separable") {
-            d->w2 = random_buffer({p.o, mid}, rng, 0.2f);
+            d->w2 = random_buffer(blocked_weights(mid, p.o), rng, 0.2f);
             d->b2 = random_buffer({p.o}, rng, 0.5f);
         }
     }

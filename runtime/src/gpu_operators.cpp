@@ -281,7 +281,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
                      const GpuOptions &options)
     : GpuOperator(d) {
     state_ = kernel_state(OpKind::pointwise, d, detail::DispatchKey{}, options,
-                          pack_pointwise(d, weights, bias));
+                          pack_pointwise(d, weights, bias, convgen::detail::kWholeBlock));
 }
 
 // ---- Separable ------------------------------------------------------------------------------
@@ -391,7 +391,8 @@ void SeparableState::run_unfused(const ConstTensor &input, const Tensor &output,
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
     : GpuOperator(d) {
-    auto buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    auto buffers =
+        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias, convgen::detail::kWholeBlock);
     if (options.separable_path == Path::unfused && !options.variant.empty()) {
         fail(ErrorCode::invalid_argument, "options.variant",
              "options.variant names a fused variant ('" + options.variant +

@@ -14,6 +14,7 @@
 #include "convgen/counting.h"
 #include "convgen/operators.h"
 #include "kernel_abi.h"
+#include "weight_layout.h"
 #include "workspace.h"
 
 namespace convgen::detail {
@@ -291,17 +292,27 @@ abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
 
+// Output channels per block of the packed GEMM weights (abi/weight_layout.h): the CPU
+// operators pack blocks of abi::kCpuWeightBlock, the GPU operators kWholeBlock (one block of
+// all output channels, as the GPU kernels read them).
+inline constexpr int kWholeBlock = 0;
+// `rows` x c_out weights (IO, `field` in errors) in the blocked layout, extents (block, rows,
+// blocks).
+PackedBuffer pack_blocked(const char *field, const float *src, int64_t rows, int c_out,
+                          int block);
+
 // Each op's descriptor and weights validated (errors name the field) and packed into the
 // kernels' layout (packing.cpp); shared by the CPU and GPU operators.
 std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
                                       const float *bias);
 std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *weights,
                                          const float *bias);
+// `block`: the GEMM weights' block (kCpuWeightBlock or kWholeBlock, see pack_blocked).
 std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *weights,
-                                         const float *bias);
+                                         const float *bias, int block);
 std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw_weights,
                                          const float *dw_bias, const float *pw_weights,
-                                         const float *pw_bias);
+                                         const float *pw_bias, int block);
 
 // What a CPU operator holds: its kernel selection and packed weights, the shapes its runs
 // validated and the scratch its kernels took per input shape (for workspace_size). Each op

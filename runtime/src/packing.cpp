@@ -34,19 +34,19 @@ std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *we
 }
 
 std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *weights,
-                                         const float *bias) {
+                                         const float *bias, int block) {
     check_positive("desc.in_channels", d.in_channels);
     check_positive("desc.out_channels", d.out_channels);
     validate_activation(d.activation, "desc.activation");
     check_not_null("weights", weights);
-    const int64_t count = checked_elements("weights", {d.in_channels, d.out_channels});
-    return {pack_copy(weights, count, {d.out_channels, d.in_channels}),
+    checked_elements("weights", {d.in_channels, d.out_channels});
+    return {pack_blocked("weights", weights, d.in_channels, d.out_channels, block),
             pack_copy(bias, d.out_channels, {d.out_channels})};
 }
 
 std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw_weights,
                                          const float *dw_bias, const float *pw_weights,
-                                         const float *pw_bias) {
+                                         const float *pw_bias, int block) {
     check_positive("desc.in_channels", d.in_channels);
     check_positive("desc.multiplier", d.multiplier);
     check_positive("desc.out_channels", d.out_channels);
@@ -59,10 +59,10 @@ std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw
     const auto &w = d.window;
     const int mid = d.in_channels * d.multiplier;
     const int64_t dw_count = checked_elements("dw_weights", {w.kernel_h, w.kernel_w, mid});
-    const int64_t pw_count = checked_elements("pw_weights", {mid, d.out_channels});
+    checked_elements("pw_weights", {mid, d.out_channels});
     return {pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}),
             pack_copy(dw_bias, mid, {mid}),
-            pack_copy(pw_weights, pw_count, {d.out_channels, mid}),
+            pack_blocked("pw_weights", pw_weights, mid, d.out_channels, block),
             pack_copy(pw_bias, d.out_channels, {d.out_channels})};
 }
 

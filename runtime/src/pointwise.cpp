@@ -1,4 +1,5 @@
-// Pointwise (1x1) convolution operator. [in][out] weights are the kernel's (c_out, c_in) order.
+// Pointwise (1x1) convolution operator. [in][out] weights are packed in blocks of output
+// channels (abi/weight_layout.h).
 #include "internal.h"
 
 namespace convgen {
@@ -9,7 +10,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
                      const OperatorOptions &options)
     : CpuOperator(d) {
     auto state = std::make_shared<PointwiseState>(OpKind::pointwise, d);
-    state->buffers = pack_pointwise(d, weights, bias);
+    state->buffers = pack_pointwise(d, weights, bias, abi::kCpuWeightBlock);
     state->selection = select_kernel(OpKind::pointwise, pointwise_key(d), options);
     state_ = std::move(state);
     log_created(OpKind::pointwise, describe(d), implementation());

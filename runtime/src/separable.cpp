@@ -44,7 +44,8 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                      const OperatorOptions &options)
     : CpuOperator(d) {
     auto state = std::make_shared<SeparableState>(OpKind::separable, d);
-    state->buffers = pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias);
+    state->buffers =
+        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias, abi::kCpuWeightBlock);
     // One reading of the process-wide ISA cap for all the kernels this operator selects, so
     // a concurrent set_max_isa cannot give its halves different ISAs.
     require_native_isa(options.max_isa, "options.max_isa");

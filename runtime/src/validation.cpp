@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "internal.h"
+#include "weight_layout.h"
 #include "window_math.h"
 
 namespace convgen::detail {
@@ -271,6 +272,23 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
     p.extents = std::move(extents);
     p.data.assign(count, 0.0f);
     if (src) std::memcpy(p.data.data(), src, count * sizeof(float));
+    return p;
+}
+
+PackedBuffer pack_blocked(const char *field, const float *src, int64_t rows, int c_out,
+                          int block) {
+    const int b = block > 0 ? block : c_out;
+    const int64_t blocks = abi::weight_blocks(c_out, b);
+    // The last block's padding makes this at most block - 1 columns more than the input.
+    const int64_t count = checked_elements(field, {rows, blocks * b});
+    if (rows > INT32_MAX) {
+        fail(ErrorCode::overflow, field,
+             std::string(field) + " has " + std::to_string(rows) + " rows per output channel");
+    }
+    PackedBuffer p;
+    p.extents = {b, int(rows), int(blocks)};
+    p.data.resize(size_t(count));
+    abi::pack_blocked_weights(src, rows, c_out, b, p.data.data());
     return p;
 }
 

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "HalideBuffer.h"
+#include "kernel_abi.h"
 #include "reference.h"
+#include "weight_layout.h"
 #include TUNED_HEADER
 
 using Halide::Runtime::Buffer;
@@ -17,6 +19,25 @@ std::vector<float> random_vector(size_t n, float scale, std::mt19937 &rng) {
     std::vector<float> v(n);
     for (float &x : v) x = u(rng);
     return v;
+}
+
+// [c_in][c_out] weights in the CPU kernels' blocked layout (abi/weight_layout.h), stored in
+// `packed`.
+Buffer<float> blocked(const std::vector<float> &io, int c_in, int c_out,
+                      std::vector<float> &packed) {
+    const int block = convgen::abi::kCpuWeightBlock;
+    packed.resize(size_t(convgen::abi::blocked_weight_elements(c_in, c_out, block)));
+    convgen::abi::pack_blocked_weights(io.data(), c_in, c_out, block, packed.data());
+    return Buffer<float>(packed.data(), block, c_in, int(convgen::abi::weight_blocks(c_out, block)));
+}
+
+// The window arguments of a call (abi/kernel_abi.h), unit dilation.
+template <typename Args>
+Args with_window(Args args, int s, int pl, int pt) {
+    args.stride_x = args.stride_y = s;
+    args.dilation_x = args.dilation_y = 1;
+    args.pad_left = pl, args.pad_top = pt;
+    return args;
 }
 }  // namespace
 
@@ -29,9 +50,11 @@ int main() {
     // SAME padding in front, as the runtime resolves it (TensorFlow's rule).
     const int oh = (h + s - 1) / s, ow = (w + s - 1) / s;
     const int pt = std::max(0, (oh - 1) * s + k - h) / 2, pl = std::max(0, (ow - 1) * s + k - w) / 2;
-    // NHWC user tensors are Halide (c, x, y, n) buffers; the user weight layouts used here
-    // are the kernels' packed layouts already ([kh][kw][c] and [c_in][c_out]).
+    // NHWC user tensors are Halide (c, x, y, n) buffers; the depthwise weights' user layout
+    // ([kh][kw][c]) is the kernels', the pointwise ones ([c_in][c_out]) are packed in blocks.
+    namespace abi = convgen::abi;
     Buffer<float> bx(x.data(), c, w, h, 1);
+    std::vector<float> packed;
     ref::Out expected;
     std::vector<float> y;
 #if defined(TUNED_OP_SEPARABLE)
@@ -43,9 +66,15 @@ int main() {
     d.dw_activation = d.activation = convgen::Activation::relu6();
     expected = ref::separable(d, dw.data(), db.data(), pw.data(), pb.data(), in, x.data());
     y.assign(expected.data.size(), -1.0f);
-    Buffer<float> bdw(dw.data(), c, k, k), bdb(db.data(), c), bpw(pw.data(), o, c),
+    Buffer<float> bdw(dw.data(), c, k, k), bdb(db.data(), c), bpw = blocked(pw, c, o, packed),
         bpb(pb.data(), o), by(y.data(), o, ow, oh, 1);
-    const int rc = TUNED_FN(bx, bdw, bdb, bpw, bpb, 1, s, s, 1, 1, pl, pt, 0.f, 6.f, 0.f, 6.f, by);
+    const int rc = abi::call(
+        TUNED_FN, with_window(abi::SeparableArgs<halide_buffer_t *>{
+                                  .input = bx, .dw_weights = bdw, .dw_bias = bdb,
+                                  .pw_weights = bpw, .pw_bias = bpb, .channel_multiplier = 1,
+                                  .dw_min = 0.f, .dw_max = 6.f, .pw_min = 0.f, .pw_max = 6.f,
+                                  .output = by},
+                              s, pl, pt));
 #elif defined(TUNED_OP_DEPTHWISE)
     auto dw = random_vector(size_t(k) * k * c, 0.5f, rng), db = random_vector(c, 0.5f, rng);
     convgen::DepthwiseDesc d;
@@ -53,7 +82,12 @@ int main() {
     expected = ref::depthwise(d, dw.data(), db.data(), in, x.data());
     y.assign(expected.data.size(), -1.0f);
     Buffer<float> bdw(dw.data(), c, k, k), bdb(db.data(), c), by(y.data(), c, ow, oh, 1);
-    const int rc = TUNED_FN(bx, bdw, bdb, 1, s, s, 1, 1, pl, pt, 0.f, 6.f, by);
+    const int rc = abi::call(
+        TUNED_FN, with_window(abi::DepthwiseArgs<halide_buffer_t *>{
+                                  .input = bx, .weights = bdw, .bias = bdb,
+                                  .channel_multiplier = 1, .act_min = 0.f, .act_max = 6.f,
+                                  .output = by},
+                              s, pl, pt));
 #elif defined(TUNED_OP_POINTWISE)
     const int o = TUNED_C_OUT;
     auto pw = random_vector(size_t(c) * o, 0.2f, rng), pb = random_vector(o, 0.5f, rng);
@@ -61,8 +95,10 @@ int main() {
     d.in_channels = c, d.out_channels = o, d.activation = convgen::Activation::relu6();
     expected = ref::pointwise(d, pw.data(), pb.data(), in, x.data());
     y.assign(expected.data.size(), -1.0f);
-    Buffer<float> bpw(pw.data(), o, c), bpb(pb.data(), o), by(y.data(), o, w, h, 1);
-    const int rc = TUNED_FN(bx, bpw, bpb, 0.f, 6.f, by);
+    Buffer<float> bpw = blocked(pw, c, o, packed), bpb(pb.data(), o), by(y.data(), o, w, h, 1);
+    const int rc = abi::call(TUNED_FN, abi::PointwiseArgs<halide_buffer_t *>{
+                                           .input = bx, .weights = bpw, .bias = bpb,
+                                           .act_min = 0.f, .act_max = 6.f, .output = by});
 #else
 #error "check_tuned: the tuned op must be separable, depthwise or pointwise"
 #endif
