@@ -1,8 +1,11 @@
-// How the GEMM ops' weights (pointwise, and the fused separable's pointwise half) lie in memory
-// when a kernel reads them: in blocks of `block` output channels, each block holding its
-// channels for every input channel in turn. Halide dimension order (innermost first):
-//   (j, ci, b)  holds  W[ci][b * block + j]   (W: the user's [c_in][c_out], IO)
-// with the last block's channels past c_out zero. CPU kernels take blocks of kCpuWeightBlock
+// How the GEMM ops' weights (pointwise, the fused separable's pointwise half, conv2d) lie in
+// memory when a kernel reads them: in blocks of `block` output channels, each block holding its
+// channels for every reduction row (input channel, and tap for conv2d) in turn. Halide
+// dimension order (innermost first):
+//   pointwise  (j, ci, b)          holds  W[ci][b * block + j]           (user layout IO)
+//   conv2d     (j, ci, kx, ky, b)  holds  W[ky][kx][ci][b * block + j]   (user layout HWIO)
+// with the last block's channels past c_out zero: the user's layout with its rows (all but
+// the output channel) kept in order, cut into column blocks. CPU kernels take blocks of kCpuWeightBlock
 // channels; GPU kernels take one block of all c_out channels (the plain IO layout).
 //
 // Why blocks: a CPU kernel's register tile reads a few vectors of output channels for every
@@ -33,7 +36,8 @@ constexpr int64_t blocked_weight_elements(int64_t rows, int64_t c_out, int64_t b
     return weight_blocks(c_out, block) * rows * block;
 }
 
-// Packs src (rows x c_out floats, row-major: IO) into dst (blocked_weight_elements floats).
+// Packs src (rows x c_out floats, row-major: IO, or HWIO with rows = kh * kw * c_in) into dst
+// (blocked_weight_elements floats).
 inline void pack_blocked_weights(const float *src, int64_t rows, int64_t c_out, int64_t block,
                                  float *dst) {
     const int64_t blocks = weight_blocks(c_out, block);

@@ -2,10 +2,11 @@
 //
 // Layouts (DESIGN §2): activations NHWC, which in Halide order is (c, x, y, n) with channels
 // innermost. The algorithms read weights as these Funcs:
-//   conv2d     (c_out, c_in, kx, ky)   == HWIO [kh][kw][c_in][c_out], as the runtime packs it
+//   conv2d     (c_out, c_in, kx, ky)   == HWIO [kh][kw][c_in][c_out]  } which the generators
+//   pointwise  (c_out, c_in)           == [c_in][c_out]               } read from the blocked
+//                                                                        buffers of
+//                                                                        abi/weight_layout.h
 //   depthwise  (c_in*mult, kx, ky)     == [kh][kw][c_in*mult], as the runtime packs it
-//   pointwise  (c_out, c_in)           == [c_in][c_out], which the generators read from the
-//                                         blocked buffer of abi/weight_layout.h
 // Every stage ends in clamp(acc, act_min, act_max): none/ReLU/ReLU6/clamp are all this one form.
 #pragma once
 

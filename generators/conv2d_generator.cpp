@@ -14,7 +14,7 @@ public:
     GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
-    Input<Buffer<float, 4>> weights{"weights"};  // (c_out, c_in, kx, ky)
+    Input<Buffer<float, 5>> weights{"weights"};  // blocked (c_out, c_in, kx, ky): abi/weight_layout.h
     Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
     Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
     Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
@@ -32,12 +32,12 @@ public:
                              fixed_or(dilation, dilation_x), fixed_or(dilation, dilation_y),
                              pad_left, pad_top};
         Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
-        algo::Conv2d p = algo::conv2d(padded, weights, bias, weights.dim(1).extent(), w,
-                                      act_min, act_max);
+        algo::Conv2d p = algo::conv2d(padded, unblocked_weights(weights, get_target()), bias,
+                                      weights.dim(1).extent(), w, act_min, act_max);
         output = p.result;
         const Estimates e(kernel, stride);
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
-        weights.set_estimates({{0, e.c_out}, {0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
+        estimate_blocked_weights(weights, {e.c_in, e.kernel, e.kernel}, e.c_out, get_target());
         bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
         stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);

@@ -78,31 +78,46 @@ void estimate_tensor(Buf &b, int channels, int width, int height, int batch) {
     b.set_estimates({{0, channels}, {0, width}, {0, height}, {0, batch}});
 }
 
-// The GEMM weights as the algorithms read them, (c_out, c_in), from the blocked buffer the
-// runtime packs (abi/weight_layout.h): (j, c_in, block) with blocks of kCpuWeightBlock channels
-// on a CPU (the extent and stride fixed, so addressing is constant), one block on a GPU.
+// The GEMM weights as the algorithms read them, (c_out, rows...), from the blocked buffer the
+// runtime packs (abi/weight_layout.h): (j, rows..., block) with blocks of kCpuWeightBlock
+// channels on a CPU (the extent and stride fixed, so addressing is constant), one block on a
+// GPU. rows: c_in for pointwise, (c_in, kx, ky) for conv2d.
 template <typename Buf>
 Halide::Func unblocked_weights(Buf &packed, const Halide::Target &target) {
-    Halide::Var c("c"), r("r");
+    const int last = packed.dimensions() - 1;
+    const Halide::Var c("c");
+    std::vector<Halide::Var> rows;
+    for (int i = 1; i < last; i++) rows.emplace_back("r" + std::to_string(i));
+    std::vector<Halide::Var> args{c};
+    args.insert(args.end(), rows.begin(), rows.end());
+    std::vector<Halide::Expr> at(rows.begin(), rows.end());
     Halide::Func w(static_cast<Halide::ImageParam>(packed).name() + "_unblocked");
     if (target.has_gpu_feature()) {
-        packed.dim(2).set_extent(1);
-        w(c, r) = packed(c, r, 0);
+        packed.dim(last).set_extent(1);
+        at.insert(at.begin(), c);
+        at.push_back(0);
     } else {
         const int block = abi::kCpuWeightBlock;
         packed.dim(0).set_extent(block).dim(1).set_stride(block);
         // A schedule may compute channels past c_out (a register tile wider than the output,
         // a weight panel of whole blocks); those read the last block and are never stored.
-        w(c, r) = packed(c % block, r, Halide::clamp(c / block, 0, packed.dim(2).extent() - 1));
+        at.insert(at.begin(), c % block);
+        at.push_back(Halide::clamp(c / block, 0, packed.dim(last).extent() - 1));
     }
+    w(args) = packed(at);
     return w;
 }
 
-// Bounds estimates of a blocked weight buffer (see unblocked_weights).
+// Bounds estimates of a blocked weight buffer (see unblocked_weights); rows: the extents
+// between the block's channels and the blocks.
 template <typename Buf>
-void estimate_blocked_weights(Buf &packed, int c_in, int c_out, const Halide::Target &target) {
+void estimate_blocked_weights(Buf &packed, std::vector<int> rows, int c_out,
+                              const Halide::Target &target) {
     const int block = target.has_gpu_feature() ? c_out : abi::kCpuWeightBlock;
-    packed.set_estimates({{0, block}, {0, c_in}, {0, int(abi::weight_blocks(c_out, block))}});
+    Halide::Region region{{0, block}};
+    for (int r : rows) region.emplace_back(0, r);
+    region.emplace_back(0, int(abi::weight_blocks(c_out, block)));
+    packed.set_estimates(region);
 }
 
 }  // namespace convgen::gen

@@ -24,7 +24,7 @@ public:
         output = p.result;
         const Estimates e(1, 1);
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
-        estimate_blocked_weights(weights, e.c_in, e.c_out, get_target());
+        estimate_blocked_weights(weights, {e.c_in}, e.c_out, get_target());
         bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.width, e.height, e.batch);
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);

@@ -48,7 +48,7 @@ public:
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
         dw_weights.set_estimates({{0, e.c_in}, {0, e.kernel}, {0, e.kernel}});
         dw_bias.set_estimates({{0, e.c_in}});
-        estimate_blocked_weights(pw_weights, e.c_in, e.c_out, get_target());
+        estimate_blocked_weights(pw_weights, {e.c_in}, e.c_out, get_target());
         pw_bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
         channel_multiplier.set_estimate(1);

@@ -29,10 +29,13 @@ static Buffer<float> filled(std::vector<int> sizes, float scale, unsigned &seed)
     return b;
 }
 
-// The extents of c_in x c_out GEMM weights as the CPU kernels take them (abi/weight_layout.h).
-static std::vector<int> blocked_weights(int c_in, int c_out) {
+// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as the CPU kernels
+// take them (abi/weight_layout.h).
+static std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
     const int block = convgen::abi::kCpuWeightBlock;
-    return {block, c_in, int(convgen::abi::weight_blocks(c_out, block))};
+    rows.insert(rows.begin(), block);
+    rows.push_back(int(convgen::abi::weight_blocks(c_out, block)));
+    return rows;
 }
 
 static double now_ms() {
@@ -64,7 +67,8 @@ int main(int argc, char **argv) {
         return args;
     };
 #if defined(TUNE_OP_CONV2D)
-    Buffer<float> wt = filled({o, c, kw, kh}, 0.2f, seed), b = filled({o}, 0.5f, seed);
+    Buffer<float> wt = filled(blocked_weights({c, kw, kh}, o), 0.2f, seed);
+    Buffer<float> b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
     const auto args = window(abi::Conv2dArgs<halide_buffer_t *>{
         .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out});
@@ -75,13 +79,13 @@ int main(int argc, char **argv) {
         .input = in, .weights = wt, .bias = b, .channel_multiplier = m, .act_min = 0.f,
         .act_max = 6.f, .output = out});
 #elif defined(TUNE_OP_POINTWISE)
-    Buffer<float> wt = filled(blocked_weights(c, o), 0.2f, seed), b = filled({o}, 0.5f, seed);
+    Buffer<float> wt = filled(blocked_weights({c}, o), 0.2f, seed), b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, w, h, n);
     const auto args = abi::PointwiseArgs<halide_buffer_t *>{
         .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out};
 #elif defined(TUNE_OP_SEPARABLE)
     Buffer<float> dw = filled({c * m, kw, kh}, 0.5f, seed), db = filled({c * m}, 0.5f, seed);
-    Buffer<float> pw = filled(blocked_weights(c * m, o), 0.2f, seed);
+    Buffer<float> pw = filled(blocked_weights({c * m}, o), 0.2f, seed);
     Buffer<float> pb = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
     const auto args = window(abi::SeparableArgs<halide_buffer_t *>{

@@ -39,10 +39,13 @@ Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float sca
     return b;
 }
 
-// The extents of c_in x c_out GEMM weights as the CPU kernels take them (abi/weight_layout.h).
-std::vector<int> blocked_weights(int c_in, int c_out) {
+// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as the CPU kernels
+// take them (abi/weight_layout.h).
+std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
     const int block = abi::kCpuWeightBlock;
-    return {block, c_in, int(abi::weight_blocks(c_out, block))};
+    rows.insert(rows.begin(), block);
+    rows.push_back(int(abi::weight_blocks(c_out, block)));
+    return rows;
 }
 
 std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
@@ -55,16 +58,16 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     const int in_w = one_row ? p.h * p.w : p.w, in_h = one_row ? 1 : p.h;
     d->input = random_buffer({p.c, in_w, in_h, p.n}, rng, 1.0f);
     if (t.op == "conv2d") {
-        d->w1 = random_buffer({p.o, p.c, p.kw, p.kh}, rng, 0.2f);
+        d->w1 = random_buffer(blocked_weights({p.c, p.kw, p.kh}, p.o), rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else if (t.op == "pointwise") {
-        d->w1 = random_buffer(blocked_weights(p.c, p.o), rng, 0.2f);
+        d->w1 = random_buffer(blocked_weights({p.c}, p.o), rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else {
         d->w1 = random_buffer({mid, p.kw, p.kh}, rng, 0.5f);
         d->b1 = random_buffer({mid}, rng, 0.5f);
         if (t.op == "separable") {
-            d->w2 = random_buffer(blocked_weights(mid, p.o), rng, 0.2f);
+            d->w2 = random_buffer(blocked_weights({mid}, p.o), rng, 0.2f);
             d->b2 = random_buffer({p.o}, rng, 0.5f);
         }
     }

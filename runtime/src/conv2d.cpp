@@ -10,7 +10,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const OperatorOptions &options)
     : CpuOperator(d) {
     auto state = std::make_shared<Conv2dState>(OpKind::conv2d, d);
-    state->buffers = pack_conv2d(d, weights, bias);
+    state->buffers = pack_conv2d(d, weights, bias, abi::kCpuWeightBlock);
     state->selection = select_kernel(
         OpKind::conv2d, dispatch_key(d.window, 1, d.in_channels, d.out_channels), options);
     state_ = std::move(state);

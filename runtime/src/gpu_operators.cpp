@@ -35,11 +35,13 @@ struct UnfusedSeparable {
 struct GpuKernel {
     GpuSelection selection;
     GpuOptions options;
-    std::vector<PackedBuffer> buffers;  // host copies, packed as the CPU operators pack them
+    // Host copies, packed as the CPU operators pack them but with the GEMM weights in one
+    // block of all output channels (kWholeBlock).
+    std::vector<PackedBuffer> buffers;
 
     // Device copies of `buffers`, made by the first run (or warm_up) in that run's context.
     mutable std::once_flag uploaded;
-    mutable std::vector<std::array<halide_dimension_t, 4>> dims;
+    mutable std::vector<std::array<halide_dimension_t, BufferView::kMaxDims>> dims;
     mutable std::vector<halide_buffer_t> device;
     mutable CallContext upload_context;
 
@@ -267,7 +269,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
     : GpuOperator(d) {
     state_ = kernel_state(OpKind::conv2d, d, detail::gpu_key(d.window, 1), options,
-                          pack_conv2d(d, weights, bias));
+                          pack_conv2d(d, weights, bias, convgen::detail::kWholeBlock));
 }
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,

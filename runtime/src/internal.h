@@ -154,7 +154,8 @@ struct PackedBuffer {
 
 // halide_buffer_t views built per call on the caller's stack (run() stays re-entrant).
 struct BufferView {
-    halide_dimension_t dims[4];
+    static constexpr int kMaxDims = 5;  // conv2d's blocked weights
+    halide_dimension_t dims[kMaxDims];
     halide_buffer_t buf{};
     BufferView(const PackedBuffer &p);
     BufferView(const float *data, const TensorDesc &d);  // NHWC tensor as (c, x, y, n)
@@ -296,15 +297,15 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
 // operators pack blocks of abi::kCpuWeightBlock, the GPU operators kWholeBlock (one block of
 // all output channels, as the GPU kernels read them).
 inline constexpr int kWholeBlock = 0;
-// `rows` x c_out weights (IO, `field` in errors) in the blocked layout, extents (block, rows,
-// blocks).
-PackedBuffer pack_blocked(const char *field, const float *src, int64_t rows, int c_out,
+// Weights of `rows` (their extents, innermost first: c_in, and kw, kh for conv2d) x c_out
+// (IO or HWIO, `field` in errors) in the blocked layout, extents (block, rows..., blocks).
+PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block);
 
 // Each op's descriptor and weights validated (errors name the field) and packed into the
 // kernels' layout (packing.cpp); shared by the CPU and GPU operators.
 std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
-                                      const float *bias);
+                                      const float *bias, int block);
 std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *weights,
                                          const float *bias);
 // `block`: the GEMM weights' block (kCpuWeightBlock or kWholeBlock, see pack_blocked).

@@ -6,16 +6,16 @@
 namespace convgen::detail {
 
 std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
-                                      const float *bias) {
+                                      const float *bias, int block) {
     check_positive("desc.in_channels", d.in_channels);
     check_positive("desc.out_channels", d.out_channels);
     validate_window(d.window, "desc.window");
     validate_activation(d.activation, "desc.activation");
     check_not_null("weights", weights);
     const auto &w = d.window;
-    const int64_t count =
-        checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
-    return {pack_copy(weights, count, {d.out_channels, d.in_channels, w.kernel_w, w.kernel_h}),
+    checked_elements("weights", {w.kernel_h, w.kernel_w, d.in_channels, d.out_channels});
+    return {pack_blocked("weights", weights, {d.in_channels, w.kernel_w, w.kernel_h},
+                         d.out_channels, block),
             pack_copy(bias, d.out_channels, {d.out_channels})};
 }
 
@@ -40,7 +40,7 @@ std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *we
     validate_activation(d.activation, "desc.activation");
     check_not_null("weights", weights);
     checked_elements("weights", {d.in_channels, d.out_channels});
-    return {pack_blocked("weights", weights, d.in_channels, d.out_channels, block),
+    return {pack_blocked("weights", weights, {d.in_channels}, d.out_channels, block),
             pack_copy(bias, d.out_channels, {d.out_channels})};
 }
 
@@ -62,7 +62,7 @@ std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw
     checked_elements("pw_weights", {mid, d.out_channels});
     return {pack_copy(dw_weights, dw_count, {mid, w.kernel_w, w.kernel_h}),
             pack_copy(dw_bias, mid, {mid}),
-            pack_blocked("pw_weights", pw_weights, mid, d.out_channels, block),
+            pack_blocked("pw_weights", pw_weights, {mid}, d.out_channels, block),
             pack_copy(pw_bias, d.out_channels, {d.out_channels})};
 }
 

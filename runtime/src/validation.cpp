@@ -275,20 +275,21 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
     return p;
 }
 
-PackedBuffer pack_blocked(const char *field, const float *src, int64_t rows, int c_out,
+PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block) {
     const int b = block > 0 ? block : c_out;
     const int64_t blocks = abi::weight_blocks(c_out, b);
+    int64_t row_count = 1;
+    for (int r : rows) row_count *= r;
     // The last block's padding makes this at most block - 1 columns more than the input.
-    const int64_t count = checked_elements(field, {rows, blocks * b});
-    if (rows > INT32_MAX) {
-        fail(ErrorCode::overflow, field,
-             std::string(field) + " has " + std::to_string(rows) + " rows per output channel");
-    }
+    const int64_t count = checked_elements(field, {row_count, blocks * b});
     PackedBuffer p;
-    p.extents = {b, int(rows), int(blocks)};
+    p.extents = {b};
+    p.extents.insert(p.extents.end(), rows.begin(), rows.end());
+    p.extents.push_back(int(blocks));
+    const int64_t rows_total = row_count;
     p.data.resize(size_t(count));
-    abi::pack_blocked_weights(src, rows, c_out, b, p.data.data());
+    abi::pack_blocked_weights(src, rows_total, c_out, b, p.data.data());
     return p;
 }
 

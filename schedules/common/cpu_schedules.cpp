@@ -20,10 +20,8 @@ namespace {
 // buffer. The copy reads a few cache lines per row, each row c_out floats (often a new page)
 // after the last, a stride the hardware prefetchers do not follow, so inside a network, where
 // each layer's weights are out of cache, the copy waits on memory row by row.
-// `blocked`: the weights are packed in blocks of output channels (abi/weight_layout.h).
 void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
-                       int lanes, bool blocked, const Parameter &weights_buffer = {},
-                       int prefetch_rows = 0) {
+                       int lanes, const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
     const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
                             shape.rows_per_task > 1;
     Func panel = weights.in();
@@ -33,10 +31,10 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     }
     panel.compute_at(result, fused_task ? t.task : t.co)
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
-    // Whole blocks: with the copy's first channel a known multiple of the block, each vector
-    // is a dense load of one block's row; from a channel of unknown alignment Halide gathered
-    // it lane by lane.
-    if (blocked) panel.align_bounds(panel.args()[0], abi::kCpuWeightBlock);
+    // Whole blocks of the packed weights (abi/weight_layout.h): with the copy's first channel
+    // a known multiple of the block, each vector is a dense load of one block's row; from a
+    // channel of unknown alignment Halide gathered it lane by lane.
+    panel.align_bounds(panel.args()[0], abi::kCpuWeightBlock);
 }
 
 // The widest tile any rung of the ladder may take: twice the full tile's pixels, at most 14
@@ -103,8 +101,8 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
     if (strips || (standalone && knobs.get("pack_weights"))) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*blocked=*/true,
-                          problem.weights_buffer, prefetch_rows);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weights_buffer,
+                          prefetch_rows);
     }
 }
 
@@ -184,7 +182,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*blocked=*/false);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes);
     }
     if (problem.kernel_w > 0 && knobs.get("unroll_taps")) p.acc.update().unroll(p.r.y);
     const int unroll_ci = knobs.get("unroll_ci");
