@@ -16,12 +16,15 @@ namespace {
 // for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
 // (strip, slice) task when strips of rows are fused with the slices. With rows outside the
 // slices it would be copied once per row; the defaults pair packing with slices outside.
+// The weights come packed in blocks of output channels (abi/weight_layout.h), so the copy
+// reads one sequential stream per block of the slice. (Before, in the user's layout, each row
+// was c_out floats after the last, a stride the prefetchers did not follow: inside a network,
+// where each layer's weights are out of cache, the copy waited on memory row by row.)
 // prefetch_rows > 0: while copying weight row r, prefetch row r + prefetch_rows of the weights
-// buffer. The copy reads a few cache lines per row, each row c_out floats (often a new page)
-// after the last, a stride the hardware prefetchers do not follow, so inside a network, where
-// each layer's weights are out of cache, the copy waits on memory row by row.
+// buffer. constant_rows: see below.
 void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
-                       int lanes, const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
+                       int lanes, bool constant_rows, const Parameter &weights_buffer = {},
+                       int prefetch_rows = 0) {
     const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
                             shape.rows_per_task > 1;
     Func panel = weights.in();
@@ -34,7 +37,20 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     // Whole blocks of the packed weights (abi/weight_layout.h): with the copy's first channel
     // a known multiple of the block, each vector is a dense load of one block's row; from a
     // channel of unknown alignment Halide gathered it lane by lane.
-    panel.align_bounds(panel.args()[0], abi::kCpuWeightBlock);
+    const int block = abi::kCpuWeightBlock;
+    panel.align_bounds(panel.args()[0], block);
+    if (!constant_rows) return;
+    // Rows of a constant length, the widest slice any rung computes rounded out to whole
+    // blocks (one more where a slice shifted inwards starts inside a block), so the tiles
+    // step through the panel by a constant instead of a stride held in a register (the
+    // conv2d loop reloaded two from the stack per iteration). Not for pointwise: its panels
+    // of a few hundred input channels fit L1 at their own width, not at the widest rung's.
+    int vectors = std::max(shape.tile_c_vectors, shape.alt_tile.first);
+    for (const auto *rungs : {&shape.narrow_rungs, &shape.tighter_rungs, &shape.leaner_rungs}) {
+        for (const auto &rung : *rungs) vectors = std::max(vectors, rung.first);
+    }
+    const int widest = (vectors * lanes + block - 1) / block * block + block;
+    panel.bound_storage(panel.args()[0], widest);
 }
 
 // The widest tile any rung of the ladder may take: twice the full tile's pixels, at most 14
@@ -101,8 +117,8 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
     if (strips || (standalone && knobs.get("pack_weights"))) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weights_buffer,
-                          prefetch_rows);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*constant_rows=*/false,
+                          problem.weights_buffer, prefetch_rows);
     }
 }
 
@@ -182,7 +198,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*constant_rows=*/true);
     }
     if (problem.kernel_w > 0 && knobs.get("unroll_taps")) p.acc.update().unroll(p.r.y);
     const int unroll_ci = knobs.get("unroll_ci");
