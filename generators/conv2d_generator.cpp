@@ -44,10 +44,12 @@ public:
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
-        apply_schedule(sched::schedule_conv2d, p,
-                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        weights.dim(1).extent(), input.dim(0).extent(), kernel, kernel, stride},
-                       get_target(), {schedule, knobs, using_autoscheduler()});
+        sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
+                               output.dim(2).extent(), weights.dim(1).extent(),
+                               input.dim(0).extent(), kernel, kernel, stride};
+        problem.weight_block = weight_block(get_target());
+        apply_schedule(sched::schedule_conv2d, p, problem, get_target(),
+                       {schedule, knobs, using_autoscheduler()});
     }
 };
 

@@ -78,10 +78,16 @@ void estimate_tensor(Buf &b, int channels, int width, int height, int batch) {
     b.set_estimates({{0, channels}, {0, width}, {0, height}, {0, batch}});
 }
 
+// The block of output channels a target's kernels take their GEMM weights in
+// (abi/weight_layout.h): x86 CPUs blocks, AArch64 and GPUs one block of all channels.
+inline int weight_block(const Halide::Target &t) {
+    return abi::weight_block_for(t.arch == Halide::Target::X86 && !t.has_gpu_feature());
+}
+
 // The GEMM weights as the algorithms read them, (c_out, rows...), from the blocked buffer the
-// runtime packs (abi/weight_layout.h): (j, rows..., block) with blocks of kCpuWeightBlock
-// channels on a CPU (the extent and stride fixed, so addressing is constant), one block on a
-// GPU. rows: c_in for pointwise, (c_in, kx, ky) for conv2d.
+// runtime packs (abi/weight_layout.h): (j, rows..., block), with the block's extent and stride
+// fixed where it is a constant (x86), so addressing is constant. rows: c_in for pointwise,
+// (c_in, kx, ky) for conv2d.
 template <typename Buf>
 Halide::Func unblocked_weights(Buf &packed, const Halide::Target &target) {
     const int last = packed.dimensions() - 1;
@@ -92,12 +98,12 @@ Halide::Func unblocked_weights(Buf &packed, const Halide::Target &target) {
     args.insert(args.end(), rows.begin(), rows.end());
     std::vector<Halide::Expr> at(rows.begin(), rows.end());
     Halide::Func w(static_cast<Halide::ImageParam>(packed).name() + "_unblocked");
-    if (target.has_gpu_feature()) {
+    const int block = weight_block(target);
+    if (block == abi::kWholeBlock) {
         packed.dim(last).set_extent(1);
         at.insert(at.begin(), c);
         at.push_back(0);
     } else {
-        const int block = abi::kCpuWeightBlock;
         packed.dim(0).set_extent(block).dim(1).set_stride(block);
         // A schedule may compute channels past c_out (a register tile wider than the output,
         // a weight panel of whole blocks); those read the last block and are never stored.
@@ -113,10 +119,10 @@ Halide::Func unblocked_weights(Buf &packed, const Halide::Target &target) {
 template <typename Buf>
 void estimate_blocked_weights(Buf &packed, std::vector<int> rows, int c_out,
                               const Halide::Target &target) {
-    const int block = target.has_gpu_feature() ? c_out : abi::kCpuWeightBlock;
-    Halide::Region region{{0, block}};
-    for (int r : rows) region.emplace_back(0, r);
-    region.emplace_back(0, int(abi::weight_blocks(c_out, block)));
+    Halide::Region region;
+    for (int extent : abi::blocked_weight_extents(rows, c_out, weight_block(target))) {
+        region.emplace_back(0, extent);
+    }
     packed.set_estimates(region);
 }
 

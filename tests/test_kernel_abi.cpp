@@ -134,8 +134,15 @@ TEST(WeightLayout, BlocksHoldEachInputChannelsRowOfTheirOutputChannels) {
             }
         }
     }
-    // One block of all channels is the plain [c_in][c_out] layout (the GPU kernels').
+    EXPECT_EQ(cabi::blocked_weight_extents({c_in}, c_out, block), (std::vector<int>{16, 3, 3}));
+    EXPECT_EQ(cabi::blocked_weight_extents({c_in, 3, 3}, c_out, block),
+              (std::vector<int>{16, 3, 3, 3, 3}));
+    // One block of all channels (kWholeBlock: AArch64 and GPU kernels) is the plain
+    // [c_in][c_out] layout.
+    ASSERT_EQ(cabi::blocked_weight_elements(c_in, c_out, cabi::kWholeBlock), c_in * c_out);
+    EXPECT_EQ(cabi::blocked_weight_extents({c_in}, c_out, cabi::kWholeBlock),
+              (std::vector<int>{c_out, c_in, 1}));
     std::vector<float> whole(io.size());
-    cabi::pack_blocked_weights(io.data(), c_in, c_out, c_out, whole.data());
+    cabi::pack_blocked_weights(io.data(), c_in, c_out, cabi::kWholeBlock, whole.data());
     EXPECT_EQ(whole, io);
 }

@@ -29,13 +29,10 @@ static Buffer<float> filled(std::vector<int> sizes, float scale, unsigned &seed)
     return b;
 }
 
-// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as the CPU kernels
-// take them (abi/weight_layout.h).
+// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as this
+// architecture's CPU kernels take them (abi/weight_layout.h).
 static std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
-    const int block = convgen::abi::kCpuWeightBlock;
-    rows.insert(rows.begin(), block);
-    rows.push_back(int(convgen::abi::weight_blocks(c_out, block)));
-    return rows;
+    return convgen::abi::blocked_weight_extents(std::move(rows), c_out, convgen::abi::kCpuWeightBlock);
 }
 
 static double now_ms() {

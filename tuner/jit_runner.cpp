@@ -39,13 +39,10 @@ Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float sca
     return b;
 }
 
-// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as the CPU kernels
-// take them (abi/weight_layout.h).
+// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as this
+// architecture's CPU kernels take them (abi/weight_layout.h).
 std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
-    const int block = abi::kCpuWeightBlock;
-    rows.insert(rows.begin(), block);
-    rows.push_back(int(abi::weight_blocks(c_out, block)));
-    return rows;
+    return abi::blocked_weight_extents(std::move(rows), c_out, abi::kCpuWeightBlock);
 }
 
 std::unique_ptr<JitRunner::Data> make_data(const Task &t) {

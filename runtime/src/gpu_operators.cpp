@@ -36,7 +36,7 @@ struct GpuKernel {
     GpuSelection selection;
     GpuOptions options;
     // Host copies, packed as the CPU operators pack them but with the GEMM weights in one
-    // block of all output channels (kWholeBlock).
+    // block of all output channels (abi::kWholeBlock).
     std::vector<PackedBuffer> buffers;
 
     // Device copies of `buffers`, made by the first run (or warm_up) in that run's context.
@@ -269,7 +269,7 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
     : GpuOperator(d) {
     state_ = kernel_state(OpKind::conv2d, d, detail::gpu_key(d.window, 1), options,
-                          pack_conv2d(d, weights, bias, convgen::detail::kWholeBlock));
+                          pack_conv2d(d, weights, bias, abi::kWholeBlock));
 }
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
@@ -283,7 +283,7 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
                      const GpuOptions &options)
     : GpuOperator(d) {
     state_ = kernel_state(OpKind::pointwise, d, detail::DispatchKey{}, options,
-                          pack_pointwise(d, weights, bias, convgen::detail::kWholeBlock));
+                          pack_pointwise(d, weights, bias, abi::kWholeBlock));
 }
 
 // ---- Separable ------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
     : GpuOperator(d) {
     auto buffers =
-        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias, convgen::detail::kWholeBlock);
+        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias, abi::kWholeBlock);
     if (options.separable_path == Path::unfused && !options.variant.empty()) {
         fail(ErrorCode::invalid_argument, "options.variant",
              "options.variant names a fused variant ('" + options.variant +

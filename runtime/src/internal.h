@@ -294,9 +294,8 @@ abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
 
 // Output channels per block of the packed GEMM weights (abi/weight_layout.h): the CPU
-// operators pack blocks of abi::kCpuWeightBlock, the GPU operators kWholeBlock (one block of
-// all output channels, as the GPU kernels read them).
-inline constexpr int kWholeBlock = 0;
+// operators pack abi::kCpuWeightBlock (this architecture's), the GPU operators
+// abi::kWholeBlock (one block of all output channels, as the GPU kernels read them).
 // Weights of `rows` (their extents, innermost first: c_in, and kw, kh for conv2d) x c_out
 // (IO or HWIO, `field` in errors) in the blocked layout, extents (block, rows..., blocks).
 PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
@@ -308,7 +307,7 @@ std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
                                       const float *bias, int block);
 std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *weights,
                                          const float *bias);
-// `block`: the GEMM weights' block (kCpuWeightBlock or kWholeBlock, see pack_blocked).
+// `block`: the GEMM weights' block (abi::kCpuWeightBlock or abi::kWholeBlock).
 std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *weights,
                                          const float *bias, int block);
 std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw_weights,

@@ -277,19 +277,15 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
 
 PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block) {
-    const int b = block > 0 ? block : c_out;
-    const int64_t blocks = abi::weight_blocks(c_out, b);
-    int64_t row_count = 1;
-    for (int r : rows) row_count *= r;
+    int64_t rows_total = 1;
+    for (int r : rows) rows_total *= r;
     // The last block's padding makes this at most block - 1 columns more than the input.
-    const int64_t count = checked_elements(field, {row_count, blocks * b});
+    const int64_t count = checked_elements(
+        field, {rows_total, abi::weight_blocks(c_out, block) * abi::block_width(block, c_out)});
     PackedBuffer p;
-    p.extents = {b};
-    p.extents.insert(p.extents.end(), rows.begin(), rows.end());
-    p.extents.push_back(int(blocks));
-    const int64_t rows_total = row_count;
+    p.extents = abi::blocked_weight_extents(std::move(rows), c_out, block);
     p.data.resize(size_t(count));
-    abi::pack_blocked_weights(src, rows_total, c_out, b, p.data.data());
+    abi::pack_blocked_weights(src, rows_total, c_out, block, p.data.data());
     return p;
 }
 

@@ -4,7 +4,6 @@
 
 #include "cpu_knobs.h"
 #include "register_tiles.h"
-#include "weight_layout.h"
 
 namespace convgen::sched::cpu {
 
@@ -23,8 +22,8 @@ namespace {
 // prefetch_rows > 0: while copying weight row r, prefetch row r + prefetch_rows of the weights
 // buffer. constant_rows: see below.
 void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
-                       int lanes, bool constant_rows, const Parameter &weights_buffer = {},
-                       int prefetch_rows = 0) {
+                       int lanes, int block, bool constant_rows,
+                       const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
     const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
                             shape.rows_per_task > 1;
     Func panel = weights.in();
@@ -34,10 +33,10 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     }
     panel.compute_at(result, fused_task ? t.task : t.co)
         .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
-    // Whole blocks of the packed weights (abi/weight_layout.h): with the copy's first channel
-    // a known multiple of the block, each vector is a dense load of one block's row; from a
-    // channel of unknown alignment Halide gathered it lane by lane.
-    const int block = abi::kCpuWeightBlock;
+    // Whole blocks of the packed weights (`block`, from the generator: abi/weight_layout.h):
+    // with the copy's first channel a known multiple of the block, each vector is a dense load
+    // of one block's row; from a channel of unknown alignment Halide gathered it lane by lane.
+    if (block == 0) return;
     panel.align_bounds(panel.args()[0], block);
     if (!constant_rows) return;
     // Rows of a constant length, the widest slice any rung computes rounded out to whole
@@ -117,8 +116,8 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});
     const int prefetch_rows = standalone ? knobs.get("prefetch_rows") : 0;
     if (strips || (standalone && knobs.get("pack_weights"))) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*constant_rows=*/false,
-                          problem.weights_buffer, prefetch_rows);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weight_block,
+                          /*constant_rows=*/false, problem.weights_buffer, prefetch_rows);
     }
 }
 
@@ -198,7 +197,8 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {
-        pack_weight_panel(p.weights, p.result, t, shape, lanes, /*constant_rows=*/true);
+        pack_weight_panel(p.weights, p.result, t, shape, lanes, problem.weight_block,
+                          /*constant_rows=*/true);
     }
     if (problem.kernel_w > 0 && knobs.get("unroll_taps")) p.acc.update().unroll(p.r.y);
     const int unroll_ci = knobs.get("unroll_ci");

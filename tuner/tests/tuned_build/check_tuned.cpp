@@ -28,7 +28,7 @@ Buffer<float> blocked(const std::vector<float> &io, int c_in, int c_out,
     const int block = convgen::abi::kCpuWeightBlock;
     packed.resize(size_t(convgen::abi::blocked_weight_elements(c_in, c_out, block)));
     convgen::abi::pack_blocked_weights(io.data(), c_in, c_out, block, packed.data());
-    return Buffer<float>(packed.data(), block, c_in, int(convgen::abi::weight_blocks(c_out, block)));
+    return Buffer<float>(packed.data(), convgen::abi::blocked_weight_extents({c_in}, c_out, block));
 }
 
 // The window arguments of a call (abi/kernel_abi.h), unit dilation.
