@@ -109,6 +109,16 @@ using with_context_t =
     typename internal::Signature<decltype(Args<halide_buffer_t *>{}.values()),
                                  const void *>::type;
 
+// Sets a call's window arguments (CONVGEN_ABI_WINDOW_ARGS), the same on both axes: the
+// tuner's runners and the tuned-kernel check (the runtime sets each axis from its Window).
+template <typename Args>
+Args with_window(Args args, int stride, int dilation, int pad_left, int pad_top) {
+    args.stride_x = args.stride_y = stride;
+    args.dilation_x = args.dilation_y = dilation;
+    args.pad_left = pad_left, args.pad_top = pad_top;
+    return args;
+}
+
 // Calls `kernel` (a function pointer or a Halide::Callable) with `args` in kernel order.
 template <typename Kernel, typename Args>
 int call(Kernel &&kernel, const Args &args) {

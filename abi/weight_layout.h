@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace convgen::abi {
@@ -63,6 +64,12 @@ inline std::vector<int> blocked_weight_extents(std::vector<int> rows, int c_out,
     rows.insert(rows.begin(), int(block_width(block, c_out)));
     rows.push_back(int(weight_blocks(c_out, block)));
     return rows;
+}
+
+// The same for this architecture's CPU kernels (kCpuWeightBlock): what the tuner's runners and
+// the tuned-kernel check pass them.
+inline std::vector<int> cpu_blocked_weight_extents(std::vector<int> rows, int c_out) {
+    return blocked_weight_extents(std::move(rows), c_out, kCpuWeightBlock);
 }
 
 // Packs src (rows x c_out floats, row-major: IO, or HWIO with rows = kh * kw * c_in) into dst

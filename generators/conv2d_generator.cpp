@@ -14,7 +14,7 @@ public:
     GeneratorParam<std::string> schedule{"schedule", "hand"};  // hand | tuned | naive
 
     Input<Buffer<float, 4>> input{"input"};      // (c_in, x, y, n)
-    Input<Buffer<float, 5>> weights{"weights"};  // blocked (c_out, c_in, kx, ky): abi/weight_layout.h
+    Input<Buffer<float, 5>> weights{"weights"};  // blocked (c_out, c_in, kx, ky): weight_layout.h
     Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
     Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
     Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
@@ -44,12 +44,10 @@ public:
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
-        sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
-                               output.dim(2).extent(), weights.dim(1).extent(),
-                               input.dim(0).extent(), kernel, kernel, stride};
-        problem.weight_block = weight_block(get_target());
-        apply_schedule(sched::schedule_conv2d, p, problem, get_target(),
-                       {schedule, knobs, using_autoscheduler()});
+        apply_schedule(sched::schedule_conv2d, p,
+                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
+                        weights.dim(1).extent(), input.dim(0).extent(), kernel, kernel, stride},
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

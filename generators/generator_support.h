@@ -35,6 +35,12 @@ struct ScheduleChoice {
     bool autoscheduled;     // Generator::using_autoscheduler()
 };
 
+// The block of output channels a target's kernels take their GEMM weights in
+// (abi/weight_layout.h): x86 CPUs blocks, AArch64 and GPUs one block of all channels.
+inline int weight_block(const Halide::Target &t) {
+    return abi::weight_block_for(t.arch == Halide::Target::X86 && !t.has_gpu_feature());
+}
+
 // Names the schedule layer's ISA for this target and runs the given schedule with the knobs,
 // unless the variant is naive or autoscheduled.
 template <typename Pipeline, typename ScheduleFn>
@@ -53,6 +59,7 @@ void apply_schedule(ScheduleFn schedule, Pipeline &p, sched::Problem problem,
     }
     if (choice.autoscheduled || !hand) return;
     problem.target = target;
+    problem.weight_block = weight_block(target);
     sched::Knobs knobs(choice.knob_spec, sched::isa_of(target));
     schedule(p, problem, knobs);
     knobs.check_all_used();
@@ -76,12 +83,6 @@ struct Estimates {
 template <typename Buf>
 void estimate_tensor(Buf &b, int channels, int width, int height, int batch) {
     b.set_estimates({{0, channels}, {0, width}, {0, height}, {0, batch}});
-}
-
-// The block of output channels a target's kernels take their GEMM weights in
-// (abi/weight_layout.h): x86 CPUs blocks, AArch64 and GPUs one block of all channels.
-inline int weight_block(const Halide::Target &t) {
-    return abi::weight_block_for(t.arch == Halide::Target::X86 && !t.has_gpu_feature());
 }
 
 // The GEMM weights as the algorithms read them, (c_out, rows...), from the blocked buffer the

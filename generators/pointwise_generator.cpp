@@ -33,7 +33,6 @@ public:
                                input.dim(0).extent(), 1, 1, 1};
         problem.weights_buffer = static_cast<ImageParam>(weights).parameter();
         problem.input_pixel_stride = input.dim(1).stride();
-        problem.weight_block = weight_block(get_target());
         apply_schedule(sched::schedule_pointwise, p, problem, get_target(),
                        {schedule, knobs, using_autoscheduler()});
     }

@@ -57,12 +57,10 @@ public:
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
         dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f);
         pw_min.set_estimate(0.0f), pw_max.set_estimate(6.0f);
-        sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
-                               output.dim(2).extent(), dw_channels, input.dim(0).extent(),
-                               kernel, kernel, stride, dilation};
-        problem.weight_block = weight_block(get_target());
-        apply_schedule(sched::schedule_separable, p, problem, get_target(),
-                       {schedule, knobs, using_autoscheduler()});
+        apply_schedule(sched::schedule_separable, p,
+                       {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
+                        dw_channels, input.dim(0).extent(), kernel, kernel, stride, dilation},
+                       get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };
 

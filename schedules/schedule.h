@@ -24,8 +24,8 @@ struct Problem {
     // Elements between neighbouring input pixels (the input's x stride; pointwise), for a
     // schedule that avoids L1 set aliasing; undefined where the generator does not say.
     Halide::Expr input_pixel_stride;
-    // Output channels per block of the GEMM weights' buffer (abi/weight_layout.h; 0: one block
-    // of all channels), for a schedule that copies whole blocks.
+    // Output channels per block of the target's GEMM weight buffers (abi/weight_layout.h; 0:
+    // one block of all channels), for a schedule that copies whole blocks; set with `target`.
     int weight_block = 0;
 };
 

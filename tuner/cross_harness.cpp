@@ -29,12 +29,6 @@ static Buffer<float> filled(std::vector<int> sizes, float scale, unsigned &seed)
     return b;
 }
 
-// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as this
-// architecture's CPU kernels take them (abi/weight_layout.h).
-static std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
-    return convgen::abi::blocked_weight_extents(std::move(rows), c_out, convgen::abi::kCpuWeightBlock);
-}
-
 static double now_ms() {
     using namespace std::chrono;
     return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
@@ -57,14 +51,9 @@ int main(int argc, char **argv) {
     Buffer<float> in = filled({c, w, h, n}, 1.0f, seed);
     namespace abi = convgen::abi;
     // The candidate's arguments by name, in the kernel ABI's order (abi/kernel_abi.h).
-    auto window = [&](auto args) {
-        args.stride_x = args.stride_y = s;
-        args.dilation_x = args.dilation_y = d;
-        args.pad_left = pl, args.pad_top = pt;
-        return args;
-    };
+    auto window = [&](auto args) { return abi::with_window(args, s, d, pl, pt); };
 #if defined(TUNE_OP_CONV2D)
-    Buffer<float> wt = filled(blocked_weights({c, kw, kh}, o), 0.2f, seed);
+    Buffer<float> wt = filled(abi::cpu_blocked_weight_extents({c, kw, kh}, o), 0.2f, seed);
     Buffer<float> b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
     const auto args = window(abi::Conv2dArgs<halide_buffer_t *>{
@@ -76,13 +65,14 @@ int main(int argc, char **argv) {
         .input = in, .weights = wt, .bias = b, .channel_multiplier = m, .act_min = 0.f,
         .act_max = 6.f, .output = out});
 #elif defined(TUNE_OP_POINTWISE)
-    Buffer<float> wt = filled(blocked_weights({c}, o), 0.2f, seed), b = filled({o}, 0.5f, seed);
+    Buffer<float> wt = filled(abi::cpu_blocked_weight_extents({c}, o), 0.2f, seed);
+    Buffer<float> b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, w, h, n);
     const auto args = abi::PointwiseArgs<halide_buffer_t *>{
         .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out};
 #elif defined(TUNE_OP_SEPARABLE)
     Buffer<float> dw = filled({c * m, kw, kh}, 0.5f, seed), db = filled({c * m}, 0.5f, seed);
-    Buffer<float> pw = filled(blocked_weights({c * m}, o), 0.2f, seed);
+    Buffer<float> pw = filled(abi::cpu_blocked_weight_extents({c * m}, o), 0.2f, seed);
     Buffer<float> pb = filled({o}, 0.5f, seed);
     Buffer<float> out(o, ow, oh, n);
     const auto args = window(abi::SeparableArgs<halide_buffer_t *>{

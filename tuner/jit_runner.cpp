@@ -39,12 +39,6 @@ Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float sca
     return b;
 }
 
-// The extents of GEMM weights (rows: c_in, and kw, kh for conv2d) x c_out as this
-// architecture's CPU kernels take them (abi/weight_layout.h).
-std::vector<int> blocked_weights(std::vector<int> rows, int c_out) {
-    return abi::blocked_weight_extents(std::move(rows), c_out, abi::kCpuWeightBlock);
-}
-
 std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     const auto &p = t.problem;
     std::mt19937 rng(1234);
@@ -55,16 +49,17 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     const int in_w = one_row ? p.h * p.w : p.w, in_h = one_row ? 1 : p.h;
     d->input = random_buffer({p.c, in_w, in_h, p.n}, rng, 1.0f);
     if (t.op == "conv2d") {
-        d->w1 = random_buffer(blocked_weights({p.c, p.kw, p.kh}, p.o), rng, 0.2f);
+        d->w1 =
+            random_buffer(abi::cpu_blocked_weight_extents({p.c, p.kw, p.kh}, p.o), rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else if (t.op == "pointwise") {
-        d->w1 = random_buffer(blocked_weights({p.c}, p.o), rng, 0.2f);
+        d->w1 = random_buffer(abi::cpu_blocked_weight_extents({p.c}, p.o), rng, 0.2f);
         d->b1 = random_buffer({p.o}, rng, 0.5f);
     } else {
         d->w1 = random_buffer({mid, p.kw, p.kh}, rng, 0.5f);
         d->b1 = random_buffer({mid}, rng, 0.5f);
         if (t.op == "separable") {
-            d->w2 = random_buffer(blocked_weights({mid}, p.o), rng, 0.2f);
+            d->w2 = random_buffer(abi::cpu_blocked_weight_extents({mid}, p.o), rng, 0.2f);
             d->b2 = random_buffer({p.o}, rng, 0.5f);
         }
     }
@@ -92,11 +87,8 @@ void make_replicas(JitRunner::Data &d) {
 // Sets a call's window arguments (abi/kernel_abi.h) from the task.
 template <typename Args>
 Args with_window(Args args, const Task &t) {
-    const auto &p = t.problem;
-    args.stride_x = args.stride_y = p.stride;
-    args.dilation_x = args.dilation_y = p.dilation;
-    args.pad_left = t.pad_left(), args.pad_top = t.pad_top();
-    return args;
+    return abi::with_window(args, t.problem.stride, t.problem.dilation, t.pad_left(),
+                            t.pad_top());
 }
 
 // One call of the compiled pipeline, its arguments set by name in the kernel ABI's order.

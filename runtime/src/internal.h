@@ -293,11 +293,10 @@ abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
 
-// Output channels per block of the packed GEMM weights (abi/weight_layout.h): the CPU
-// operators pack abi::kCpuWeightBlock (this architecture's), the GPU operators
-// abi::kWholeBlock (one block of all output channels, as the GPU kernels read them).
 // Weights of `rows` (their extents, innermost first: c_in, and kw, kh for conv2d) x c_out
-// (IO or HWIO, `field` in errors) in the blocked layout, extents (block, rows..., blocks).
+// (IO or HWIO, `field` in errors) in the blocked layout of abi/weight_layout.h, extents
+// (block, rows..., blocks): the CPU operators pack abi::kCpuWeightBlock (this architecture's
+// block), the GPU operators abi::kWholeBlock (one block of all output channels).
 PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block);
 

@@ -28,17 +28,9 @@ Buffer<float> blocked(const std::vector<float> &io, int c_in, int c_out,
     const int block = convgen::abi::kCpuWeightBlock;
     packed.resize(size_t(convgen::abi::blocked_weight_elements(c_in, c_out, block)));
     convgen::abi::pack_blocked_weights(io.data(), c_in, c_out, block, packed.data());
-    return Buffer<float>(packed.data(), convgen::abi::blocked_weight_extents({c_in}, c_out, block));
+    return Buffer<float>(packed.data(), convgen::abi::cpu_blocked_weight_extents({c_in}, c_out));
 }
 
-// The window arguments of a call (abi/kernel_abi.h), unit dilation.
-template <typename Args>
-Args with_window(Args args, int s, int pl, int pt) {
-    args.stride_x = args.stride_y = s;
-    args.dilation_x = args.dilation_y = 1;
-    args.pad_left = pl, args.pad_top = pt;
-    return args;
-}
 }  // namespace
 
 int main() {
@@ -69,12 +61,12 @@ int main() {
     Buffer<float> bdw(dw.data(), c, k, k), bdb(db.data(), c), bpw = blocked(pw, c, o, packed),
         bpb(pb.data(), o), by(y.data(), o, ow, oh, 1);
     const int rc = abi::call(
-        TUNED_FN, with_window(abi::SeparableArgs<halide_buffer_t *>{
+        TUNED_FN, abi::with_window(abi::SeparableArgs<halide_buffer_t *>{
                                   .input = bx, .dw_weights = bdw, .dw_bias = bdb,
                                   .pw_weights = bpw, .pw_bias = bpb, .channel_multiplier = 1,
                                   .dw_min = 0.f, .dw_max = 6.f, .pw_min = 0.f, .pw_max = 6.f,
                                   .output = by},
-                              s, pl, pt));
+                              s, 1, pl, pt));
 #elif defined(TUNED_OP_DEPTHWISE)
     auto dw = random_vector(size_t(k) * k * c, 0.5f, rng), db = random_vector(c, 0.5f, rng);
     convgen::DepthwiseDesc d;
@@ -83,11 +75,11 @@ int main() {
     y.assign(expected.data.size(), -1.0f);
     Buffer<float> bdw(dw.data(), c, k, k), bdb(db.data(), c), by(y.data(), c, ow, oh, 1);
     const int rc = abi::call(
-        TUNED_FN, with_window(abi::DepthwiseArgs<halide_buffer_t *>{
+        TUNED_FN, abi::with_window(abi::DepthwiseArgs<halide_buffer_t *>{
                                   .input = bx, .weights = bdw, .bias = bdb,
                                   .channel_multiplier = 1, .act_min = 0.f, .act_max = 6.f,
                                   .output = by},
-                              s, pl, pt));
+                              s, 1, pl, pt));
 #elif defined(TUNED_OP_POINTWISE)
     const int o = TUNED_C_OUT;
     auto pw = random_vector(size_t(c) * o, 0.2f, rng), pb = random_vector(o, 0.5f, rng);
