@@ -33,9 +33,12 @@
     X(buffer, input) X(buffer, weights) X(buffer, bias) X(i32, channel_multiplier)           \
         CONVGEN_ABI_WINDOW_ARGS(X) X(f32, act_min) X(f32, act_max) X(output, output)
 
+// threads: how many threads the call's parallel loops run on (0 or 1: one), so a schedule
+// can cut a layer whose parallel tasks do not divide among them into one chunk per thread
+// (TileShape::threads). GPU kernels ignore it.
 #define CONVGEN_ABI_POINTWISE_ARGS(X) \
     X(buffer, input) X(buffer, weights) X(buffer, bias) X(f32, act_min) X(f32, act_max) \
-        X(output, output)
+        X(i32, threads) X(output, output)
 
 #define CONVGEN_ABI_SEPARABLE_ARGS(X)                                                          \
     X(buffer, input) X(buffer, dw_weights) X(buffer, dw_bias) X(buffer, pw_weights)           \

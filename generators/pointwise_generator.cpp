@@ -14,6 +14,7 @@ public:
     Input<Buffer<float, 3>> weights{"weights"};  // blocked (c_out, c_in): abi/weight_layout.h
     Input<Buffer<float, 1>> bias{"bias"};        // (c_out)
     Input<float> act_min{"act_min"}, act_max{"act_max"};
+    Input<int> threads{"threads"};  // the call's threads (abi/kernel_abi.h)
     Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
 
     void generate() {
@@ -28,11 +29,13 @@ public:
         bias.set_estimates({{0, e.c_out}});
         estimate_tensor(output, e.c_out, e.width, e.height, e.batch);
         act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
+        threads.set_estimate(1);
         sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
                                output.dim(2).extent(), weights.dim(1).extent(),
                                input.dim(0).extent(), 1, 1, 1};
         problem.weights_buffer = static_cast<ImageParam>(weights).parameter();
         problem.input_pixel_stride = input.dim(1).stride();
+        problem.threads = threads;
         apply_schedule(sched::schedule_pointwise, p, problem, get_target(),
                        {schedule, knobs, using_autoscheduler()});
     }

@@ -27,6 +27,9 @@ struct Problem {
     // Output channels per block of the target's GEMM weight buffers (abi/weight_layout.h; 0:
     // one block of all channels), for a schedule that copies whole blocks; set with `target`.
     int weight_block = 0;
+    // The threads the call runs on (a kernel argument; pointwise), for a schedule that sizes
+    // its parallel tasks to them; undefined where the generator does not say.
+    Halide::Expr threads;
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);

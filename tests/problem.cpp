@@ -171,6 +171,13 @@ std::vector<Problem> grid(OpKind op) {
     // Input pixels 4 KiB apart (1024 channels): the avx512 pointwise op's alternative 4x5 tile
     // (TileShape::alt_tile).
     vary([](Problem &p) { p.h = 2, p.w = 5, p.ci = 1024, p.co = 64; });
+    // Output channels the avx512 pointwise op's 1x28 rung takes (wide_tiles, from 64 input
+    // channels): 40 on a 30-wide row, 80 on a merged row of 4 x 14, whose 5 slices are also
+    // cut into pixel chunks when the run has 2 threads (TileShape::threads); and 160 on a
+    // merged 7 x 7 row, where its alternative tile is 5x5 (alt_tile_wide_c).
+    vary([](Problem &p) { p.h = 2, p.w = 30, p.ci = 64, p.co = 40; });
+    vary([](Problem &p) { p.h = 4, p.w = 14, p.ci = 64, p.co = 80; });
+    vary([](Problem &p) { p.h = 7, p.w = 7, p.ci = 24, p.co = 160; });
     vary([](Problem &p) { p.n = 3; });
     vary([](Problem &p) { p.multiplier = 2; });
     vary([](Problem &p) { p.multiplier = 2, p.ci = 3; });

@@ -758,6 +758,32 @@ TEST(OperatorThreads, ApplicationExecutorAndThreadCapGiveTheSameResult) {
     set_num_threads(saved);
 }
 
+// A pointwise layer with few (strip, slice) tasks, run as one merged row, is cut into chunks of
+// pixel tiles on more than one thread (TileShape::min_tasks): the same results, bit for bit,
+// as on one thread, which has no chunks.
+TEST(OperatorThreads, PixelChunksGiveTheSameResult) {
+    const int saved = num_threads();
+    set_num_threads(4);
+    struct Shape { int h, w, c_in, c_out; };
+    for (const Shape s : {Shape{14, 14, 64, 80}, Shape{14, 14, 48, 80}, Shape{7, 7, 48, 160},
+                          Shape{4, 14, 48, 40}}) {
+        SCOPED_TRACE(std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
+                     std::to_string(s.c_in) + " -> " + std::to_string(s.c_out));
+        const AnyOperator o = make_operator(OpKind::pointwise, s.c_in, s.c_out, 1, 1, {});
+        const TensorDesc in = TensorDesc::nhwc(1, s.h, s.w, s.c_in);
+        const auto x = random_floats(in.elements(), 33);
+        RunOptions one;
+        one.threads = 1;
+        const auto want = o.run_with(x, in, one);
+        for (int threads = 2; threads <= 4; threads++) {
+            RunOptions r;
+            r.threads = threads;
+            EXPECT_EQ(o.run_with(x, in, r), want) << threads << " threads";
+        }
+    }
+    set_num_threads(saved);
+}
+
 TEST(OperatorThreads, ThreadCountOutOfRangeIsAnError) {
     for (int threads : {-1, kMaxThreads + 1}) {
         OperatorOptions o;

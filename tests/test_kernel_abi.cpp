@@ -59,13 +59,15 @@ std::vector<std::string> abi_names() {
 TEST(KernelAbi, CallPassesTheArgumentsInTheListedOrder) {
     int a = 0, b = 0, out = 0;
     const cabi::PointwiseArgs<int *> args{
-        .input = &a, .weights = &b, .bias = nullptr, .act_min = -1.5f, .act_max = 6.0f, .output = &out};
+        .input = &a, .weights = &b, .bias = nullptr, .act_min = -1.5f, .act_max = 6.0f,
+        .threads = 3, .output = &out};
     std::vector<const void *> seen;
     float lo = 0, hi = 0;
+    int threads = 0;
     const int rc = cabi::call(
-        [&](int *in, int *w, int *bias, float act_min, float act_max, int *o) {
+        [&](int *in, int *w, int *bias, float act_min, float act_max, int n, int *o) {
             seen = {in, w, bias, o};
-            lo = act_min, hi = act_max;
+            lo = act_min, hi = act_max, threads = n;
             return 7;
         },
         args);
@@ -73,6 +75,7 @@ TEST(KernelAbi, CallPassesTheArgumentsInTheListedOrder) {
     EXPECT_EQ(seen, (std::vector<const void *>{&a, &b, nullptr, &out}));
     EXPECT_EQ(lo, -1.5f);
     EXPECT_EQ(hi, 6.0f);
+    EXPECT_EQ(threads, 3);
 }
 
 TEST(KernelAbi, TheGeneratorsOrderMatches) {
@@ -102,8 +105,9 @@ TEST(KernelAbi, SwappedScalarsAndMissingArgumentsAreCaught) {
     auto fewer = abi_names<cabi::PointwiseArgs>();
     fewer.erase(fewer.begin() + 3);
     FakeMetadata<cabi::PointwiseArgs> short_list(fewer);
-    EXPECT_NE(cabi::metadata_mismatch<cabi::PointwiseArgs>(&short_list.metadata)
-                  .find("takes 5 arguments, the ABI 6"),
+    const std::string expected = "takes " + std::to_string(fewer.size()) +
+                                 " arguments, the ABI " + std::to_string(fewer.size() + 1);
+    EXPECT_NE(cabi::metadata_mismatch<cabi::PointwiseArgs>(&short_list.metadata).find(expected),
               std::string::npos);
 }
 

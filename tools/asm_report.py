@@ -39,7 +39,10 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 # Default register tiles per ISA: (GEMM vectors, GEMM pixels, depthwise vectors, depthwise
 # pixels), the pointwise and conv2d ops' own where it differs (op), conv2d's own where it
 # differs from that (conv), and the vector registers of the ISA. (avx512's pointwise op also
-# has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows: not reported.)
+# has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows, 5x5 instead where
+# it pads the channels less, and a 1x28 rung for channel counts 2x14 pads: not reported. Read
+# from the assembly on 2026-12-06: 4x5 20 FMAs + 9 loads, 5x5 25 + 10, no spills; 1x28 28 FMAs
+# + 29 loads, no vector spills, 18 scalar reloads of its 28 input row addresses.)
 DEFAULT_TILES = {
     "avx512_spr": dict(gemm=(2, 14), op=(4, 6), dw=(2, 4), registers=32),
     "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), registers=32),

@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
     Buffer<float> b = filled({o}, 0.5f, seed);
     Buffer<float> out(o, w, h, n);
     const auto args = abi::PointwiseArgs<halide_buffer_t *>{
-        .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f, .output = out};
+        .input = in, .weights = wt, .bias = b, .act_min = 0.f, .act_max = 6.f,
+        .threads = std::atoi(argv[17]), .output = out};
 #elif defined(TUNE_OP_SEPARABLE)
     Buffer<float> dw = filled({c * m, kw, kh}, 0.5f, seed), db = filled({c * m}, 0.5f, seed);
     Buffer<float> pw = filled(abi::cpu_blocked_weight_extents({c * m}, o), 0.2f, seed);

@@ -92,7 +92,9 @@ Args with_window(Args args, const Task &t) {
 }
 
 // One call of the compiled pipeline, its arguments set by name in the kernel ABI's order.
-std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunner::Data &d) {
+// threads: the Halide threads the call runs on (TimingOptions::threads).
+std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunner::Data &d,
+                               int threads) {
     using Buf = Buffer<float>;
     const int m = t.problem.multiplier;
     const float lo = 0.0f, hi = 6.0f;  // ReLU6, as the benchmarks fuse it
@@ -113,7 +115,8 @@ std::function<int()> bind_call(const Task &t, const Halide::Callable &c, JitRunn
     if (t.op == "pointwise") {
         return bind(convgen::abi::PointwiseArgs<Buf>{.input = d.input, .weights = d.w1,
                                                      .bias = d.b1, .act_min = lo,
-                                                     .act_max = hi, .output = d.output});
+                                                     .act_max = hi, .threads = threads,
+                                                     .output = d.output});
     }
     return bind(with_window(
         convgen::abi::SeparableArgs<Buf>{.input = d.input, .dw_weights = d.w1, .dw_bias = d.b1,
@@ -151,7 +154,7 @@ Timing JitRunner::measure(const Task &task, const std::string &knobs) {
             found = d.compiled.emplace(knobs, compile(task, knobs)).first;
         }
         const Halide::Callable callable = found->second;
-        const auto run = bind_call(task, callable, d);
+        const auto run = bind_call(task, callable, d, options_.threads);
 
         // Warm-up, and the correctness check against the hand schedule's output.
         d.output.fill(-1.0f);
@@ -176,7 +179,7 @@ Timing JitRunner::measure(const Task &task, const std::string &knobs) {
         std::vector<std::function<int()>> runs{run};
         if (options_.cold) {
             if (d.replicas.empty()) make_replicas(d);
-            for (auto &r : d.replicas) runs.push_back(bind_call(task, callable, *r));
+            for (auto &r : d.replicas) runs.push_back(bind_call(task, callable, *r, options_.threads));
         }
         std::vector<double> samples;
         size_t next = 0;

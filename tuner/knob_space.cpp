@@ -37,6 +37,10 @@ bool KnobSpace::plausible(const Config &c) const {
         sched::gemm_tile_registers(get("alt_tile_c"), get("alt_tile_x")) > registers_) {
         return false;
     }
+    if (get("alt_tile_wide_c") &&
+        sched::gemm_tile_registers(get("alt_tile_wide_c"), get("alt_tile_x")) > registers_) {
+        return false;
+    }
     // Depthwise tile: accumulators only; the taps' weights may stream.
     if (get("dw_tile_c") && get("dw_tile_c") * get("dw_tile_x") > registers_) return false;
     return true;

@@ -204,7 +204,7 @@ int call_gpu(const GpuKernel &s, const DepthwiseDesc &d, const TensorDesc &input
 int call_gpu(const GpuKernel &s, const PointwiseDesc &d, const TensorDesc &, void *uc,
              halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
     return abi::call_with_context(kernel_of<detail::pointwise_kernel_t>(s), uc,
-                                  pointwise_args(d, {in, {&wb[0], &wb[1]}, out}));
+                                  pointwise_args(d, {in, {&wb[0], &wb[1]}, out}, 1));
 }
 
 OpKind op_of(const Conv2dDesc &) { return OpKind::conv2d; }
@@ -383,7 +383,8 @@ void SeparableState::run_unfused(const ConstTensor &input, const Tensor &output,
     check_kernel_result(
         abi::call_with_context(pw, &uc,
                                pointwise_args(desc.pointwise(),
-                                              {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()})),
+                                              {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()},
+                                              1)),
         u.pw->selection.impl.variant);
     out.finish(true);
 }

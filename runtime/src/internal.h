@@ -284,8 +284,9 @@ abi::Conv2dArgs<halide_buffer_t *> conv2d_args(const Conv2dDesc &d, const Tensor
 abi::DepthwiseArgs<halide_buffer_t *> depthwise_args(const DepthwiseDesc &d,
                                                      const TensorDesc &input,
                                                      const KernelBuffers &b);
+// threads: the call's (abi::PointwiseArgs::threads; GPU kernels ignore it).
 abi::PointwiseArgs<halide_buffer_t *> pointwise_args(const PointwiseDesc &d,
-                                                     const KernelBuffers &b);
+                                                     const KernelBuffers &b, int threads);
 abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
                                                      const TensorDesc &input,
                                                      const KernelBuffers &b);

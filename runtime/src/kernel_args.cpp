@@ -44,13 +44,14 @@ abi::DepthwiseArgs<halide_buffer_t *> depthwise_args(const DepthwiseDesc &d,
 }
 
 abi::PointwiseArgs<halide_buffer_t *> pointwise_args(const PointwiseDesc &d,
-                                                     const KernelBuffers &b) {
+                                                     const KernelBuffers &b, int threads) {
     const ClampBounds act = activation_bounds(d.activation);
     return {.input = b.input,
             .weights = b.weights[0],
             .bias = b.weights[1],
             .act_min = act.min,
             .act_max = act.max,
+            .threads = threads,
             .output = b.output};
 }
 

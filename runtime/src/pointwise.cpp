@@ -52,7 +52,8 @@ void detail::OpState<PointwiseDesc>::launch(const ConstTensor &input, const Tens
     BufferView weights(buffers[0]), bias(buffers[1]);
     call_kernel<pointwise_kernel_t>(
         selection.for_input(input.desc, run.variant_threads), run,
-        pointwise_args(desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()}));
+        pointwise_args(desc, {in.raw(), {weights.raw(), bias.raw()}, out.raw()},
+                       run.parallel.effective_threads()));
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,

@@ -17,8 +17,10 @@ const std::vector<int> kTighter{0, 1, 2, 3};  // knob tighter_tiles
 const std::vector<int> kPrefetchRows{0, 4, 8, 16, 32};
 const std::vector<int> kUnrollCi{1, 2, 4};
 const std::vector<int> kMinRowTasks{0, 2, 4, 8};
+const std::vector<int> kTasksPerThread{0, 2, 3, 4, 6};
 const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
+const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
@@ -56,11 +58,14 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"tile_x", op_tile_pixels, kTileX},
             {"rows_per_task", d.pw_rows_per_task, kRows},
             {"channels_outside_rows", d.pw_channels_outside_rows, kBool},
+            {"tasks_per_thread", d.pw_tasks_per_thread, kTasksPerThread},
+            {"wide_tiles", d.pw_wide_tiles, kBool},
             {"pack_weights", d.gemm_pack_weights, kBool},
             {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
             {"prefetch_rows", d.pw_prefetch_rows, kPrefetchRows},
             {"alt_tile_c", d.pw_alt_tile_vectors, kAltTileC},
             {"alt_tile_x", d.pw_alt_tile_pixels, kAltTileX},
+            {"alt_tile_wide_c", d.pw_alt_tile_wide_vectors, kAltTileWideC},
         };
     }
     if (op == "separable") {

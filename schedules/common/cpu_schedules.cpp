@@ -44,7 +44,8 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     // step through the panel by a constant instead of a stride held in a register (the
     // conv2d loop reloaded two from the stack per iteration). Not for pointwise: its panels
     // of a few hundred input channels fit L1 at their own width, not at the widest rung's.
-    int vectors = std::max(shape.tile_c_vectors, shape.alt_tile.first);
+    int vectors = std::max({shape.tile_c_vectors, shape.alt_tile.first,
+                            shape.alt_tile_wide_vectors, shape.wide_rung.first});
     for (const auto *rungs : {&shape.narrow_rungs, &shape.tighter_rungs, &shape.leaner_rungs}) {
         for (const auto &rung : *rungs) vectors = std::max(vectors, rung.first);
     }
@@ -100,14 +101,36 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     shape.channels_outside_rows =
         standalone && knobs.get("channels_outside_rows");
     shape.slices_inside_strips = strips;
-    if (standalone) shape.narrow_rungs = narrow_rungs(problem, shape);
+    if (standalone) {
+        shape.narrow_rungs = narrow_rungs(problem, shape);
+        shape.tasks_per_thread = knobs.get("tasks_per_thread");
+        shape.threads = problem.threads;
+        shape.height = problem.out_height;
+    }
     tighter_rungs(problem, shape, knobs);
+    if (standalone && knobs.get("wide_tiles")) {
+        // One vector x twice the tile's pixels, where that is as many accumulators as the
+        // tile and fits the registers (AVX-512's 2x14: 1x28, 28 accumulators + 1 weight vector
+        // + 1 broadcast = 30 registers), taken where it covers at least 5% fewer outputs:
+        // channel counts that are not multiples of the tile's 32 (40, 80, 112, 144, 240)
+        // computed up to 60% more channels than asked (40: 64), in 1x28 at most 15 more per
+        // row of slices (40: 48; 80 and 112: none). Only on reductions of 64 channels or
+        // more: it makes more, smaller (strip, slice) tasks, and on 2 threads those of 24 ->
+        // 144 at 56x56 and 40 -> 240 at 28x28 ran 0.88x and 0.94x (1 thread: 1.09x, 1.03x).
+        const int pixels = 2 * shape.tile_x;
+        if (pixels >= shape.tile_c_vectors * shape.tile_x &&
+            gemm_tile_registers(1, pixels) <= vector_registers(problem.target)) {
+            shape.wide_rung = {1, pixels};
+            shape.wide_when = problem.in_channels >= 64;
+        }
+    }
     if (standalone) {
         // The op's alternative tile (knobs alt_tile_c, alt_tile_x; TileShape::alt_tile), also
         // where the input pixels are a multiple of 4 KiB apart (1024 floats: c_in 1024 or
         // 2048, dense): their lines all fall in one L1 set (4 KiB per way: 64 sets of 64
         // bytes, 8 or 12 ways), so more pixels per tile than ways evict each other every step.
         shape.alt_tile = {knobs.get("alt_tile_c"), knobs.get("alt_tile_x")};
+        shape.alt_tile_wide_vectors = knobs.get("alt_tile_wide_c");
         if (problem.input_pixel_stride.defined()) {
             shape.alt_when = problem.input_pixel_stride % 1024 == 0;
         }

@@ -26,11 +26,24 @@ struct CpuDefaults {
     // apart, or rows it overlaps by 10% or more; TileShape::alt_tile; 0 = none)
     int pw_alt_tile_vectors = 0;  // knob alt_tile_c
     int pw_alt_tile_pixels = 0;   // knob alt_tile_x
+    // pointwise op: a wider tile (this many vectors x alt_tile_x pixels) instead of the
+    // alternative one where it covers at least 5% fewer outputs (TileShape::
+    // alt_tile_wide_vectors; 0 = none)
+    int pw_alt_tile_wide_vectors = 0;  // knob alt_tile_wide_c
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks
     bool pw_channels_outside_rows = false;  // knob channels_outside_rows (pointwise op)
     int pw_rows_per_task = 1;               // knob rows_per_task (pointwise op)
+    // pointwise, with channels outside rows in strips, on more than one thread: where the
+    // (strip, slice) tasks are fewer than this many per thread and do not divide among the
+    // threads, one chunk of pixel tiles per thread instead (TileShape::threads; 0 = never):
+    // knob tasks_per_thread
+    int pw_tasks_per_thread = 0;
+    // pointwise: also try 1 vector x twice the tile's pixels (as many accumulators), before
+    // the tighter rungs and on their terms, on reductions of 64 channels or more, where the
+    // register file holds it (TileShape::wide_rung): knob wide_tiles
+    bool pw_wide_tiles = false;
     // pointwise and conv2d: copy each output-channel slice's weights (all of c_in, all taps)
     // into a contiguous panel once per parallel task, so the hot loop streams them instead of
     // reading tile_c vectors c_out floats apart (a new 4 KiB page every step for wide layers).

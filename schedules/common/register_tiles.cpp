@@ -39,8 +39,23 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         f.parallel(v.y);
     }
     const int tile_c_vectors = shape.tile_c_vectors, tile_x = shape.tile_x;
+    const bool task_per_slice_and_strip = shape.channels_outside_rows &&
+                                          shape.rows_per_task > 1 && !slices_inside_strips;
     auto tile = [&](Stage s, int tc, int tx) {
         s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
+        const bool chunks = task_per_slice_and_strip && shape.threads.defined() &&
+                            shape.tasks_per_thread > 0;
+        if (chunks) {
+            const Expr tiles = (width + tx - 1) / tx;
+            const Expr slices = (channels + tc - 1) / tc;
+            const Expr strips = (shape.height + shape.rows_per_task - 1) / shape.rows_per_task;
+            const Expr tasks = strips * slices;
+            const Expr threads = shape.threads;
+            const Expr uneven = threads > 1 && tasks < shape.tasks_per_thread * threads &&
+                                tasks % max(threads, 1) != 0;
+            const Expr n = clamp(select(uneven, threads, 1), 1, max(tiles, 1));
+            s.split(t.xo, t.xc, t.xo, (tiles + n - 1) / n, TailStrategy::GuardWithIf);
+        }
         std::vector<VarOrRVar> order{t.ci, t.xi, t.xo};
         if (slices_inside_pixel_tiles(shape)) {
             order = {t.ci, t.xi, t.co, t.xo};
@@ -48,6 +63,7 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         } else if (shape.channels_outside_rows || slices_inside_strips) {
             order.insert(order.end(), rows.begin(), rows.end());
             order.push_back(t.co);
+            if (chunks) order.push_back(t.xc);
             if (slices_inside_strips) order.push_back(t.yo);
         } else {
             order.push_back(t.co);
@@ -59,6 +75,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
             // One flat parallel loop over (channel slice, strip): nested parallel loops would
             // wake the thread pool once per slice.
             s.fuse(t.yo, t.co, t.task).parallel(t.task);
+            // The chunks are a loop of their own around the tasks (fused into them, Halide
+            // could not bound the slice: task / a run-time extent of unknown sign). convgen's
+            // pool runs a one-iteration loop inline and a loop nested in a parallel one
+            // serially, so either the chunks or the tasks are the parallel loop.
+            if (chunks) s.parallel(t.xc);
         } else if (shape.channels_outside_rows && shape.rows_per_task == 1) {
             s.parallel(t.co);
         }
@@ -77,10 +98,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     };
     // Alternatives to the full tile, each where the full tile would run and it covers at most
     // num/den of the full tile's outputs.
-    auto alternatives = [&](const std::vector<std::pair<int, int>> &rungs, int num, int den) {
+    auto alternatives = [&](const std::vector<std::pair<int, int>> &rungs, int num, int den,
+                            Expr when = Internal::const_true()) {
         for (const auto &[vectors, pixels] : rungs) {
             const int c2 = vectors * lanes;
-            tile(f.specialize(channels >= tc && width >= tile_x && channels >= c2 &&
+            tile(f.specialize(when && channels >= tc && width >= tile_x && channels >= c2 &&
                               width >= pixels &&
                               covered(c2, pixels) * den <= covered(tc, tile_x) * num),
                  c2, pixels);
@@ -90,10 +112,20 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         const auto [vectors, pixels] = shape.alt_tile;
         Expr fits_badly = width >= tile_x && covered_row(tile_x) * 10 >= w64 * 11;
         if (shape.alt_when.defined()) fits_badly = shape.alt_when || fits_badly;
+        if (const int wide = shape.alt_tile_wide_vectors; wide > vectors) {
+            tile(f.specialize(fits_badly && channels >= wide * lanes && width >= pixels &&
+                              covered(wide * lanes, pixels) * 20 <=
+                                  covered(vectors * lanes, pixels) * 19),
+                 wide * lanes, pixels);
+        }
         tile(f.specialize(fits_badly && channels >= vectors * lanes && width >= pixels),
              vectors * lanes, pixels);
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators
+    if (shape.wide_rung.first > 0) {
+        alternatives({shape.wide_rung}, 19, 20,
+                     shape.wide_when.defined() ? shape.wide_when : Internal::const_true());
+    }
     alternatives(shape.tighter_rungs, 19, 20);  // 5% fewer, as many accumulators
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
     if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);

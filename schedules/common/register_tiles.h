@@ -14,6 +14,7 @@ namespace convgen::sched {
 
 struct TileVars {
     Halide::Var co{"co"}, ci{"ci"}, xo{"xo"}, xi{"xi"}, yo{"yo"}, task{"task"};
+    Halide::Var xc{"xc"};  // chunks of a row's pixel tiles (TileShape::threads)
 };
 
 // Splits f(c, x, y, n) into tiles. A ladder of specialisations keeps every size correct with
@@ -32,6 +33,15 @@ struct TileShape {
     // give every thread work while tall ones keep long strips.
     int min_row_tasks = 0;
     Halide::Expr height;
+    // With channels_outside_rows and strips (the (strip, slice) tasks), on `threads` > 1 (the
+    // call's, a run-time value; undefined = never): where the tasks are fewer than
+    // tasks_per_thread per thread and do not divide among the threads, the row's pixel tiles
+    // are cut into one chunk per thread, each running every (strip, slice) task of its pixels
+    // (and copying its own weight panels). A pointwise layer run as one merged row (abi::
+    // pointwise_as_one_row) has one strip, so 160 channels in 64-channel slices were 3 tasks:
+    // on 2 threads one ran alone at the end.
+    Halide::Expr threads;
+    int tasks_per_thread = 0;
     // Loop over rows inside each slice of channels (slices then also run in parallel), so a
     // per-row stage holds one slice of channels and stays in L1.
     bool channels_outside_rows = false;
@@ -59,12 +69,19 @@ struct TileShape {
     // A leaner rung is taken where it covers at most this percent of the full tile's outputs
     // (75: on AVX-512's 4x6, 3x7 replaces it on 7-wide rows only; 85: on 14-wide rows too).
     int leaner_cover_pct = 75;
+    // A rung (vectors, pixels) tried before the tighter rungs, on their terms (at least 5%
+    // fewer outputs covered than the full tile), where `wide_when` also holds; {0, 0} = none.
+    std::pair<int, int> wide_rung{0, 0};
+    Halide::Expr wide_when;
     // A tile (vectors, pixels) that replaces every other, while it fits, where the full tile
     // fits badly: on rows the full tile covers with at least 10% overlap (ShiftInwards: 56
     // pixels for a 49-pixel row), or where `alt_when` holds (the schedule's own condition;
     // undefined = none). {0, 0} = no such tile.
     std::pair<int, int> alt_tile{0, 0};
     Halide::Expr alt_when;
+    // Where alt_tile runs, this many vectors x alt_tile's pixels instead where that covers at
+    // least 5% fewer outputs (0 = never): 5x5 for 160 channels, which 4x5 pads to 192.
+    int alt_tile_wide_vectors = 0;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full

@@ -34,7 +34,21 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         if (isa == "avx512") {
             d.pw_alt_tile_vectors = 4;
             d.pw_alt_tile_pixels = 5;
+            // 5x5 (25 accumulators + 5 weight vectors + 1 broadcast = 31 registers) where it
+            // pads the channels at least 5% less: 160 channels (MobileNetV2, EfficientNet at
+            // 7x7) are 2 slices of 80, where 4x5 computed 192. `convgen-tune --measure
+            // alt_tile_c:5`, Zen 4, 1 thread, 3 rounds: 960 -> 160 and 576 -> 160 at 7x7
+            // 1.19x and 1.20x; 1152 -> 320 (no padding either way) 0.99x.
+            d.pw_alt_tile_wide_vectors = 5;
         }
+        // And 1x28 where it computes at least 5% fewer channels than 2x14 (wide_tiles; a
+        // no-op on avx512_spr, whose 4x6 has no 1-vector rung of as many accumulators).
+        // `convgen-tune --measure wide_tiles:1`, Zen 4, 1 thread, 3 rounds: 144 and 240 -> 40
+        // at 28x28 1.31x and 1.30x, 240 and 480 -> 80 at 14x14 1.20x, 480 and 672 -> 112 at
+        // 14x14 1.14x, 24 -> 144 at 56x56 1.06x, as the channels computed shrink (40: 64 ->
+        // 48; 80: 96 -> 80; 112: 128 -> 112). Only on reductions of 64 channels or more
+        // (cpu_schedules.cpp says why).
+        d.pw_wide_tiles = true;
         // Depthwise 2 vectors x 4 pixels: 8 accumulators + 18 weight vectors (3x3). 32
         // channels is two cache lines per pixel, which the strided pixel walk streams better
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
@@ -109,6 +123,16 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     d.pw_prefetch_rows = isa == "avx2" ? 8 : 0;
     d.pw_channels_outside_rows = true;
     d.pw_rows_per_task = 4;
+    // One chunk of pixel tiles per thread where a layer has fewer than 3 (strip, slice) tasks
+    // per thread and they do not divide among the threads (TileShape::threads): the merged
+    // rows of the 14x14 and 7x7 layers are one strip, so 80-320 output channels were 3-5
+    // tasks, and on 2 threads the last ran alone. `convgen-tune --threads 2 --measure
+    // tasks_per_thread:0` (Zen 4, 3 rounds), time without / with: 960 -> 160 and 1152 -> 192
+    // at 7x7 1.30x and 1.27x, 384 -> 96 at 14x14 1.28x, 480 -> 80 at 14x14 1.10x (on 1x28:
+    // 5 slices), 1152 -> 320 at 7x7 1.10x; 192 -> 64 at 14x14 (2 tasks) unchanged. Chunks
+    // copy their weight panels again, so one thread never takes them (3 tasks per thread as
+    // the bar rather than 2 or 4: 6 / 8 / 12 tasks gave 1.29 / 1.15 / 1.10x on 960 -> 160).
+    d.pw_tasks_per_thread = 3;
     // The fused separable in strips of 4 rows with packed panels (cpu_schedules.cpp).
     d.separable_strip_panels = true;
     d.separable_strip_rows = 4;

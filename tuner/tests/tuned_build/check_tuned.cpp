@@ -90,7 +90,8 @@ int main() {
     Buffer<float> bpw = blocked(pw, c, o, packed), bpb(pb.data(), o), by(y.data(), o, w, h, 1);
     const int rc = abi::call(TUNED_FN, abi::PointwiseArgs<halide_buffer_t *>{
                                            .input = bx, .weights = bpw, .bias = bpb,
-                                           .act_min = 0.f, .act_max = 6.f, .output = by});
+                                           .act_min = 0.f, .act_max = 6.f, .threads = 1,
+                                           .output = by});
 #else
 #error "check_tuned: the tuned op must be separable, depthwise or pointwise"
 #endif
