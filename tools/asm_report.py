@@ -38,14 +38,15 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 
 # Default register tiles per ISA: (GEMM vectors, GEMM pixels, depthwise vectors, depthwise
 # pixels), the pointwise and conv2d ops' own where it differs (op), conv2d's own where it
-# differs from that (conv), and the vector registers of the ISA. (avx512's pointwise op also
+# differs from that (conv), the depthwise op's own where it differs from the separable's
+# depthwise half (dw_op), and the vector registers of the ISA. (avx512's pointwise op also
 # has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows, 5x5 instead where
 # it pads the channels less, and a 1x28 rung for channel counts 2x14 pads: not reported. Read
 # from the assembly on 2026-12-06: 4x5 20 FMAs + 9 loads, 5x5 25 + 10, no spills; 1x28 28 FMAs
 # + 29 loads, no vector spills, 18 scalar reloads of its 28 input row addresses.)
 DEFAULT_TILES = {
     "avx512_spr": dict(gemm=(2, 14), op=(4, 6), dw=(2, 4), registers=32),
-    "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), registers=32),
+    "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), dw_op=(2, 7), registers=32),
     "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
     "neon": dict(gemm=(4, 6), dw=(2, 4), registers=32),
@@ -165,7 +166,11 @@ def ideal(isa, stage, variant):
         regs = c * x + c + 1
         return c * x, c + x, (f"{c}x{x} tile: {c} vector loads + {x} broadcasts, "
                               f"{regs} of {tiles['registers']} registers")
-    c, x = tiles["dw"]
+    # the depthwise op's own tile where it differs (dw_op: variants fixing the window and
+    # stride 1), else the separable's depthwise half's
+    dw_op = (variant.get("op") == "depthwise" and "dw_op" in tiles and variant.get("kernel")
+             and variant.get("stride") == 1)
+    c, x = tiles["dw_op"] if dw_op else tiles["dw"]
     k = variant.get("kernel", 0)
     s, d = variant.get("stride", 0) or 1, variant.get("dilation", 0) or 1  # run-time: as 1
     m = variant.get("multiplier", 0)

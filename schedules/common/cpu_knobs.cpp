@@ -10,7 +10,7 @@ namespace {
 const std::vector<int> kTileC{1, 2, 3, 4, 5, 6};  // vectors of output channels
 const std::vector<int> kTileX{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14};  // output pixels
 const std::vector<int> kDwTileC{1, 2, 3, 4};
-const std::vector<int> kDwTileX{1, 2, 3, 4, 6, 8};
+const std::vector<int> kDwTileX{1, 2, 3, 4, 5, 6, 7, 8};
 const std::vector<int> kRows{1, 2, 4, 8, 16, 32};
 const std::vector<int> kBool{0, 1};
 const std::vector<int> kTighter{0, 1, 2, 3};  // knob tighter_tiles
@@ -23,7 +23,8 @@ const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
 }  // namespace
 
-std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel) {
+std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel,
+                                bool unit_stride) {
     // The pointwise and conv2d ops' own tile, where a target sets one.
     const int op_tile_vectors = d.op_tile_vectors > 0 ? d.op_tile_vectors : d.gemm_tile_vectors;
     const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
@@ -44,7 +45,11 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
     if (op == "depthwise") {
         return {
             {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
-            {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
+            {"dw_tile_x",
+             d.dw_op_tile_pixels > 0 && fixed_kernel && unit_stride ? d.dw_op_tile_pixels
+                                                                    : d.dw_tile_pixels,
+             kDwTileX},
+            {"dw_tighter_tiles", d.dw_tighter_tiles, kBool},
             {"rows_per_task", d.dw_rows_per_task, kRows},
             {"channels_outside_rows", d.dw_channels_outside_rows, kBool},
             {"stage_input", d.dw_stage_input, kBool},

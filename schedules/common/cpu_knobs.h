@@ -14,7 +14,10 @@
 namespace convgen::sched::cpu {
 
 // `fixed_kernel`: the variant fixes the window size at compile time (unroll_taps is read
-// only then). Throws std::invalid_argument for an unknown op.
-std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel);
+// only then); `unit_stride`: it fixes stride 1 (the depthwise op's own tile,
+// dw_op_tile_pixels, is the default only where both hold). Throws std::invalid_argument for
+// an unknown op.
+std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel,
+                                bool unit_stride = false);
 
 }  // namespace convgen::sched::cpu

@@ -149,9 +149,11 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
 // loaded once per tile. `owner` is the Func whose row loop the depthwise rows belong to: the
 // depthwise output itself (parallel strips of rows), or the fused pipeline's pointwise output,
 // inside whose row loop all channels of a depthwise row are computed, serially.
+// `depthwise_op`: the depthwise op itself (its knob set has dw_tighter_tiles), not the
+// separable's depthwise half.
 void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                      const Expr &channels, Func owner,
-                     int rows_per_task, int min_row_tasks = 0) {
+                     int rows_per_task, int min_row_tasks = 0, bool depthwise_op = false) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     const bool standalone = owner.name() == p.result.name();
@@ -168,6 +170,15 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
     shape.slices_inside_pixels = standalone && knobs.get("slices_inside_pixels");
     shape.min_row_tasks = min_row_tasks;
     shape.height = problem.out_height;
+    if (depthwise_op && knobs.get("dw_tighter_tiles")) {
+        // Narrower tiles where they waste less of a row (ShiftInwards recomputes the overlap):
+        // 5 pixels on 10-wide rows, which 7 covers with 14 and 4 with 12.
+        for (int pixels : {5, 4}) {
+            if (pixels < shape.tile_x) {
+                shape.tighter_rungs.emplace_back(shape.tile_c_vectors, pixels);
+            }
+        }
+    }
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y});
     if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
@@ -230,10 +241,10 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
 
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    knobs.declare(cpu_knobs("depthwise", d, problem.kernel_w > 0));
+    knobs.declare(cpu_knobs("depthwise", d, problem.kernel_w > 0, problem.stride == 1));
     const int rows_per_task = knobs.get("rows_per_task");
     depthwise_tiles(p, problem, knobs, problem.out_channels, p.result, rows_per_task,
-                    knobs.get("min_row_tasks"));
+                    knobs.get("min_row_tasks"), /*depthwise_op=*/true);
 }
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,

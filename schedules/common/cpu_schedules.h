@@ -58,6 +58,12 @@ struct CpuDefaults {
     // depthwise (alone and inside separable)
     int dw_tile_vectors = 1;    // knob dw_tile_c
     int dw_tile_pixels = 4;     // knob dw_tile_x
+    // depthwise op (not the separable's depthwise half): its own pixels per tile where the
+    // variant fixes the window and stride 1 (0 = as dw_tile_pixels), and whether tiles of 5
+    // and 4 pixels replace it on rows they cover with at least 5% fewer outputs (TileShape::
+    // tighter_rungs): knobs dw_tile_x, dw_tighter_tiles
+    int dw_op_tile_pixels = 0;
+    bool dw_tighter_tiles = false;
     int dw_rows_per_task = 16;  // knob rows_per_task (depthwise op)
     bool dw_stage_input = false;  // knob stage_input (depthwise op): copy the zero-padded rows first
     // depthwise op: channel slices outside the rows (each slice walks its strip of rows), or

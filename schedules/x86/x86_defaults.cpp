@@ -53,6 +53,23 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // channels is two cache lines per pixel, which the strided pixel walk streams better
         // than one: 2x4 beat 1x8 by 1.2-1.5x.
         d.dw_tile_vectors = 2;
+        // The depthwise op itself in 2x7 (14 accumulators; the 3x3 weights partly as FMA
+        // memory operands): 7 divides the 7-, 14-, 28-, 56- and 112-wide rows that 4 covered
+        // with 8 and 16 on the narrow ones, and 7 + 2 input columns serve 7 outputs per tap
+        // row (4 + 2 served 4). 5- and 4-pixel tiles where they cover at least 5% less (10-wide
+        // rows: 5). `convgen-tune --measure dw_tile_x:7` (and dw_tile_x:5), Zen 4, 1 thread, 3
+        // rounds, time with 2x4 / with the new tile: 512 at 14x14 1.29x, 1024 at 7x7 1.19x,
+        // 5x5 1152 at 7x7 1.22x and 240 at 28x28 1.16x, 728 at 37x37 1.13x, 1536 and 1024 at
+        // 10x10 (2x5) 1.27x and 1.17x; 32 at 112x112, 144 at 56x56, 256 at 28x28, 64 at
+        // 147x147, 96 at 112x112 s2 0.98-1.04x; 256 at 74x74 0.94x. Only for variants that
+        // fix the window and stride 1: at stride 2, with multipliers and with a run-time
+        // window the 2x7 loop spills vectors (tools/asm_report.py: 5x5 s2 58 stores per
+        // iteration, the multiplier-4 loops 15-39), where 2x4's do not or less. The fused
+        // separable's depthwise half keeps 2x4 (not measured with 2x7).
+        if (isa == "avx512") {
+            d.dw_op_tile_pixels = 7;
+            d.dw_tighter_tiles = true;
+        }
         if (isa == "avx512_spr") {
             // Full-width AVX-512 (Intel Sapphire Rapids and later): the pointwise op in
             // 4 vectors x 6 pixels = 24 accumulators + 4 weight vectors + 1 broadcast = 29 of
