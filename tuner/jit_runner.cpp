@@ -179,7 +179,9 @@ Timing JitRunner::measure(const Task &task, const std::string &knobs) {
         std::vector<std::function<int()>> runs{run};
         if (options_.cold) {
             if (d.replicas.empty()) make_replicas(d);
-            for (auto &r : d.replicas) runs.push_back(bind_call(task, callable, *r, options_.threads));
+            for (auto &r : d.replicas) {
+                runs.push_back(bind_call(task, callable, *r, options_.threads));
+            }
         }
         std::vector<double> samples;
         size_t next = 0;

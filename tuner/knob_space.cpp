@@ -15,7 +15,8 @@ KnobSpace::KnobSpace(const Task &task) {
     const sched::cpu::CpuDefaults d = sched::cpu::defaults_for_isa(task.isa);
     registers_ = sched::vector_registers(task.isa);
     // The schedule's own declaration of the knobs it reads, their defaults and values.
-    for (const auto &k : sched::cpu::cpu_knobs(task.op, d, task.kernel() > 0, task.stride() == 1)) {
+    const bool fixed_kernel = task.kernel() > 0, unit_stride = task.stride() == 1;
+    for (const auto &k : sched::cpu::cpu_knobs(task.op, d, fixed_kernel, unit_stride)) {
         knobs_.push_back({k.name, k.values});
         hand_[k.name] = k.default_value;
     }

@@ -98,8 +98,10 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     };
     // Alternatives to the full tile, each where the full tile would run and it covers at most
     // num/den of the full tile's outputs.
+    // `when`: a further condition of the rungs' own (undefined: none).
     auto alternatives = [&](const std::vector<std::pair<int, int>> &rungs, int num, int den,
-                            Expr when = Internal::const_true()) {
+                            Expr when = Expr()) {
+        if (!when.defined()) when = Internal::const_true();
         for (const auto &[vectors, pixels] : rungs) {
             const int c2 = vectors * lanes;
             tile(f.specialize(when && channels >= tc && width >= tile_x && channels >= c2 &&
@@ -123,8 +125,7 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators
     if (shape.wide_rung.first > 0) {
-        alternatives({shape.wide_rung}, 19, 20,
-                     shape.wide_when.defined() ? shape.wide_when : Internal::const_true());
+        alternatives({shape.wide_rung}, 19, 20, shape.wide_when);
     }
     alternatives(shape.tighter_rungs, 19, 20);  // 5% fewer, as many accumulators
     tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
