@@ -51,7 +51,7 @@ public:
         apply_schedule(sched::schedule_depthwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride,
-                        dilation},
+                        dilation, multiplier},
                        get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };

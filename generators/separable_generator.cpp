@@ -59,7 +59,8 @@ public:
         pw_min.set_estimate(0.0f), pw_max.set_estimate(6.0f);
         apply_schedule(sched::schedule_separable, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
-                        dw_channels, input.dim(0).extent(), kernel, kernel, stride, dilation},
+                        dw_channels, input.dim(0).extent(), kernel, kernel, stride, dilation,
+                        multiplier},
                        get_target(), {schedule, knobs, using_autoscheduler()});
     }
 };

@@ -17,6 +17,7 @@ struct Problem {
     Halide::Expr input_channels;  // channels of the input tensor
     int kernel_w = 0, kernel_h = 0, stride = 0;
     int dilation = 0;
+    int multiplier = 0;  // depthwise channel multiplier (depthwise, separable)
     Halide::Target target;
     // The GEMM weights' input buffer (pointwise), for a schedule that prefetches it; undefined
     // where the generator does not say.

@@ -39,7 +39,9 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 # Default register tiles per ISA: (GEMM vectors, GEMM pixels, depthwise vectors, depthwise
 # pixels), the pointwise and conv2d ops' own where it differs (op), conv2d's own where it
 # differs from that (conv), the depthwise op's own where it differs from the separable's
-# depthwise half (dw_op), and the vector registers of the ISA. (avx512's pointwise op also
+# depthwise half (dw_op), the tile of variants that fix the window and multiplier 1 where it
+# differs (dw_window), the largest window whose tap rows are unrolled (unroll_rows_max_k;
+# absent: all), and the vector registers of the ISA. (avx512's pointwise op also
 # has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows, 5x5 instead where
 # it pads the channels less, and a 1x28 rung for channel counts 2x14 pads: not reported. Read
 # from the assembly on 2026-12-06: 4x5 20 FMAs + 9 loads, 5x5 25 + 10, no spills; 1x28 28 FMAs
@@ -49,7 +51,7 @@ DEFAULT_TILES = {
     "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), dw_op=(2, 7), registers=32),
     "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
-    "neon": dict(gemm=(4, 6), dw=(2, 4), registers=32),
+    "neon": dict(gemm=(4, 6), dw=(2, 4), dw_window=(1, 7), unroll_rows_max_k=3, registers=32),
 }
 
 
@@ -170,11 +172,19 @@ def ideal(isa, stage, variant):
     # stride 1), else the separable's depthwise half's
     dw_op = (variant.get("op") == "depthwise" and "dw_op" in tiles and variant.get("kernel")
              and variant.get("stride") == 1)
-    c, x = tiles["dw_op"] if dw_op else tiles["dw"]
+    # the fixed-window tile (multiplier 1) where the ISA has one
+    dw_window = "dw_window" in tiles and variant.get("kernel") and variant.get("multiplier") == 1
+    c, x = tiles["dw_op"] if dw_op else tiles["dw_window"] if dw_window else tiles["dw"]
     k = variant.get("kernel", 0)
     s, d = variant.get("stride", 0) or 1, variant.get("dilation", 0) or 1  # run-time: as 1
     m = variant.get("multiplier", 0)
     acc = c * x
+    if k and k > tiles.get("unroll_rows_max_k", k):
+        # the tap rows rolled: one row's taps per iteration, its weights loaded in the loop
+        cols = len({p * s + t * d for p in range(x) for t in range(k)})
+        note = (f"{c}x{x} tile, one {k}-tap row per iteration: {c}x{k} weights + "
+                f"{c}x{cols} input vectors")
+        return acc * k, c * k + c * cols, note
     if k:
         # input columns a tile of x pixels touches per tap row
         cols = len({p * s + t * d for p in range(x) for t in range(k)})

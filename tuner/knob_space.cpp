@@ -15,8 +15,8 @@ KnobSpace::KnobSpace(const Task &task) {
     const sched::cpu::CpuDefaults d = sched::cpu::defaults_for_isa(task.isa);
     registers_ = sched::vector_registers(task.isa);
     // The schedule's own declaration of the knobs it reads, their defaults and values.
-    const bool fixed_kernel = task.kernel() > 0, unit_stride = task.stride() == 1;
-    for (const auto &k : sched::cpu::cpu_knobs(task.op, d, fixed_kernel, unit_stride)) {
+    const sched::cpu::FixedParams fixed{task.kernel(), task.stride(), task.multiplier()};
+    for (const auto &k : sched::cpu::cpu_knobs(task.op, d, fixed)) {
         knobs_.push_back({k.name, k.values});
         hand_[k.name] = k.default_value;
     }

@@ -14,10 +14,24 @@ cpu::CpuDefaults defaults() {
     // A 7-pixel tile (as on AVX-512) would leave no register for the broadcasts and spill.
     d.gemm_tile_vectors = 4;
     d.gemm_tile_pixels = 6;
-    // Depthwise 2 vectors (8 channels) x 4 pixels = 8 accumulators; the 3x3 taps' 18 weight
-    // vectors stay in registers across the tile's pixels: 26 of 32.
+    // Depthwise 2 vectors (8 channels) x 4 pixels = 8 accumulators, for run-time windows and
+    // multipliers (multiplier 4 fills lanes by shuffles; at 1x7 its 3x3 loop held 380 loads
+    // and 4 vector spill stores per iteration against 2x4's 294 and none).
     d.dw_tile_vectors = 2;
     d.dw_tile_pixels = 4;
+    // Fixed windows with multiplier 1: 1 vector (4 channels) x 7 pixels. The 3x3 taps' 9
+    // weight vectors + 7 accumulators + the row's streamed inputs fit the register file, and
+    // each input vector serves up to 3 taps: 27 loads per 63 FMAs at stride 1 (0.43), 45 at
+    // stride 2. 2x4's 18 weights + 8 accumulators did not fit beside the inputs: LLVM hoisted
+    // the weights and reloaded 3-6 of them from the stack per iteration (44 loads + 5 reloads
+    // per 72 FMAs at stride 1, 65 + 6 at stride 2). 1x8 reloaded 3 at stride 2; 7 divides the
+    // 7- to 112-wide rows of MobileNet and EfficientNet.
+    d.dw_window_tile_vectors = 1;
+    d.dw_window_tile_pixels = 7;
+    // 5x5 and larger windows: one tap row per iteration (5 weight vectors loaded in the loop),
+    // 16 loads per 35 FMAs and no stack traffic; fully unrolled, their 25-50 weight vectors
+    // were hoisted and 27-44 of them reloaded from the stack per iteration.
+    d.dw_unroll_rows_max_k = 3;
     // Staged input rows: with the border test left in the taps the 3x3 stride-1 loop held 32
     // scalar spills of clamped indices and 1.06 loads per FMA; staged, none and 0.61.
     d.dw_stage_input = true;

@@ -21,13 +21,28 @@ const std::vector<int> kTasksPerThread{0, 2, 3, 4, 6};
 const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
+const std::vector<int> kUnrollRowsMaxK{0, 1, 3, 5};  // 0: every window; 1: none
 }  // namespace
 
-std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel,
-                                bool unit_stride) {
+std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
+                                const FixedParams &fixed) {
+    const bool fixed_kernel = fixed.kernel > 0;
     // The pointwise and conv2d ops' own tile, where a target sets one.
     const int op_tile_vectors = d.op_tile_vectors > 0 ? d.op_tile_vectors : d.gemm_tile_vectors;
     const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
+    // The depthwise tile (op and separable half): the fixed-window tile for variants that fix
+    // the window and multiplier 1, where a target sets one; then the depthwise op's own pixels
+    // where the variant also fixes stride 1.
+    const bool window_m1 = fixed_kernel && fixed.multiplier == 1;
+    const int dw_tile_vectors = window_m1 && d.dw_window_tile_vectors > 0
+                                    ? d.dw_window_tile_vectors
+                                    : d.dw_tile_vectors;
+    const int dw_tile_pixels = window_m1 && d.dw_window_tile_pixels > 0
+                                   ? d.dw_window_tile_pixels
+                                   : d.dw_tile_pixels;
+    const int dw_op_tile_pixels = d.dw_op_tile_pixels > 0 && fixed_kernel && fixed.stride == 1
+                                      ? d.dw_op_tile_pixels
+                                      : dw_tile_pixels;
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
             {"tile_c", d.conv_tile_vectors > 0 ? d.conv_tile_vectors : op_tile_vectors, kTileC},
@@ -43,12 +58,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
         return k;
     }
     if (op == "depthwise") {
-        return {
-            {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
-            {"dw_tile_x",
-             d.dw_op_tile_pixels > 0 && fixed_kernel && unit_stride ? d.dw_op_tile_pixels
-                                                                    : d.dw_tile_pixels,
-             kDwTileX},
+        std::vector<KnobDecl> k = {
+            {"dw_tile_c", dw_tile_vectors, kDwTileC},
+            {"dw_tile_x", dw_op_tile_pixels, kDwTileX},
             {"dw_tighter_tiles", d.dw_tighter_tiles, kBool},
             {"rows_per_task", d.dw_rows_per_task, kRows},
             {"channels_outside_rows", d.dw_channels_outside_rows, kBool},
@@ -56,6 +68,10 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             {"slices_inside_pixels", d.dw_slices_inside_pixels, kBool},
             {"min_row_tasks", d.dw_min_row_tasks, kMinRowTasks},
         };
+        if (fixed_kernel) {
+            k.push_back({"dw_unroll_rows_max_k", d.dw_unroll_rows_max_k, kUnrollRowsMaxK});
+        }
+        return k;
     }
     if (op == "pointwise") {
         return {
@@ -74,12 +90,12 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
         };
     }
     if (op == "separable") {
-        return {
+        std::vector<KnobDecl> k = {
             {"tile_c", d.gemm_tile_vectors, kTileC},
             {"tile_x", d.gemm_tile_pixels, kTileX},
             {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
-            {"dw_tile_c", d.dw_tile_vectors, kDwTileC},
-            {"dw_tile_x", d.dw_tile_pixels, kDwTileX},
+            {"dw_tile_c", dw_tile_vectors, kDwTileC},
+            {"dw_tile_x", dw_tile_pixels, kDwTileX},
             {"strip_panels", d.separable_strip_panels, kBool},
             // Strip height with strip_panels, else rows per task (the schedule picks between
             // the two defaults by the strip_panels actually used).
@@ -91,6 +107,10 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, boo
             // Used by the depthwise half when it runs as its own loop nest (strip_panels).
             {"channels_outside_rows", 1, kBool},
         };
+        if (fixed_kernel) {
+            k.push_back({"dw_unroll_rows_max_k", d.dw_unroll_rows_max_k, kUnrollRowsMaxK});
+        }
+        return k;
     }
     throw std::invalid_argument("no CPU knobs for op '" + op + "'");
 }

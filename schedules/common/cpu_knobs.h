@@ -13,11 +13,15 @@
 
 namespace convgen::sched::cpu {
 
-// `fixed_kernel`: the variant fixes the window size at compile time (unroll_taps is read
-// only then); `unit_stride`: it fixes stride 1 (the depthwise op's own tile,
-// dw_op_tile_pixels, is the default only where both hold). Throws std::invalid_argument for
-// an unknown op.
-std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d, bool fixed_kernel,
-                                bool unit_stride = false);
+// What a variant fixes at compile time, as kernels.json's fields (0: read at run time). A
+// fixed window (kernel) is where unroll_taps and dw_unroll_rows_max_k are read; the depthwise
+// tiles' defaults depend on the window, stride and multiplier (CpuDefaults says how).
+struct FixedParams {
+    int kernel = 0, stride = 0, multiplier = 0;
+};
+
+// Throws std::invalid_argument for an unknown op.
+std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
+                                const FixedParams &fixed);
 
 }  // namespace convgen::sched::cpu

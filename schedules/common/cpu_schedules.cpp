@@ -11,6 +11,10 @@ using namespace Halide;
 
 namespace {
 
+FixedParams fixed_params(const Problem &problem) {
+    return {problem.kernel_w, problem.stride, problem.multiplier};
+}
+
 // The weight panel of one output-channel slice (the op's whole reduction: c_in, and the taps
 // for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
 // (strip, slice) task when strips of rows are fused with the slices. With rows outside the
@@ -181,7 +185,11 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
     }
     register_tiles(p.result, p.v, t, channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y});
-    if (problem.kernel_w > 0) p.acc.update().unroll(p.r.x).unroll(p.r.y);
+    if (problem.kernel_w > 0) {
+        p.acc.update().unroll(p.r.x);
+        const int max_k = knobs.get("dw_unroll_rows_max_k");
+        if (max_k == 0 || problem.kernel_h <= max_k) p.acc.update().unroll(p.r.y);
+    }
 
     if (knobs.get("stage_input")) {
         // Copy the zero-padded input rows first, so the taps read plain memory instead of
@@ -217,7 +225,7 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
 // outside it (the layout of Halide's apps/conv_layer).
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
                      const CpuDefaults &d) {
-    knobs.declare(cpu_knobs("conv2d", d, problem.kernel_w > 0));
+    knobs.declare(cpu_knobs("conv2d", d, fixed_params(problem)));
     const TileVars t;
     TileShape shape;
     shape.tile_c_vectors = knobs.get("tile_c");
@@ -241,7 +249,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
 
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    knobs.declare(cpu_knobs("depthwise", d, problem.kernel_w > 0, problem.stride == 1));
+    knobs.declare(cpu_knobs("depthwise", d, fixed_params(problem)));
     const int rows_per_task = knobs.get("rows_per_task");
     depthwise_tiles(p, problem, knobs, problem.out_channels, p.result, rows_per_task,
                     knobs.get("min_row_tasks"), /*depthwise_op=*/true);
@@ -249,7 +257,7 @@ void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs
 
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    knobs.declare(cpu_knobs("pointwise", d, false));
+    knobs.declare(cpu_knobs("pointwise", d, {}));
     pointwise_tiles(p, problem, knobs, knobs.get("rows_per_task"),
                     /*standalone=*/true);
 }
@@ -266,7 +274,7 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
 // instead of weights c_out floats apart.
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d) {
-    knobs.declare(cpu_knobs("separable", d, problem.kernel_w > 0));
+    knobs.declare(cpu_knobs("separable", d, fixed_params(problem)));
     const bool strips = knobs.get("strip_panels");
     const int rows_per_task = knobs.get(
         "rows_per_task", strips ? d.separable_strip_rows : d.separable_rows_per_task);

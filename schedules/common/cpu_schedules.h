@@ -58,8 +58,18 @@ struct CpuDefaults {
     // depthwise (alone and inside separable)
     int dw_tile_vectors = 1;    // knob dw_tile_c
     int dw_tile_pixels = 4;     // knob dw_tile_x
+    // depthwise (alone and inside separable), variants that fix the window and multiplier 1:
+    // their own tile (0 = as dw_tile_vectors / dw_tile_pixels): knobs dw_tile_c, dw_tile_x
+    int dw_window_tile_vectors = 0;
+    int dw_window_tile_pixels = 0;
+    // depthwise (alone and inside separable), variants that fix the window: the taps' rows are
+    // unrolled for windows up to this many rows, rolled above (one row's taps per iteration, its
+    // weights loaded in the loop); 0 = every window. Without FMAs that read memory (NEON) the
+    // unrolled taps' weights are loop invariants: past the register file they are spilled and
+    // reloaded from the stack. Knob dw_unroll_rows_max_k.
+    int dw_unroll_rows_max_k = 0;
     // depthwise op (not the separable's depthwise half): its own pixels per tile where the
-    // variant fixes the window and stride 1 (0 = as dw_tile_pixels), and whether tiles of 5
+    // variant fixes the window and stride 1 (0 = as above), and whether tiles of 5
     // and 4 pixels replace it on rows they cover with at least 5% fewer outputs (TileShape::
     // tighter_rungs): knobs dw_tile_x, dw_tighter_tiles
     int dw_op_tile_pixels = 0;
