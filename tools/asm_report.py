@@ -168,10 +168,10 @@ def ideal(isa, stage, variant):
         regs = c * x + c + 1
         return c * x, c + x, (f"{c}x{x} tile: {c} vector loads + {x} broadcasts, "
                               f"{regs} of {tiles['registers']} registers")
-    # the depthwise op's own tile where it differs (dw_op: variants fixing the window and
-    # stride 1), else the separable's depthwise half's
+    # the depthwise op's own tile where it differs (dw_op: variants fixing the window, stride 1
+    # and multiplier 1), else the separable's depthwise half's
     dw_op = (variant.get("op") == "depthwise" and "dw_op" in tiles and variant.get("kernel")
-             and variant.get("stride") == 1)
+             and variant.get("stride") == 1 and variant.get("multiplier") == 1)
     # the fixed-window tile (multiplier 1) where the ISA has one
     dw_window = "dw_window" in tiles and variant.get("kernel") and variant.get("multiplier") == 1
     c, x = tiles["dw_op"] if dw_op else tiles["dw_window"] if dw_window else tiles["dw"]

@@ -32,7 +32,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
     const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
     // The depthwise tile (op and separable half): the fixed-window tile for variants that fix
     // the window and multiplier 1, where a target sets one; then the depthwise op's own pixels
-    // where the variant also fixes stride 1.
+    // where such a variant also fixes stride 1.
     const bool window_m1 = fixed_kernel && fixed.multiplier == 1;
     const int dw_tile_vectors = window_m1 && d.dw_window_tile_vectors > 0
                                     ? d.dw_window_tile_vectors
@@ -40,9 +40,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
     const int dw_tile_pixels = window_m1 && d.dw_window_tile_pixels > 0
                                    ? d.dw_window_tile_pixels
                                    : d.dw_tile_pixels;
-    const int dw_op_tile_pixels = d.dw_op_tile_pixels > 0 && fixed_kernel && fixed.stride == 1
-                                      ? d.dw_op_tile_pixels
-                                      : dw_tile_pixels;
+    const int dw_op_tile_pixels =
+        d.dw_op_tile_pixels > 0 && window_m1 && fixed.stride == 1 ? d.dw_op_tile_pixels
+                                                                  : dw_tile_pixels;
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
             {"tile_c", d.conv_tile_vectors > 0 ? d.conv_tile_vectors : op_tile_vectors, kTileC},

@@ -69,7 +69,7 @@ struct CpuDefaults {
     // reloaded from the stack. Knob dw_unroll_rows_max_k.
     int dw_unroll_rows_max_k = 0;
     // depthwise op (not the separable's depthwise half): its own pixels per tile where the
-    // variant fixes the window and stride 1 (0 = as above), and whether tiles of 5
+    // variant fixes the window, stride 1 and multiplier 1 (0 = as above), and whether tiles of 5
     // and 4 pixels replace it on rows they cover with at least 5% fewer outputs (TileShape::
     // tighter_rungs): knobs dw_tile_x, dw_tighter_tiles
     int dw_op_tile_pixels = 0;

@@ -62,9 +62,9 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // 5x5 1152 at 7x7 1.22x and 240 at 28x28 1.16x, 728 at 37x37 1.13x, 1536 and 1024 at
         // 10x10 (2x5) 1.27x and 1.17x; 32 at 112x112, 144 at 56x56, 256 at 28x28, 64 at
         // 147x147, 96 at 112x112 s2 0.98-1.04x; 256 at 74x74 0.94x. Only for variants that
-        // fix the window and stride 1: at stride 2, with multipliers and with a run-time
-        // window the 2x7 loop spills vectors (tools/asm_report.py: 5x5 s2 58 stores per
-        // iteration, the multiplier-4 loops 15-39), where 2x4's do not or less. The fused
+        // fix the window, stride 1 and multiplier 1: at stride 2, with multipliers and with a
+        // run-time window the 2x7 loop spills vectors (tools/asm_report.py: 5x5 s2 58 stores
+        // per iteration, the multiplier-4 loops 15-39), where 2x4's do not or less. The fused
         // separable's depthwise half keeps 2x4 (not measured with 2x7).
         if (isa == "avx512") {
             d.dw_op_tile_pixels = 7;
