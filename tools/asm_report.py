@@ -41,14 +41,16 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 # differs from that (conv), the depthwise op's own where it differs from the separable's
 # depthwise half (dw_op), the tile of variants that fix the window and multiplier 1 where it
 # differs (dw_window), the largest window whose tap rows are unrolled (unroll_rows_max_k;
-# absent: all), and the vector registers of the ISA. (avx512's pointwise op also
+# absent: all), the depthwise op's tile for windows above 3x3 at stride 2, whose tap rows are
+# rolled (dw_op_large_window_s2), and the vector registers of the ISA. (avx512's pointwise op also
 # has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows, 5x5 instead where
 # it pads the channels less, and a 1x28 rung for channel counts 2x14 pads: not reported. Read
 # from the assembly on 2026-12-06: 4x5 20 FMAs + 9 loads, 5x5 25 + 10, no spills; 1x28 28 FMAs
 # + 29 loads, no vector spills, 18 scalar reloads of its 28 input row addresses.)
 DEFAULT_TILES = {
     "avx512_spr": dict(gemm=(2, 14), op=(4, 6), dw=(2, 4), registers=32),
-    "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), dw_op=(2, 7), registers=32),
+    "avx512": dict(gemm=(2, 14), conv=(4, 6), dw=(2, 4), dw_op=(2, 7),
+                   dw_op_large_window_s2=(2, 7), registers=32),
     "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
     "neon": dict(gemm=(4, 6), dw=(2, 4), dw_window=(1, 7), unroll_rows_max_k=3, registers=32),
@@ -176,10 +178,15 @@ def ideal(isa, stage, variant):
     dw_window = "dw_window" in tiles and variant.get("kernel") and variant.get("multiplier") == 1
     c, x = tiles["dw_op"] if dw_op else tiles["dw_window"] if dw_window else tiles["dw"]
     k = variant.get("kernel", 0)
+    # the depthwise op's tile for windows above 3x3 at stride 2, tap rows rolled
+    large_s2 = (variant.get("op") == "depthwise" and "dw_op_large_window_s2" in tiles
+                and k > 3 and variant.get("stride") == 2 and variant.get("multiplier") == 1)
+    if large_s2:
+        c, x = tiles["dw_op_large_window_s2"]
     s, d = variant.get("stride", 0) or 1, variant.get("dilation", 0) or 1  # run-time: as 1
     m = variant.get("multiplier", 0)
     acc = c * x
-    if k and k > tiles.get("unroll_rows_max_k", k):
+    if k and (large_s2 or k > tiles.get("unroll_rows_max_k", k)):
         # the tap rows rolled: one row's taps per iteration, its weights loaded in the loop
         cols = len({p * s + t * d for p in range(x) for t in range(k)})
         note = (f"{c}x{x} tile, one {k}-tap row per iteration: {c}x{k} weights + "

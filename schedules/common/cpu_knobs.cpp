@@ -43,6 +43,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
     const int dw_op_tile_pixels =
         d.dw_op_tile_pixels > 0 && window_m1 && fixed.stride == 1 ? d.dw_op_tile_pixels
                                                                   : dw_tile_pixels;
+    // and its own tile, with the tap rows rolled, for windows above 3x3 at stride 2
+    const bool op_large_window_s2 = d.dw_op_large_window_s2_tile_pixels > 0 && window_m1 &&
+                                    fixed.kernel > 3 && fixed.stride == 2;
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
             {"tile_c", d.conv_tile_vectors > 0 ? d.conv_tile_vectors : op_tile_vectors, kTileC},
@@ -60,7 +63,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
     if (op == "depthwise") {
         std::vector<KnobDecl> k = {
             {"dw_tile_c", dw_tile_vectors, kDwTileC},
-            {"dw_tile_x", dw_op_tile_pixels, kDwTileX},
+            {"dw_tile_x",
+             op_large_window_s2 ? d.dw_op_large_window_s2_tile_pixels : dw_op_tile_pixels,
+             kDwTileX},
             {"dw_tighter_tiles", d.dw_tighter_tiles, kBool},
             {"rows_per_task", d.dw_rows_per_task, kRows},
             {"channels_outside_rows", d.dw_channels_outside_rows, kBool},
@@ -69,7 +74,8 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"min_row_tasks", d.dw_min_row_tasks, kMinRowTasks},
         };
         if (fixed_kernel) {
-            k.push_back({"dw_unroll_rows_max_k", d.dw_unroll_rows_max_k, kUnrollRowsMaxK});
+            k.push_back({"dw_unroll_rows_max_k", op_large_window_s2 ? 1 : d.dw_unroll_rows_max_k,
+                         kUnrollRowsMaxK});
         }
         return k;
     }

@@ -74,6 +74,10 @@ struct CpuDefaults {
     // tighter_rungs): knobs dw_tile_x, dw_tighter_tiles
     int dw_op_tile_pixels = 0;
     bool dw_tighter_tiles = false;
+    // depthwise op, variants that fix a window wider than 3x3, stride 2 and multiplier 1: their
+    // own pixels per tile, with the tap rows rolled (0 = as the other fixed windows): knobs
+    // dw_tile_x, dw_unroll_rows_max_k
+    int dw_op_large_window_s2_tile_pixels = 0;
     int dw_rows_per_task = 16;  // knob rows_per_task (depthwise op)
     bool dw_stage_input = false;  // knob stage_input (depthwise op): copy the zero-padded rows first
     // depthwise op: channel slices outside the rows (each slice walks its strip of rows), or

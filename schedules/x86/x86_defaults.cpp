@@ -69,6 +69,13 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         if (isa == "avx512") {
             d.dw_op_tile_pixels = 7;
             d.dw_tighter_tiles = true;
+            // 5x5 at stride 2: 2x7 too, one tap row per iteration (unrolled, the 2x7 loop
+            // spilled 58 vectors per iteration; rolled, 8). `convgen-tune --measure`, Zen 4,
+            // 3 rounds, 2x4's time / this tile's, warm and cold, 1 and 2 threads, three
+            // sessions: 144 at 56x56 1.09-1.32x, 240 at 28x28 1.03-1.31x, 72 at 56x56
+            // 0.98-1.42x, 672 at 14x14 0.99-1.24x; 1x8 (no spill) 0.58-1.17x of this. 3x3
+            // stride 2 keeps 2x4 (0.86-1.23x with 2x7, 6 layers).
+            d.dw_op_large_window_s2_tile_pixels = 7;
         }
         if (isa == "avx512_spr") {
             // Full-width AVX-512 (Intel Sapphire Rapids and later): the pointwise op in
