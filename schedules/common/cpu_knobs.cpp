@@ -22,6 +22,29 @@ const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
 const std::vector<int> kUnrollRowsMaxK{0, 1, 3, 5};  // 0: every window; 1: none
+
+// The depthwise register tile's defaults (op, or the separable's depthwise half): the target's
+// general tile, for run-time windows and multipliers; its fixed-window tile where the variant
+// fixes the window and multiplier 1; and, for the depthwise op, its own pixels at stride 1
+// and its own tile, every tap row rolled, for windows above 3x3 at stride 2. Each only where
+// the target sets it (CpuDefaults).
+struct DwTile {
+    int vectors, pixels, unroll_rows_max_k;
+};
+DwTile depthwise_tile(const CpuDefaults &d, const FixedParams &fixed, bool depthwise_op) {
+    DwTile t{d.dw_tile_vectors, d.dw_tile_pixels, d.dw_unroll_rows_max_k};
+    if (fixed.kernel <= 0 || fixed.multiplier != 1) return t;
+    if (d.dw_window_tile_vectors > 0) t.vectors = d.dw_window_tile_vectors;
+    if (d.dw_window_tile_pixels > 0) t.pixels = d.dw_window_tile_pixels;
+    if (!depthwise_op) return t;
+    if (fixed.stride == 1 && d.dw_op_tile_pixels > 0) t.pixels = d.dw_op_tile_pixels;
+    if (fixed.stride == 2 && fixed.kernel > 3 && d.dw_op_large_window_s2_tile_pixels > 0) {
+        t.pixels = d.dw_op_large_window_s2_tile_pixels;
+        t.unroll_rows_max_k = 1;  // no window's tap rows unrolled
+    }
+    return t;
+}
+
 }  // namespace
 
 std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
@@ -30,22 +53,14 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
     // The pointwise and conv2d ops' own tile, where a target sets one.
     const int op_tile_vectors = d.op_tile_vectors > 0 ? d.op_tile_vectors : d.gemm_tile_vectors;
     const int op_tile_pixels = d.op_tile_pixels > 0 ? d.op_tile_pixels : d.gemm_tile_pixels;
-    // The depthwise tile (op and separable half): the fixed-window tile for variants that fix
-    // the window and multiplier 1, where a target sets one; then the depthwise op's own pixels
-    // where such a variant also fixes stride 1.
-    const bool window_m1 = fixed_kernel && fixed.multiplier == 1;
-    const int dw_tile_vectors = window_m1 && d.dw_window_tile_vectors > 0
-                                    ? d.dw_window_tile_vectors
-                                    : d.dw_tile_vectors;
-    const int dw_tile_pixels = window_m1 && d.dw_window_tile_pixels > 0
-                                   ? d.dw_window_tile_pixels
-                                   : d.dw_tile_pixels;
-    const int dw_op_tile_pixels =
-        d.dw_op_tile_pixels > 0 && window_m1 && fixed.stride == 1 ? d.dw_op_tile_pixels
-                                                                  : dw_tile_pixels;
-    // and its own tile, with the tap rows rolled, for windows above 3x3 at stride 2
-    const bool op_large_window_s2 = d.dw_op_large_window_s2_tile_pixels > 0 && window_m1 &&
-                                    fixed.kernel > 3 && fixed.stride == 2;
+    const DwTile dw = depthwise_tile(d, fixed, op == "depthwise");
+    // Read only where the variant fixes the window (the taps are unrolled only then).
+    auto with_rows_knob = [&](std::vector<KnobDecl> k) {
+        if (fixed_kernel) {
+            k.push_back({"dw_unroll_rows_max_k", dw.unroll_rows_max_k, kUnrollRowsMaxK});
+        }
+        return k;
+    };
     if (op == "conv2d") {
         std::vector<KnobDecl> k = {
             {"tile_c", d.conv_tile_vectors > 0 ? d.conv_tile_vectors : op_tile_vectors, kTileC},
@@ -61,23 +76,16 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
         return k;
     }
     if (op == "depthwise") {
-        std::vector<KnobDecl> k = {
-            {"dw_tile_c", dw_tile_vectors, kDwTileC},
-            {"dw_tile_x",
-             op_large_window_s2 ? d.dw_op_large_window_s2_tile_pixels : dw_op_tile_pixels,
-             kDwTileX},
+        return with_rows_knob({
+            {"dw_tile_c", dw.vectors, kDwTileC},
+            {"dw_tile_x", dw.pixels, kDwTileX},
             {"dw_tighter_tiles", d.dw_tighter_tiles, kBool},
             {"rows_per_task", d.dw_rows_per_task, kRows},
             {"channels_outside_rows", d.dw_channels_outside_rows, kBool},
             {"stage_input", d.dw_stage_input, kBool},
             {"slices_inside_pixels", d.dw_slices_inside_pixels, kBool},
             {"min_row_tasks", d.dw_min_row_tasks, kMinRowTasks},
-        };
-        if (fixed_kernel) {
-            k.push_back({"dw_unroll_rows_max_k", op_large_window_s2 ? 1 : d.dw_unroll_rows_max_k,
-                         kUnrollRowsMaxK});
-        }
-        return k;
+        });
     }
     if (op == "pointwise") {
         return {
@@ -96,12 +104,12 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
         };
     }
     if (op == "separable") {
-        std::vector<KnobDecl> k = {
+        return with_rows_knob({
             {"tile_c", d.gemm_tile_vectors, kTileC},
             {"tile_x", d.gemm_tile_pixels, kTileX},
             {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
-            {"dw_tile_c", dw_tile_vectors, kDwTileC},
-            {"dw_tile_x", dw_tile_pixels, kDwTileX},
+            {"dw_tile_c", dw.vectors, kDwTileC},
+            {"dw_tile_x", dw.pixels, kDwTileX},
             {"strip_panels", d.separable_strip_panels, kBool},
             // Strip height with strip_panels, else rows per task (the schedule picks between
             // the two defaults by the strip_panels actually used).
@@ -112,11 +120,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"slices_inside_pixels", d.separable_slices_inside_pixels, kBool},
             // Used by the depthwise half when it runs as its own loop nest (strip_panels).
             {"channels_outside_rows", 1, kBool},
-        };
-        if (fixed_kernel) {
-            k.push_back({"dw_unroll_rows_max_k", d.dw_unroll_rows_max_k, kUnrollRowsMaxK});
-        }
-        return k;
+        });
     }
     throw std::invalid_argument("no CPU knobs for op '" + op + "'");
 }
