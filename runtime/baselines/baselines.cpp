@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "gpu_internal.h"
-#include "internal.h"
+#include "op_traits.h"
 
 #include "convgen_baseline_kernel_headers.inc"
 #define CONVGEN_KERNEL CONVGEN_CHECK_KERNEL_TYPE

@@ -1,4 +1,4 @@
-// Output shapes, parameter and FLOP counts.
+// Output shapes of windowed ops (each op's own output_desc and cost are in runtime/src/ops/).
 #include "convgen/counting.h"
 
 #include "internal.h"
@@ -41,44 +41,6 @@ TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &in) 
                          ": no output");
     }
     return TensorDesc::nhwc(in.n, oh, ow, out_channels);
-}
-
-TensorDesc output_desc(const Conv2dDesc &d, const TensorDesc &input) {
-    return output_desc(d.window, d.out_channels, input);
-}
-TensorDesc output_desc(const DepthwiseDesc &d, const TensorDesc &input) {
-    return output_desc(d.window, d.out_channels(), input);
-}
-TensorDesc output_desc(const PointwiseDesc &d, const TensorDesc &input) {
-    return TensorDesc::nhwc(input.n, input.h, input.w, d.out_channels);
-}
-TensorDesc output_desc(const SeparableDesc &d, const TensorDesc &input) {
-    return output_desc(d.window, d.out_channels, input);
-}
-
-Cost cost(const Conv2dDesc &d, const TensorDesc &in, bool bias) {
-    const TensorDesc out = output_desc(d.window, d.out_channels, in);
-    const int64_t taps = int64_t(d.window.kernel_h) * d.window.kernel_w * d.in_channels;
-    return {taps * d.out_channels, bias ? d.out_channels : 0, 2 * out.elements() * taps};
-}
-
-Cost cost(const DepthwiseDesc &d, const TensorDesc &in, bool bias) {
-    const TensorDesc out = output_desc(d.window, d.out_channels(), in);
-    const int64_t taps = int64_t(d.window.kernel_h) * d.window.kernel_w;
-    return {taps * d.out_channels(), bias ? d.out_channels() : 0, 2 * out.elements() * taps};
-}
-
-Cost cost(const PointwiseDesc &d, const TensorDesc &in, bool bias) {
-    const int64_t out_elements = in.n * in.h * in.w * int64_t(d.out_channels);
-    return {int64_t(d.in_channels) * d.out_channels, bias ? d.out_channels : 0,
-            2 * out_elements * d.in_channels};
-}
-
-Cost cost(const SeparableDesc &d, const TensorDesc &in, bool dw_bias, bool pw_bias) {
-    const Cost dw = cost(d.depthwise(), in, dw_bias);
-    const TensorDesc mid = output_desc(d.window, d.depthwise().out_channels(), in);
-    const Cost pw = cost(d.pointwise(), mid, pw_bias);
-    return {dw.weights + pw.weights, dw.biases + pw.biases, dw.flops + pw.flops};
 }
 
 }  // namespace convgen

@@ -3,7 +3,7 @@
 #include <sstream>
 #include <type_traits>
 
-#include "internal.h"
+#include "op_traits.h"
 
 // Every shipped per-ISA entry point's header, as Halide generated it, and a check that its
 // function has the type abi/kernel_abi.h derives for its op: a generator whose arguments no
@@ -130,17 +130,14 @@ void register_variants(std::vector<VariantInfo> variants, const std::vector<Kern
 
 std::string kernel_abi_mismatch(OpKind op, const halide_filter_metadata_t *metadata,
                                 bool user_context) {
-    switch (op) {
-        case OpKind::conv2d:
-            return abi::metadata_mismatch<abi::Conv2dArgs>(metadata, user_context);
-        case OpKind::depthwise:
-            return abi::metadata_mismatch<abi::DepthwiseArgs>(metadata, user_context);
-        case OpKind::pointwise:
-            return abi::metadata_mismatch<abi::PointwiseArgs>(metadata, user_context);
-        case OpKind::separable:
-            return abi::metadata_mismatch<abi::SeparableArgs>(metadata, user_context);
-    }
-    return "unknown op";
+    std::string why = "unknown op";
+    any_op([&](auto op_traits) {
+        using Traits = decltype(op_traits);
+        if (Traits::kind != op) return false;
+        why = abi::metadata_mismatch<Traits::template Args>(metadata, user_context);
+        return true;
+    });
+    return why;
 }
 
 void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,

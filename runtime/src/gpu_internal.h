@@ -10,16 +10,16 @@
 
 #include "HalideRuntime.h"
 #include "convgen/gpu.h"
-#include "internal.h"
+#include "op_traits.h"
 
 namespace convgen::gpu::detail {
 
-// The GPU kernels take Halide's user_context first (targets with the user_context feature),
-// then the CPU kernels' arguments, all from abi/kernel_abi.h.
-using conv2d_kernel_t = abi::with_context_t<abi::Conv2dArgs>;
-using depthwise_kernel_t = abi::with_context_t<abi::DepthwiseArgs>;
-using pointwise_kernel_t = abi::with_context_t<abi::PointwiseArgs>;
-using separable_kernel_t = abi::with_context_t<abi::SeparableArgs>;
+// An op's GPU kernel type: Halide's user_context first (targets with the user_context
+// feature), then the CPU kernel's arguments (OpTraits::Args, abi/kernel_abi.h).
+template <class Desc>
+using gpu_kernel_t = abi::with_context_t<convgen::detail::OpTraits<Desc>::template Args>;
+template <OpKind K>
+using gpu_kernel_of_t = gpu_kernel_t<typename convgen::detail::DescOf<K>::type>;
 
 // What Halide's user_context points to during a convgen GPU call.
 struct CallContext {
@@ -47,7 +47,7 @@ struct GpuKernelEntry {
 // the build-time check of each kernel's type.
 #define CONVGEN_CHECK_GPU_KERNEL_TYPE(op, name, backend, isa, ...)                          \
     static_assert(std::is_same_v<decltype(convgen_gpu_##name##_##isa),                     \
-                                 convgen::gpu::detail::op##_kernel_t>,                     \
+                                 convgen::gpu::detail::gpu_kernel_of_t<convgen::OpKind::op>>, \
                   "convgen_gpu_" #name "_" #isa " does not have the " #op                  \
                   " kernel ABI of abi/kernel_abi.h");
 #define CONVGEN_GPU_KERNEL_ROW(op, name, backend, isa, kernel, stride, dilation, multiplier,   \
@@ -61,9 +61,15 @@ struct GpuKernelEntry {
 // Adds GPU kernels (the baselines) to the table; call at start-up, before operators exist.
 void register_gpu_kernels(const std::vector<GpuKernelEntry> &entries);
 
-// The GPU dispatch asks the CPU's rule (convgen::decline_reason) of the same key.
+// The GPU dispatch asks the CPU's rule (convgen::decline_reason) of the op's key, without
+// the channels (the GPU has no tuned variants yet).
 using convgen::detail::DispatchKey;
-inline DispatchKey gpu_key(const Window &w, int multiplier) { return {w, multiplier, 0, 0}; }
+template <class Desc>
+DispatchKey gpu_key(const Desc &d) {
+    DispatchKey key = convgen::detail::OpTraits<Desc>::key(d);
+    key.in_channels = key.out_channels = 0;
+    return key;
+}
 
 struct GpuSelection {
     void *kernel = nullptr;

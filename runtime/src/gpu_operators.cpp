@@ -190,26 +190,15 @@ convgen::detail::RunLog run_log(OpKind op, const GpuImplementation &impl, const 
 
 namespace {
 
-// Each op's kernel call with Halide's user context first (the GPU kernels' ABI).
-int call_gpu(const GpuKernel &s, const Conv2dDesc &d, const TensorDesc &input, void *uc,
+// An op's kernel call with Halide's user context first (the GPU kernels' ABI); wb: the
+// op's device weights in packing order.
+template <class Desc>
+int call_gpu(const GpuKernel &s, const Desc &d, const TensorDesc &input, void *uc,
              halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
-    return abi::call_with_context(kernel_of<detail::conv2d_kernel_t>(s), uc,
-                                  conv2d_args(d, input, {in, {&wb[0], &wb[1]}, out}));
+    return abi::call_with_context(
+        kernel_of<detail::gpu_kernel_t<Desc>>(s), uc,
+        OpTraits<Desc>::args(d, input, {in, {&wb[0], &wb[1], &wb[2], &wb[3]}, out}, 1));
 }
-int call_gpu(const GpuKernel &s, const DepthwiseDesc &d, const TensorDesc &input,
-             void *uc, halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
-    return abi::call_with_context(kernel_of<detail::depthwise_kernel_t>(s), uc,
-                                  depthwise_args(d, input, {in, {&wb[0], &wb[1]}, out}));
-}
-int call_gpu(const GpuKernel &s, const PointwiseDesc &d, const TensorDesc &, void *uc,
-             halide_buffer_t *in, halide_buffer_t *out, halide_buffer_t *wb) {
-    return abi::call_with_context(kernel_of<detail::pointwise_kernel_t>(s), uc,
-                                  pointwise_args(d, {in, {&wb[0], &wb[1]}, out}, 1));
-}
-
-OpKind op_of(const Conv2dDesc &) { return OpKind::conv2d; }
-OpKind op_of(const DepthwiseDesc &) { return OpKind::depthwise; }
-OpKind op_of(const PointwiseDesc &) { return OpKind::pointwise; }
 
 }  // namespace
 
@@ -222,10 +211,10 @@ struct KernelState final : GpuOperatorState {
     std::shared_ptr<GpuKernel> kernel;
 
     void run(const ConstTensor &input, const Tensor &output, Memory memory) const override {
-        validate_tensor("input", input.data, input.desc, convgen::detail::input_channels(desc));
+        validate_tensor("input", input.data, input.desc, OpTraits<Desc>::input_channels(desc));
         check_output(*kernel, output, convgen::output_desc(desc, input.desc), input, memory);
         const auto log =
-            run_log(op_of(desc), kernel->selection.impl, input.desc, output.desc, memory);
+            run_log(OpTraits<Desc>::kind, kernel->selection.impl, input.desc, output.desc, memory);
         launch(*kernel, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
             return call_gpu(*kernel, desc, input.desc, uc, in, out, wb);
         });
@@ -250,16 +239,18 @@ template class GpuOperator<SeparableDesc>;
 
 namespace {
 
-// The state of a single-kernel operator: its kernel, selected for `key`, and packed weights.
+// The state of a single-kernel operator: its weights validated and packed (abi::kWholeBlock),
+// its kernel selected for the op's key.
 template <class Desc>
-std::shared_ptr<const detail::GpuOperatorState> kernel_state(
-    OpKind op, const Desc &d, const detail::DispatchKey &key, const GpuOptions &options,
-    std::vector<PackedBuffer> buffers) {
+std::shared_ptr<const detail::GpuOperatorState> kernel_state(const Desc &d,
+                                                             const WeightPointers &w,
+                                                             const GpuOptions &options) {
+    std::vector<PackedBuffer> buffers = OpTraits<Desc>::pack(d, w, abi::kWholeBlock);
     auto state = std::make_shared<detail::KernelState<Desc>>();
     state->desc = d;
-    state->kernel = make_kernel(op, key, options);
+    state->kernel = make_kernel(OpTraits<Desc>::kind, detail::gpu_key(d), options);
     state->kernel->buffers = std::move(buffers);
-    log_created(op, convgen::detail::describe(d), state->kernel->selection.impl);
+    log_created(OpTraits<Desc>::kind, OpTraits<Desc>::describe(d), state->kernel->selection.impl);
     return state;
 }
 
@@ -268,22 +259,19 @@ std::shared_ptr<const detail::GpuOperatorState> kernel_state(
 Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const GpuOptions &options)
     : GpuOperator(d) {
-    state_ = kernel_state(OpKind::conv2d, d, detail::gpu_key(d.window, 1), options,
-                          pack_conv2d(d, weights, bias, abi::kWholeBlock));
+    state_ = kernel_state(d, {weights, bias}, options);
 }
 
 Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : GpuOperator(d) {
-    state_ = kernel_state(OpKind::depthwise, d, detail::gpu_key(d.window, d.multiplier),
-                          options, pack_depthwise(d, weights, bias));
+    state_ = kernel_state(d, {weights, bias}, options);
 }
 
 Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *bias,
                      const GpuOptions &options)
     : GpuOperator(d) {
-    state_ = kernel_state(OpKind::pointwise, d, detail::DispatchKey{}, options,
-                          pack_pointwise(d, weights, bias, abi::kWholeBlock));
+    state_ = kernel_state(d, {weights, bias}, options);
 }
 
 // ---- Separable ------------------------------------------------------------------------------
@@ -345,10 +333,8 @@ void SeparableState::run(const ConstTensor &input, const Tensor &output, Memory 
         run_unfused(input, output, memory);
         return;
     }
-    auto *k = kernel_of<separable_kernel_t>(*fused);
     launch(*fused, input, output, memory, [&](void *uc, auto *in, auto *out, auto *wb) {
-        return abi::call_with_context(
-            k, uc, separable_args(desc, input.desc, {in, {&wb[0], &wb[1], &wb[2], &wb[3]}, out}));
+        return call_gpu(*fused, desc, input.desc, uc, in, out, wb);
     });
 }
 
@@ -373,18 +359,11 @@ void SeparableState::run_unfused(const ConstTensor &input, const Tensor &output,
     CallBuffer in(input.data, input.desc, backend, memory, &uc, true);
     CallBuffer between(scratch->handle(), mid, backend, Memory::device, &uc, false);
     CallBuffer out(output.data, output.desc, backend, memory, &uc, false);
-    auto *dw = kernel_of<depthwise_kernel_t>(*u.dw);
+    check_kernel_result(call_gpu(*u.dw, desc.depthwise(), input.desc, &uc, in.raw(),
+                                 between.raw(), dw_w.data()),
+                        u.dw->selection.impl.variant);
     check_kernel_result(
-        abi::call_with_context(dw, &uc,
-                               depthwise_args(desc.depthwise(), input.desc,
-                                              {in.raw(), {&dw_w[0], &dw_w[1]}, between.raw()})),
-        u.dw->selection.impl.variant);
-    auto *pw = kernel_of<pointwise_kernel_t>(*u.pw);
-    check_kernel_result(
-        abi::call_with_context(pw, &uc,
-                               pointwise_args(desc.pointwise(),
-                                              {between.raw(), {&pw_w[0], &pw_w[1]}, out.raw()},
-                                              1)),
+        call_gpu(*u.pw, desc.pointwise(), mid, &uc, between.raw(), out.raw(), pw_w.data()),
         u.pw->selection.impl.variant);
     out.finish(true);
 }
@@ -394,8 +373,8 @@ void SeparableState::run_unfused(const ConstTensor &input, const Tensor &output,
 Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
                      const float *pw_weights, const float *pw_bias, const GpuOptions &options)
     : GpuOperator(d) {
-    auto buffers =
-        pack_separable(d, dw_weights, dw_bias, pw_weights, pw_bias, abi::kWholeBlock);
+    auto buffers = OpTraits<SeparableDesc>::pack(d, {dw_weights, dw_bias, pw_weights, pw_bias},
+                                                 abi::kWholeBlock);
     if (options.separable_path == Path::unfused && !options.variant.empty()) {
         fail(ErrorCode::invalid_argument, "options.variant",
              "options.variant names a fused variant ('" + options.variant +
@@ -404,8 +383,7 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
     auto state = std::make_shared<detail::SeparableState>();
     state->desc = d;
     if (options.separable_path != Path::unfused) {
-        state->fused =
-            make_kernel(OpKind::separable, detail::gpu_key(d.window, d.multiplier), options);
+        state->fused = make_kernel(OpKind::separable, detail::gpu_key(d), options);
         state->fused->buffers = buffers;
     }
     const bool fused_only = options.separable_path == Path::fused || !options.variant.empty();
@@ -414,10 +392,10 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
                                     ? "options.separable_path is unfused"
                                     : describe(fusion_rules(options.backend), options.backend);
         // The pair: the depthwise with the separable's window and multiplier, then the
-        // pointwise; pack_separable lays out each half as pack_depthwise and pack_pointwise do.
+        // pointwise; the separable's packing lays out each half as those ops pack it.
         auto u = std::make_shared<detail::UnfusedSeparable>();
-        u->dw = make_kernel(OpKind::depthwise, detail::gpu_key(d.window, d.multiplier), options);
-        u->pw = make_kernel(OpKind::pointwise, detail::DispatchKey{}, options);
+        u->dw = make_kernel(OpKind::depthwise, detail::gpu_key(d.depthwise()), options);
+        u->pw = make_kernel(OpKind::pointwise, detail::gpu_key(d.pointwise()), options);
         u->dw->buffers = {std::move(buffers[0]), std::move(buffers[1])};
         u->pw->buffers = {std::move(buffers[2]), std::move(buffers[3])};
         const GpuImplementation &a = u->dw->selection.impl, &b = u->pw->selection.impl;
@@ -430,7 +408,8 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         if (options.separable_path == Path::automatic) u->rules = fusion_rules(options.backend);
         state->unfused = std::move(u);
     }
-    log_created(OpKind::separable, convgen::detail::describe(d), state->implementation());
+    log_created(OpKind::separable, OpTraits<SeparableDesc>::describe(d),
+                state->implementation());
     state_ = std::move(state);
 }
 

@@ -19,13 +19,6 @@
 
 namespace convgen::detail {
 
-// The generated kernels' function types, one per op (every variant of an op shares it), from
-// the one list of their arguments in abi/kernel_abi.h.
-using conv2d_kernel_t = abi::kernel_t<abi::Conv2dArgs>;
-using depthwise_kernel_t = abi::kernel_t<abi::DepthwiseArgs>;
-using pointwise_kernel_t = abi::kernel_t<abi::PointwiseArgs>;
-using separable_kernel_t = abi::kernel_t<abi::SeparableArgs>;
-
 // ---- dispatch ---------------------------------------------------------------------------
 
 // What dispatch looks at when an operator is created: the window parameters a variant may have
@@ -46,7 +39,7 @@ struct Parallelism {
 };
 
 struct Choice {
-    void *kernel = nullptr;  // cast to the op's *_kernel_t
+    void *kernel = nullptr;  // cast to the op's cpu_kernel_t (op_traits.h)
     Implementation impl;
 };
 
@@ -78,17 +71,13 @@ using MetadataFn = const halide_filter_metadata_t *();
 struct KernelEntry {
     const char *variant;
     Isa isa;
-    void *fn;  // cast to the op's *_kernel_t
+    void *fn;  // cast to the op's cpu_kernel_t (op_traits.h)
     MetadataFn *metadata;
 };
 
 // Rows of the generated tables (cmake/ConvgenVariants.cmake) as the runtime's types, for the
-// shipped tables (dispatch.cpp) and the baselines' (runtime/baselines/).
-#define CONVGEN_CHECK_KERNEL_TYPE(op, name, isa)                                              \
-    static_assert(std::is_same_v<decltype(convgen_##name##_##isa),                          \
-                                 convgen::detail::op##_kernel_t>,                            \
-                  "convgen_" #name "_" #isa " does not have the " #op                         \
-                  " kernel ABI of abi/kernel_abi.h");
+// shipped tables (dispatch.cpp) and the baselines' (runtime/baselines/); op_traits.h has the
+// rows' type check.
 #define CONVGEN_KERNEL_ROW(op, name, isa)                                        \
     convgen::detail::KernelEntry{#name, convgen::Isa::isa,                       \
                                  reinterpret_cast<void *>(&convgen_##name##_##isa), \
@@ -268,7 +257,7 @@ struct RunContext {
     int variant_threads = 0;
 };
 
-// Calls a selected CPU kernel (Kernel: the op's *_kernel_t) and reports its failure.
+// Calls a selected CPU kernel (Kernel: the op's cpu_kernel_t) and reports its failure.
 template <typename Kernel, typename Args>
 void call_kernel(const Choice &choice, const RunContext &run, const Args &args) {
     const CallParallelism parallel(run.parallel);
@@ -277,19 +266,16 @@ void call_kernel(const Choice &choice, const RunContext &run, const Args &args) 
                         choice.impl.variant, choice.impl.schedule);
 }
 
-// Each op's kernel arguments from its descriptor, the input's shape (for padding) and the
-// buffers (kernel_args.cpp).
-abi::Conv2dArgs<halide_buffer_t *> conv2d_args(const Conv2dDesc &d, const TensorDesc &input,
-                                               const KernelBuffers &b);
-abi::DepthwiseArgs<halide_buffer_t *> depthwise_args(const DepthwiseDesc &d,
-                                                     const TensorDesc &input,
-                                                     const KernelBuffers &b);
-// threads: the call's (abi::PointwiseArgs::threads; GPU kernels ignore it).
-abi::PointwiseArgs<halide_buffer_t *> pointwise_args(const PointwiseDesc &d,
-                                                     const KernelBuffers &b, int threads);
-abi::SeparableArgs<halide_buffer_t *> separable_args(const SeparableDesc &d,
-                                                     const TensorDesc &input,
-                                                     const KernelBuffers &b);
+// Sets a call's window arguments (abi CONVGEN_ABI_WINDOW_ARGS) from the descriptor's window,
+// padding resolved for this input: the one place the window's (h, w) pairs become the
+// kernels' (x, y).
+template <typename Args>
+void set_window_args(Args &args, const Window &w, const TensorDesc &input) {
+    const ResolvedPadding pad = resolve_padding(w, input);
+    args.stride_x = w.stride_w, args.stride_y = w.stride_h;
+    args.dilation_x = w.dilation_w, args.dilation_y = w.dilation_h;
+    args.pad_left = pad.left, args.pad_top = pad.top;
+}
 
 // Copies `count` floats, or zeros when `src` is null (no bias = zero bias).
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents);
@@ -301,22 +287,9 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
 PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block);
 
-// Each op's descriptor and weights validated (errors name the field) and packed into the
-// kernels' layout (packing.cpp); shared by the CPU and GPU operators.
-std::vector<PackedBuffer> pack_conv2d(const Conv2dDesc &d, const float *weights,
-                                      const float *bias, int block);
-std::vector<PackedBuffer> pack_depthwise(const DepthwiseDesc &d, const float *weights,
-                                         const float *bias);
-// `block`: the GEMM weights' block (abi::kCpuWeightBlock or abi::kWholeBlock).
-std::vector<PackedBuffer> pack_pointwise(const PointwiseDesc &d, const float *weights,
-                                         const float *bias, int block);
-std::vector<PackedBuffer> pack_separable(const SeparableDesc &d, const float *dw_weights,
-                                         const float *dw_bias, const float *pw_weights,
-                                         const float *pw_bias, int block);
-
 // What a CPU operator holds: its kernel selection and packed weights, the shapes its runs
-// validated and the scratch its kernels took per input shape (for workspace_size). Each op
-// derives OpState<Desc> and defines launch(): the kernel call(s) of run().
+// validated and the scratch its kernels took per input shape (for workspace_size). Each op's
+// state is an OpState<Desc> (op_traits.h), whose launch() is the op's kernel call(s).
 struct OperatorState {
     OpKind op;
     Selection selection;
@@ -345,49 +318,11 @@ private:
     mutable std::vector<MeasuredShape> measured_;
 };
 
-inline int64_t input_channels(const Conv2dDesc &d) { return d.in_channels; }
-inline int64_t input_channels(const DepthwiseDesc &d) { return d.channels; }
-inline int64_t input_channels(const PointwiseDesc &d) { return d.in_channels; }
-inline int64_t input_channels(const SeparableDesc &d) { return d.in_channels; }
-
-template <class Desc>
-struct OpState : OperatorState {
-    Desc desc;
-    OpState(OpKind o, const Desc &d) : OperatorState(o), desc(d) {}
-    int64_t input_channels() const override { return detail::input_channels(desc); }
-    TensorDesc output_desc(const TensorDesc &input) const override {
-        return convgen::output_desc(desc, input);
-    }
-    void launch(const ConstTensor &input, const Tensor &output,
-                const RunContext &run) const override;
-};
-// Each op's kernel call, in its own file.
-template <>
-void OpState<Conv2dDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
-template <>
-void OpState<DepthwiseDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
-template <>
-void OpState<PointwiseDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
-template <>
-void OpState<SeparableDesc>::launch(const ConstTensor &, const Tensor &, const RunContext &) const;
-using Conv2dState = OpState<Conv2dDesc>;
-using DepthwiseState = OpState<DepthwiseDesc>;
-using PointwiseState = OpState<PointwiseDesc>;
-
-// A pointwise op's dispatch key (1x1, stride 1).
-inline DispatchKey pointwise_key(const PointwiseDesc &d) {
-    DispatchKey key;
-    key.in_channels = d.in_channels;
-    key.out_channels = d.out_channels;
-    return key;
-}
-
 // ---- diagnostics (verbose.cpp; CONVGEN_VERBOSE / set_verbose) ------------------------------
 
-std::string describe(const Conv2dDesc &d);
-std::string describe(const DepthwiseDesc &d);
-std::string describe(const PointwiseDesc &d);
-std::string describe(const SeparableDesc &d);
+// The parts of the descriptors' one-line descriptions (each op's OpTraits::describe).
+std::string describe_window(const Window &w);  // " k3x3 s1x1 d1x1 pad:same"
+std::string describe_activation(const Activation &a);  // "relu6", "clamp(0,1)"
 // Level >= 1: one line for an operator just created: op, descriptor, variant, where it runs
 // (the ISA, or a GPU operator's target such as cuda_sm80 or opencl), schedule, declined ones.
 void log_created(OpKind op, const std::string &desc, const std::string &variant,

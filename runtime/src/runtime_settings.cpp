@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "internal.h"
+#include "op_traits.h"
 #include "thread_pool.h"
 
 namespace convgen {
@@ -72,13 +72,13 @@ void require_native_isa(Isa isa, const char *field) {
 }  // namespace detail
 
 const char *to_string(OpKind op) {
-    switch (op) {
-    case OpKind::conv2d: return "conv2d";
-    case OpKind::depthwise: return "depthwise";
-    case OpKind::pointwise: return "pointwise";
-    case OpKind::separable: return "separable";
-    }
-    return "?";
+    const char *name = "?";
+    detail::any_op([&](auto op_traits) {
+        if (decltype(op_traits)::kind != op) return false;
+        name = decltype(op_traits)::name;
+        return true;
+    });
+    return name;
 }
 
 Isa detected_isa() {

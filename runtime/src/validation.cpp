@@ -263,10 +263,6 @@ ClampBounds activation_bounds(const Activation &a) {
     return {-inf, inf};
 }
 
-DispatchKey dispatch_key(const Window &w, int multiplier, int in_channels, int out_channels) {
-    return {w, multiplier, in_channels, out_channels};
-}
-
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents) {
     PackedBuffer p;
     p.extents = std::move(extents);

@@ -22,6 +22,12 @@ int64_t now_ns() {
 
 std::string pair(int a, int b) { return std::to_string(a) + "x" + std::to_string(b); }
 
+}  // namespace
+
+namespace detail {
+
+namespace {
+
 std::string describe_padding(const Padding &p) {
     switch (p.mode) {
         case Padding::Mode::same: return "same";
@@ -31,6 +37,8 @@ std::string describe_padding(const Padding &p) {
     return "t" + std::to_string(p.top) + "l" + std::to_string(p.left) + "b" +
            std::to_string(p.bottom) + "r" + std::to_string(p.right);
 }
+
+}  // namespace
 
 std::string describe_activation(const Activation &a) {
     switch (a.kind) {
@@ -47,7 +55,7 @@ std::string describe_window(const Window &w) {
            pair(w.dilation_h, w.dilation_w) + " pad:" + describe_padding(w.padding);
 }
 
-}  // namespace
+}  // namespace detail
 
 int verbose() {
     int level = g_level.load(std::memory_order_relaxed);
@@ -67,25 +75,6 @@ void set_verbose(int level) {
 }
 
 namespace detail {
-
-std::string describe(const Conv2dDesc &d) {
-    return "ic" + std::to_string(d.in_channels) + " oc" + std::to_string(d.out_channels) +
-           describe_window(d.window) + " act:" + describe_activation(d.activation);
-}
-std::string describe(const DepthwiseDesc &d) {
-    return "c" + std::to_string(d.channels) + " m" + std::to_string(d.multiplier) +
-           describe_window(d.window) + " act:" + describe_activation(d.activation);
-}
-std::string describe(const PointwiseDesc &d) {
-    return "ic" + std::to_string(d.in_channels) + " oc" + std::to_string(d.out_channels) +
-           " act:" + describe_activation(d.activation);
-}
-std::string describe(const SeparableDesc &d) {
-    return "ic" + std::to_string(d.in_channels) + " m" + std::to_string(d.multiplier) + " oc" +
-           std::to_string(d.out_channels) + describe_window(d.window) +
-           " dwact:" + describe_activation(d.dw_activation) +
-           " act:" + describe_activation(d.activation);
-}
 
 void log_created(OpKind op, const std::string &desc, const std::string &variant,
                  const std::string &where, const std::string &schedule,
