@@ -18,7 +18,7 @@ int windowed_out(int in, int k, int stride, int dilation, Problem::Pad pad, int 
 }
 
 int pad_before(const Problem &p, int in, int k) {
-    if (p.op == ProblemOp::pw || p.pad == Problem::Pad::valid) return 0;
+    if (!spelling(p.op).windowed || p.pad == Problem::Pad::valid) return 0;
     if (p.pad == Problem::Pad::explicit_pads) return p.pad_value;
     return int(convgen::window_math::same_pad_before(in, k, p.stride, p.dilation));
 }
@@ -29,32 +29,49 @@ int pad_before(const Problem &p, int in, int k) {
 
 }  // namespace
 
-const char *to_string(ProblemOp op) {
-    switch (op) {
-    case ProblemOp::conv: return "conv";
-    case ProblemOp::dw: return "dw";
-    case ProblemOp::pw: return "pw";
-    case ProblemOp::sep: return "sep";
-    }
-    return "?";
+const std::vector<OpSpelling> &op_spellings() {
+    static const std::vector<OpSpelling> rows = {
+        // op              letters convgen op   windowed multiplier own o
+        {ProblemOp::conv, "conv", "conv2d", true, false, true},
+        {ProblemOp::dw, "dw", "depthwise", true, true, false},
+        {ProblemOp::pw, "pw", "pointwise", false, false, true},
+        {ProblemOp::sep, "sep", "separable", true, true, true},
+    };
+    return rows;
 }
 
+const OpSpelling &spelling(ProblemOp op) {
+    for (const OpSpelling &s : op_spellings()) {
+        if (s.op == op) return s;
+    }
+    throw ProblemError("no spelling for problem op " + std::to_string(int(op)));
+}
+
+const OpSpelling *spelling_of_convgen_op(const std::string &convgen_op) {
+    for (const OpSpelling &s : op_spellings()) {
+        if (convgen_op == s.convgen_op) return &s;
+    }
+    return nullptr;
+}
+
+const char *to_string(ProblemOp op) { return spelling(op).letters; }
+
 int Problem::out_h() const {
-    return op == ProblemOp::pw ? h : windowed_out(h, kh, stride, dilation, pad, pad_value);
+    return spelling(op).windowed ? windowed_out(h, kh, stride, dilation, pad, pad_value) : h;
 }
 int Problem::out_w() const {
-    return op == ProblemOp::pw ? w : windowed_out(w, kw, stride, dilation, pad, pad_value);
+    return spelling(op).windowed ? windowed_out(w, kw, stride, dilation, pad, pad_value) : w;
 }
 
 int Problem::pad_top() const { return pad_before(*this, h, kh); }
 int Problem::pad_left() const { return pad_before(*this, w, kw); }
 int Problem::pad_bottom() const {
-    if (op == ProblemOp::pw || pad == Pad::valid) return 0;
+    if (!spelling(op).windowed || pad == Pad::valid) return 0;
     if (pad == Pad::explicit_pads) return pad_value;
     return int(convgen::window_math::same_pad_after(h, kh, stride, dilation));
 }
 int Problem::pad_right() const {
-    if (op == ProblemOp::pw || pad == Pad::valid) return 0;
+    if (!spelling(op).windowed || pad == Pad::valid) return 0;
     if (pad == Pad::explicit_pads) return pad_value;
     return int(convgen::window_math::same_pad_after(w, kw, stride, dilation));
 }
@@ -63,7 +80,8 @@ std::string Problem::to_string() const {
     using std::to_string;
     std::string s = convgen_problems::to_string(op);
     s += ":n" + to_string(n) + "c" + to_string(c) + "h" + to_string(h) + "w" + to_string(w);
-    if (op != ProblemOp::pw) {
+    const OpSpelling &spelled = spelling(op);
+    if (spelled.windowed) {
         s += kh == kw ? "k" + to_string(kh) : "kh" + to_string(kh) + "kw" + to_string(kw);
         s += "s" + to_string(stride);
         if (dilation != 1) s += "d" + to_string(dilation);
@@ -71,7 +89,7 @@ std::string Problem::to_string() const {
         if (pad == Pad::explicit_pads) s += "p" + to_string(pad_value);
         if (multiplier != 1) s += "m" + to_string(multiplier);
     }
-    if (op != ProblemOp::dw) s += "o" + to_string(o);
+    if (spelled.own_outputs) s += "o" + to_string(o);
     return s;
 }
 
@@ -87,11 +105,16 @@ Problem parse_problem(const std::string &text) {
     if (colon == std::string::npos) fail(text, "expected <op>:<fields>, e.g. sep:n1c32h56o64");
     const std::string op = text.substr(0, colon);
     Problem p;
-    if (op == "conv") p.op = ProblemOp::conv;
-    else if (op == "dw") p.op = ProblemOp::dw;
-    else if (op == "pw") p.op = ProblemOp::pw;
-    else if (op == "sep") p.op = ProblemOp::sep;
-    else fail(text, "unknown op '" + op + "' (expected conv, dw, pw or sep)");
+    const OpSpelling *spelled = nullptr;
+    std::string expected, with_m;  // "conv, dw, pw or sep", "dw and sep"
+    for (const OpSpelling &s : op_spellings()) {
+        if (op == s.letters) spelled = &s;
+        const bool last = &s == &op_spellings().back();
+        expected += (expected.empty() ? "" : last ? " or " : ", ") + std::string(s.letters);
+        if (s.multiplier) with_m += (with_m.empty() ? "" : " and ") + std::string(s.letters);
+    }
+    if (!spelled) fail(text, "unknown op '" + op + "' (expected " + expected + ")");
+    p.op = spelled->op;
 
     // Field names, longest first so that "kh" wins over "k" and "pv" over "p".
     static const char *const kNames[] = {"kh", "kw", "pv", "ps", "n", "c", "h", "w",
@@ -154,22 +177,22 @@ Problem parse_problem(const std::string &text) {
     if (p.h == 0) fail(text, "missing 'h' (input height)");
     p.w = w > 0 ? w : p.h;
     if (k > 0 && (kh > 0 || kw > 0)) fail(text, "give either 'k' or 'kh'/'kw', not both");
-    const int default_k = p.op == ProblemOp::pw ? 1 : 3;
+    const int default_k = spelled->windowed ? 3 : 1;
     p.kh = kh > 0 ? kh : k > 0 ? k : default_k;
     p.kw = kw > 0 ? kw : k > 0 ? k : default_k;
 
-    if (p.op == ProblemOp::pw) {
-        if (p.kh != 1 || p.kw != 1) fail(text, "pw is 1x1: kernel must be 1");
-        if (p.stride != 1) fail(text, "pw has stride 1 only: 's' must be 1");
-        if (p.dilation != 1) fail(text, "pw has no dilation: 'd' must be 1");
-        if (has_pad) fail(text, "pw has no padding: drop 'p'");
+    if (!spelled->windowed) {
+        if (p.kh != 1 || p.kw != 1) fail(text, op + " is 1x1: kernel must be 1");
+        if (p.stride != 1) fail(text, op + " has stride 1 only: 's' must be 1");
+        if (p.dilation != 1) fail(text, op + " has no dilation: 'd' must be 1");
+        if (has_pad) fail(text, op + " has no padding: drop 'p'");
     }
-    if (p.multiplier != 1 && (p.op == ProblemOp::pw || p.op == ProblemOp::conv)) {
-        fail(text, std::string("'m' (multiplier) applies to dw and sep only, not ") + op);
+    if (p.multiplier != 1 && !spelled->multiplier) {
+        fail(text, "'m' (multiplier) applies to " + with_m + " only, not " + op);
     }
-    if (p.op == ProblemOp::dw) {
+    if (!spelled->own_outputs) {
         if (has_o && p.o != p.c * p.multiplier) {
-            fail(text, "dw output channels are c*m = " + std::to_string(p.c * p.multiplier) +
+            fail(text, op + " output channels are c*m = " + std::to_string(p.c * p.multiplier) +
                            ", but 'o' is " + std::to_string(p.o));
         }
         p.o = p.c * p.multiplier;

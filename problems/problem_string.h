@@ -37,6 +37,22 @@ namespace convgen_problems {
 
 enum class ProblemOp { conv, dw, pw, sep };
 
+// The grammar's ops, one row each (problem_string.cpp's table): how a string spells it, the
+// convgen op it names, and which fields it carries. The benchmark, the tuner and the tests map
+// between problems and convgen ops through this table.
+struct OpSpelling {
+    ProblemOp op;
+    const char *letters;     // "dw"
+    const char *convgen_op;  // convgen::to_string(OpKind) and the generator's suffix: "depthwise"
+    bool windowed;           // has k, s, d, p (else 1x1, stride 1, unpadded: pw)
+    bool multiplier;         // has m
+    bool own_outputs;        // has its own o (else o = c * m: dw)
+};
+const std::vector<OpSpelling> &op_spellings();
+const OpSpelling &spelling(ProblemOp op);
+// The row that names this convgen op ("depthwise"), or nullptr where the grammar has none.
+const OpSpelling *spelling_of_convgen_op(const std::string &convgen_op);
+
 struct Problem {
     enum class Pad { same, valid, explicit_pads };
 

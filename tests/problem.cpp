@@ -97,21 +97,19 @@ std::string Problem::problem_string() const {
     using PS = convgen_problems::Problem;
     PS q;
     q.n = n, q.c = ci, q.h = h, q.w = w;
-    switch (op) {
-    case OpKind::conv2d: q.op = convgen_problems::ProblemOp::conv; break;
-    case OpKind::depthwise: q.op = convgen_problems::ProblemOp::dw; break;
-    case OpKind::pointwise: q.op = convgen_problems::ProblemOp::pw; break;
-    case OpKind::separable: q.op = convgen_problems::ProblemOp::sep; break;
-    }
-    q.o = op == OpKind::depthwise ? ci * multiplier : co;
-    if (op == OpKind::pointwise) {
+    const convgen_problems::OpSpelling *spelled =
+        convgen_problems::spelling_of_convgen_op(convgen::to_string(op));
+    if (!spelled) return "";
+    q.op = spelled->op;
+    q.o = spelled->own_outputs ? co : ci * multiplier;
+    if (!spelled->windowed) {
         q.kh = q.kw = 1;
         return q.to_string();
     }
     const Window &wd = window;
     if (wd.stride_h != wd.stride_w || wd.dilation_h != wd.dilation_w) return "";
     q.kh = wd.kernel_h, q.kw = wd.kernel_w, q.stride = wd.stride_h, q.dilation = wd.dilation_h;
-    if (op == OpKind::depthwise || op == OpKind::separable) q.multiplier = multiplier;
+    if (spelled->multiplier) q.multiplier = multiplier;
     switch (wd.padding.mode) {
     case Padding::Mode::same: q.pad = PS::Pad::same; break;
     case Padding::Mode::valid: q.pad = PS::Pad::valid; break;

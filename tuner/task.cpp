@@ -7,15 +7,7 @@ namespace convgen::tune {
 using convgen_problems::Problem;
 using convgen_problems::ProblemOp;
 
-std::string op_of(const Problem &p) {
-    switch (p.op) {
-    case ProblemOp::conv: return "conv2d";
-    case ProblemOp::dw: return "depthwise";
-    case ProblemOp::pw: return "pointwise";
-    case ProblemOp::sep: return "separable";
-    }
-    return "?";
-}
+std::string op_of(const Problem &p) { return convgen_problems::spelling(p.op).convgen_op; }
 
 std::string Task::variant_name() const {
     // "sep:n1c128h56..." -> "sep_c128h56...": batch 1 is implied (shape dispatch ignores n).
@@ -30,9 +22,8 @@ int Task::pad_top() const { return problem.pad_top(); }
 int Task::pad_left() const { return problem.pad_left(); }
 
 int Task::mid_channels() const {
-    return problem.op == ProblemOp::pw || problem.op == ProblemOp::conv
-               ? problem.c
-               : problem.c * problem.multiplier;
+    return convgen_problems::spelling(problem.op).multiplier ? problem.c * problem.multiplier
+                                                             : problem.c;
 }
 
 std::vector<Problem> single_op_problems(const Problem &layer) {
