@@ -1,7 +1,7 @@
 // The runtime's one entry per op: everything the generic code (CPU and GPU operators, dispatch,
-// the ABI checks, diagnostics) needs to know about an op, named here and defined in the op's
-// own file, runtime/src/ops/<op>.cpp. Adding an op to the runtime is one OpTraits entry, its
-// descriptor in AllOps, and that file (docs/architecture.md, "Add an op").
+// the ABI checks, diagnostics) needs to know about an op, declared here by one line of
+// CONVGEN_OPS and defined in the op's own file, runtime/src/ops/<op>.cpp (docs/architecture.md,
+// "Add an op").
 #pragma once
 
 #include <array>
@@ -38,46 +38,40 @@ struct OpTraits;
 template <class Desc>
 struct OpState;
 
-#define CONVGEN_OP_TRAITS_MEMBERS(Desc, ArgsList)                                              \
-    template <typename Buffer>                                                                 \
-    using Args = abi::ArgsList<Buffer>;                                                        \
-    static int64_t input_channels(const Desc &d);                                             \
-    static DispatchKey key(const Desc &d);                                                     \
-    static std::vector<PackedBuffer> pack(const Desc &d, const WeightPointers &w, int block);  \
-    static Args<halide_buffer_t *> args(const Desc &d, const TensorDesc &input,                \
-                                        const KernelBuffers &b, int threads);                  \
-    static void launch(const OpState<Desc> &s, const ConstTensor &input, const Tensor &output, \
-                       const RunContext &run);                                                 \
-    static std::string describe(const Desc &d);
+// One entry: OpTraits<Desc> for the op `op` (its OpKind enumerator and name) whose kernel
+// takes abi::ArgsList.
+#define CONVGEN_OP_TRAITS(Desc, op, ArgsList)                                                  \
+    template <>                                                                                \
+    struct OpTraits<Desc> {                                                                    \
+        static constexpr OpKind kind = OpKind::op;                                             \
+        static constexpr const char *name = #op;                                               \
+        template <typename Buffer>                                                             \
+        using Args = abi::ArgsList<Buffer>;                                                    \
+        static int64_t input_channels(const Desc &d);                                         \
+        static DispatchKey key(const Desc &d);                                                 \
+        static std::vector<PackedBuffer> pack(const Desc &d, const WeightPointers &w,         \
+                                              int block);                                      \
+        static Args<halide_buffer_t *> args(const Desc &d, const TensorDesc &input,            \
+                                            const KernelBuffers &b, int threads);              \
+        static void launch(const OpState<Desc> &s, const ConstTensor &input,                   \
+                           const Tensor &output, const RunContext &run);                       \
+        static std::string describe(const Desc &d);                                            \
+    };
 
-template <>
-struct OpTraits<Conv2dDesc> {
-    static constexpr OpKind kind = OpKind::conv2d;
-    static constexpr const char *name = "conv2d";
-    CONVGEN_OP_TRAITS_MEMBERS(Conv2dDesc, Conv2dArgs)
-};
-template <>
-struct OpTraits<DepthwiseDesc> {
-    static constexpr OpKind kind = OpKind::depthwise;
-    static constexpr const char *name = "depthwise";
-    CONVGEN_OP_TRAITS_MEMBERS(DepthwiseDesc, DepthwiseArgs)
-};
-template <>
-struct OpTraits<PointwiseDesc> {
-    static constexpr OpKind kind = OpKind::pointwise;
-    static constexpr const char *name = "pointwise";
-    CONVGEN_OP_TRAITS_MEMBERS(PointwiseDesc, PointwiseArgs)
-};
-template <>
-struct OpTraits<SeparableDesc> {
-    static constexpr OpKind kind = OpKind::separable;
-    static constexpr const char *name = "separable";
-    CONVGEN_OP_TRAITS_MEMBERS(SeparableDesc, SeparableArgs)
-};
-#undef CONVGEN_OP_TRAITS_MEMBERS
+// The ops, one line each: its descriptor, OpKind enumerator and kernel argument list.
+#define CONVGEN_OPS(X)                        \
+    X(Conv2dDesc, conv2d, Conv2dArgs)         \
+    X(DepthwiseDesc, depthwise, DepthwiseArgs) \
+    X(PointwiseDesc, pointwise, PointwiseArgs) \
+    X(SeparableDesc, separable, SeparableArgs)
+
+CONVGEN_OPS(CONVGEN_OP_TRAITS)
+#undef CONVGEN_OP_TRAITS
 
 // Every op's descriptor, for code that walks the ops (the ABI check by OpKind, to_string).
-using AllOps = std::tuple<Conv2dDesc, DepthwiseDesc, PointwiseDesc, SeparableDesc>;
+#define CONVGEN_OP_TUPLE(Desc, op, ArgsList) std::tuple<Desc>{},
+using AllOps = decltype(std::tuple_cat(CONVGEN_OPS(CONVGEN_OP_TUPLE) std::tuple<>{}));
+#undef CONVGEN_OP_TUPLE
 
 // Calls f(OpTraits<Desc>{}) for each op in AllOps; stops at the first call that returns true.
 template <class F>
