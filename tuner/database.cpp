@@ -222,12 +222,12 @@ void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     ordered_json v;
     v["name"] = name;
     v["op"] = t.op;
-    if (t.op != "pointwise") {
+    if (t.spelling().windowed) {
         v["kernel"] = t.kernel();
         v["stride"] = t.stride();
         v["dilation"] = t.dilation();
     }
-    if (t.op == "depthwise" || t.op == "separable") v["multiplier"] = t.multiplier();
+    if (t.spelling().multiplier) v["multiplier"] = t.multiplier();
     v["schedule"] = "tuned";
     v["knobs"] = r->knobs;
     v["isas"] = {t.isa};
@@ -235,7 +235,7 @@ void Database::set_variant(const Task &t, const std::optional<Result> &r) {
     shape["c_in"] = p.c;
     shape["h"] = p.h;
     shape["w"] = p.w;
-    if (t.op != "depthwise") shape["c_out"] = p.o;
+    if (t.spelling().own_outputs) shape["c_out"] = p.o;
     v["shape"] = shape;
     auto round = [](double x, double unit) { return std::round(x / unit) * unit; };
     ordered_json tuning;

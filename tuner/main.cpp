@@ -181,7 +181,7 @@ int main(int argc, char **argv) {
         const auto op_names = split(ops_filter);
         const std::set<std::string> ops(op_names.begin(), op_names.end());
         for (const auto &op : ops) {
-            if (op != "conv2d" && op != "depthwise" && op != "pointwise" && op != "separable") {
+            if (!convgen_problems::spelling_of_convgen_op(op)) {
                 throw std::runtime_error("--ops: unknown op '" + op + "'");
             }
         }

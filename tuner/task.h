@@ -16,6 +16,10 @@ struct Task {
     std::string isa;      // "avx512_spr", "avx512", "avx2", "sse41", "neon"
     std::string halide_target;  // kernels.json's Halide target string for `isa`
 
+    // Which fields the op carries (window, multiplier, own output channels).
+    const convgen_problems::OpSpelling &spelling() const {
+        return convgen_problems::spelling(problem.op);
+    }
     // The problem string, e.g. "sep:n1c128h56w56k3s1o128": the database key.
     std::string key() const { return problem.to_string(); }
     // The variant name the build will use, e.g. "tuned_sep_c128h56w56k3s1o128_avx512".
