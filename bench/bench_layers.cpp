@@ -877,12 +877,21 @@ int main(int argc, char **argv) {
             }
             return 0;
         }
+#if CONVGEN_BENCH_ONEDNN
+        if (std::find(g_settings.peers.begin(), g_settings.peers.end(), "onednn") !=
+            g_settings.peers.end()) {
+            convgen_bench::onednn_start(g_settings.threads);
+        }
+#endif
         register_all();
     } catch (const convgen_problems::ProblemError &e) {
         std::fprintf(stderr, "convgen_bench: %s\n", e.what());
         return 2;
     } catch (const convgen::Error &e) {
         std::fprintf(stderr, "convgen error: %s\n", e.what());
+        return 2;
+    } catch (const std::invalid_argument &e) {  // onednn_start
+        std::fprintf(stderr, "convgen_bench: %s\n", e.what());
         return 2;
     }
 

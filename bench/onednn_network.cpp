@@ -14,8 +14,6 @@
 // OpenCL CPU runtime of the wheels' dependencies (OCL_ICD_FILENAMES, set here to the library
 // found at build time unless the environment sets it), and its threads are TBB's, which follow
 // the process's CPU affinity: --threads T pins the process to T of the CPUs it may use.
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +25,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "cpu_affinity.h"
 #include "network_files.h"
 
 namespace {
@@ -48,18 +47,6 @@ struct Step {
     primitive prim;
     std::unordered_map<int, memory> args;
 };
-
-// Restricts the process to the first `threads` CPUs it may run on (TBB sizes its pool from it).
-void pin_threads(int threads) {
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
-    cpu_set_t use;
-    CPU_ZERO(&use);
-    for (int cpu = 0, n = 0; cpu < CPU_SETSIZE && n < threads; ++cpu) {
-        if (CPU_ISSET(cpu, &allowed)) CPU_SET(cpu, &use), ++n;
-    }
-    sched_setaffinity(0, sizeof use, &use);
-}
 
 }  // namespace
 
@@ -91,7 +78,7 @@ int main(int argc, char **argv) {
 #ifdef CONVGEN_ONEDNN3_OCL_ICD
     setenv("OCL_ICD_FILENAMES", CONVGEN_ONEDNN3_OCL_ICD, 0);
 #endif
-    if (threads > 0) pin_threads(threads);
+    if (threads > 0) convgen_bench::pin_to_first_cpus(threads);
     try {
         const convgen_bench::Network net = convgen_bench::read_network(dir);
         engine eng(engine::kind::cpu, 0);

@@ -1,12 +1,18 @@
 #include "onednn_peer.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
 #include <vector>
+
+#if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
+#include <omp.h>
+#else
+#include "cpu_affinity.h"
+#endif
 
 namespace convgen_bench {
 
@@ -60,7 +66,11 @@ const char *layout_name(const memory::desc &md) {
     // Enough to tell plain from blocked activations.
     for (auto [t, name] : {std::pair{tag::nchw, "nchw"}, std::pair{tag::nhwc, "nhwc"},
                            std::pair{tag::nChw8c, "nChw8c"}, std::pair{tag::nChw16c, "nChw16c"}}) {
+#if DNNL_VERSION_MAJOR >= 3
+        if (md == memory::desc(md.get_dims(), md.get_data_type(), t)) return name;
+#else
         if (md == memory::desc(md.dims(), md.data_type(), t)) return name;
+#endif
     }
     return "blocked";
 }
@@ -97,14 +107,23 @@ PeerJob make_onednn_job(PeerOp op, const Problem &p) {
     }
     const memory::desc src_any(src_dims, dt::f32, tag::any), dst_any(dst_dims, dt::f32, tag::any);
     const memory::desc wei_any(wei_dims, dt::f32, tag::any), bias_md(bias_dims, dt::f32, tag::x);
+    const memory::dims strides = {stride, stride}, dilates = {dilation - 1, dilation - 1};
+    dnnl::post_ops post_ops;
+    dnnl::primitive_attr attr;
+#if DNNL_VERSION_MAJOR >= 3  // no operation descriptors; eltwise post-ops without a scale
+    post_ops.append_eltwise(dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);  // ReLU6
+    attr.set_post_ops(post_ops);
+    const dnnl::convolution_forward::primitive_desc pd(
+        r->engine, dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+        src_any, wei_any, bias_md, dst_any, strides, dilates, pad_lo, pad_hi, attr);
+#else
+    post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);  // ReLU6
+    attr.set_post_ops(post_ops);
     const dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_any, wei_any,
-        bias_md, dst_any, {stride, stride}, {dilation - 1, dilation - 1}, pad_lo, pad_hi);
-    dnnl::post_ops post_ops;
-    post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);  // ReLU6
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(post_ops);
+        bias_md, dst_any, strides, dilates, pad_lo, pad_hi);
     const dnnl::convolution_forward::primitive_desc pd(desc, attr, r->engine);
+#endif
 
     r->conv = dnnl::convolution_forward(pd);
     r->src = make_filled(*r, pd.src_desc(), memory::desc(src_dims, dt::f32, tag::nchw), 1.0f, 1);
@@ -128,7 +147,33 @@ PeerJob make_onednn_job(PeerOp op, const Problem &p) {
     return job;
 }
 
-void onednn_set_num_threads(int threads) { omp_set_num_threads(threads); }
+void onednn_start(const std::vector<int> &threads) {
+#if DNNL_CPU_RUNTIME != DNNL_RUNTIME_OMP
+    // TBB (PyPI's SYCL build) sizes its pool once, from the CPU affinity: one thread count per
+    // process, the process pinned to that many CPUs before any thread starts.
+    if (threads.size() != 1) {
+        throw std::invalid_argument(
+            "oneDNN " + onednn_version() +
+            " takes its thread count from the CPU affinity, once: give one --convgen_threads "
+            "value per run of this binary");
+    }
+    pin_to_first_cpus(threads[0]);
+#ifdef CONVGEN_ONEDNN3_OCL_ICD
+    // Its SYCL CPU engine runs on the OpenCL CPU runtime that came with the wheels.
+    setenv("OCL_ICD_FILENAMES", CONVGEN_ONEDNN3_OCL_ICD, 0);
+#endif
+#else
+    (void)threads;
+#endif
+}
+
+void onednn_set_num_threads(int threads) {
+#if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
+    omp_set_num_threads(threads);
+#else
+    (void)threads;  // fixed by onednn_start
+#endif
+}
 
 std::string onednn_version() {
     const dnnl_version_t *v = dnnl_version();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "peer.h"
 
@@ -13,7 +14,11 @@ namespace convgen_bench {
 // Label "onednn:<impl_info_str()> <src layout>". Throws std::exception when oneDNN has no
 // implementation.
 PeerJob make_onednn_job(PeerOp op, const Problem &p);
-// oneDNN's CPU threads (its OpenMP runtime).
+// Before any benchmark thread starts, with every --convgen_threads value: a oneDNN whose CPU
+// threads are TBB's (oneDNN 3 from PyPI) needs exactly one, and the process is pinned to that
+// many CPUs (throws std::invalid_argument otherwise); an OpenMP oneDNN needs nothing.
+void onednn_start(const std::vector<int> &threads);
+// oneDNN's CPU threads for the next benchmark (OpenMP; TBB's are fixed by onednn_start).
 void onednn_set_num_threads(int threads);
 // "2.6.3"
 std::string onednn_version();
