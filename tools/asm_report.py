@@ -41,8 +41,10 @@ FIXED_KEYS = ("kernel", "stride", "dilation", "multiplier")
 # differs from that (conv), the depthwise op's own where it differs from the separable's
 # depthwise half (dw_op), the tile of variants that fix the window and multiplier 1 where it
 # differs (dw_window), the largest window whose tap rows are unrolled (unroll_rows_max_k;
-# absent: all), the depthwise op's tile for windows above 3x3 at stride 2, whose tap rows are
-# rolled (dw_op_large_window_s2), and the vector registers of the ISA. (avx512's pointwise op also
+# absent: all), the same for variants that fix the window, stride and a multiplier above 1
+# (multiplier_unroll_rows_max_k; absent: as unroll_rows_max_k), the depthwise op's tile for
+# windows above 3x3 at stride 2, whose tap rows are rolled (dw_op_large_window_s2), and the
+# vector registers of the ISA. (avx512's pointwise op also
 # has an alternative 4x5 tile for 4 KiB-aliased inputs and overlapping rows, 5x5 instead where
 # it pads the channels less, and a 1x28 rung for channel counts 2x14 pads: not reported. Read
 # from the assembly on 2026-12-06: 4x5 20 FMAs + 9 loads, 5x5 25 + 10, no spills; 1x28 28 FMAs
@@ -53,7 +55,8 @@ DEFAULT_TILES = {
                    dw_op_large_window_s2=(2, 7), registers=32),
     "avx2": dict(gemm=(3, 4), dw=(2, 4), registers=16),
     "sse41": dict(gemm=(2, 4), dw=(1, 4), registers=16),
-    "neon": dict(gemm=(4, 6), dw=(2, 4), dw_window=(1, 7), unroll_rows_max_k=3, registers=32),
+    "neon": dict(gemm=(4, 6), dw=(2, 4), dw_window=(1, 7), unroll_rows_max_k=3,
+                 multiplier_unroll_rows_max_k=1, registers=32),
 }
 
 
@@ -186,11 +189,16 @@ def ideal(isa, stage, variant):
     s, d = variant.get("stride", 0) or 1, variant.get("dilation", 0) or 1  # run-time: as 1
     m = variant.get("multiplier", 0)
     acc = c * x
-    if k and (large_s2 or k > tiles.get("unroll_rows_max_k", k)):
+    max_k = tiles.get("unroll_rows_max_k", k)
+    if k and variant.get("stride") and m and m > 1:
+        max_k = tiles.get("multiplier_unroll_rows_max_k", max_k)
+    if k and (large_s2 or k > max_k):
         # the tap rows rolled: one row's taps per iteration, its weights loaded in the loop
         cols = len({p * s + t * d for p in range(x) for t in range(k)})
         note = (f"{c}x{x} tile, one {k}-tap row per iteration: {c}x{k} weights + "
                 f"{c}x{cols} input vectors")
+        if m and m > 1:
+            note += f"; multiplier {m}: each input channel fills {m} lanes (a shuffle per load)"
         return acc * k, c * k + c * cols, note
     if k:
         # input columns a tile of x pixels touches per tap row

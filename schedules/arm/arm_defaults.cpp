@@ -32,6 +32,14 @@ cpu::CpuDefaults defaults() {
     // 16 loads per 35 FMAs and no stack traffic; fully unrolled, their 25-50 weight vectors
     // were hoisted and 27-44 of them reloaded from the stack per iteration.
     d.dw_unroll_rows_max_k = 3;
+    // Multipliers 2 and 4 with a fixed window and stride (3x3 included): one tap row per
+    // iteration in the 2x4 tile. Unrolled, the multiplier-4 loops reloaded 11-16 weight vectors
+    // and 180-283 scalars from the stack per iteration (2.76-4.21 loads per FMA), the
+    // multiplier-2 loop 12 vectors; rolled, none of either at stride 1 and 6 scalars at stride
+    // 2, with 0.75 (m2), 1.25 (m4) and 2.0 (m4 stride 2) loads per FMA. 1x4, 2x2, 1x2, 1x3 and
+    // 1x7 tiles kept reloads or loaded more per FMA (tools/asm_report.py, 2026-12-06). On
+    // AVX-512 (Zen 4) the same change ran 0.86-1.08x, so x86 keeps its unrolled taps.
+    d.dw_multiplier_unroll_rows_max_k = 1;
     // Staged input rows: with the border test left in the taps the 3x3 stride-1 loop held 32
     // scalar spills of clamped indices and 1.06 loads per FMA; staged, none and 0.61.
     d.dw_stage_input = true;

@@ -26,13 +26,18 @@ const std::vector<int> kUnrollRowsMaxK{0, 1, 3, 5};  // 0: every window; 1: none
 // The depthwise register tile's defaults (op, or the separable's depthwise half): the target's
 // general tile, for run-time windows and multipliers; its fixed-window tile where the variant
 // fixes the window and multiplier 1; and, for the depthwise op, its own pixels at stride 1
-// and its own tile, every tap row rolled, for windows above 3x3 at stride 2. Each only where
-// the target sets it (CpuDefaults).
+// and its own tile, every tap row rolled, for windows above 3x3 at stride 2; and its tap rows'
+// unrolling for variants that fix the window, stride and a multiplier above 1. Each only
+// where the target sets it (CpuDefaults).
 struct DwTile {
     int vectors, pixels, unroll_rows_max_k;
 };
 DwTile depthwise_tile(const CpuDefaults &d, const FixedParams &fixed, bool depthwise_op) {
     DwTile t{d.dw_tile_vectors, d.dw_tile_pixels, d.dw_unroll_rows_max_k};
+    if (fixed.kernel > 0 && fixed.stride > 0 && fixed.multiplier > 1 &&
+        d.dw_multiplier_unroll_rows_max_k > 0) {
+        t.unroll_rows_max_k = d.dw_multiplier_unroll_rows_max_k;
+    }
     if (fixed.kernel <= 0 || fixed.multiplier != 1) return t;
     if (d.dw_window_tile_vectors > 0) t.vectors = d.dw_window_tile_vectors;
     if (d.dw_window_tile_pixels > 0) t.pixels = d.dw_window_tile_pixels;

@@ -68,6 +68,9 @@ struct CpuDefaults {
     // unrolled taps' weights are loop invariants: past the register file they are spilled and
     // reloaded from the stack. Knob dw_unroll_rows_max_k.
     int dw_unroll_rows_max_k = 0;
+    // The same for variants that fix the window, the stride and a multiplier above 1 (0 = as
+    // above): their shuffled input vectors take registers the unrolled taps' weights need.
+    int dw_multiplier_unroll_rows_max_k = 0;
     // depthwise op (not the separable's depthwise half): its own pixels per tile where the
     // variant fixes the window, stride 1 and multiplier 1 (0 = as above), and whether tiles of 5
     // and 4 pixels replace it on rows they cover with at least 5% fewer outputs (TileShape::
