@@ -145,9 +145,11 @@ void call_selected(const OpState<Desc> &s, const ConstTensor &input, const Tenso
                    const RunContext &run, const TensorDesc &input_view,
                    const TensorDesc &output_view) {
     BufferView in(input.data, input_view), out(output.data, output_view);
-    std::array<std::optional<BufferView>, 4> views;
+    std::array<std::optional<BufferView>, 4> views;  // an op packs at most 4 buffers
     KernelBuffers b{in.raw(), {}, out.raw()};
-    for (size_t i = 0; i < s.buffers.size(); i++) b.weights[i] = views[i].emplace(s.buffers[i]).raw();
+    for (size_t i = 0; i < s.buffers.size(); i++) {
+        b.weights[i] = views[i].emplace(s.buffers[i]).raw();
+    }
     call_kernel<cpu_kernel_t<Desc>>(
         s.selection.for_input(input.desc, run.variant_threads), run,
         OpTraits<Desc>::args(s.desc, input.desc, b, run.parallel.effective_threads()));

@@ -62,12 +62,12 @@ TensorDesc as_one_row(const TensorDesc &d) {
 }  // namespace
 
 // A 1x1 conv treats every pixel alike, so short rows (abi::pointwise_as_one_row) that lie back
-// to back in both tensors run as one long row. The kernels tile a row's pixels and recompute an overlapping tile at
-// its end: a 14- or 7-pixel row pays that on every row (12-14% more work for 4-pixel tiles),
-// and a kernel that packs its weight panel per strip of rows packs it once instead of per
-// strip. Zen 3, AVX2, 1 thread: MobileNetV1's 14x14 512 -> 512 layer 1.3x alone, its six
-// 14x14 pointwise layers 1.15x inside the network chain. Long rows keep their shape: their
-// rows are the parallel tasks.
+// to back in both tensors run as one long row. The kernels tile a row's pixels and recompute
+// an overlapping tile at its end: a 14- or 7-pixel row pays that on every row (12-14% more
+// work for 4-pixel tiles), and a kernel that packs its weight panel per strip of rows packs
+// it once instead of per strip. Zen 3, AVX2, 1 thread: MobileNetV1's 14x14 512 -> 512 layer
+// 1.3x alone, its six 14x14 pointwise layers 1.15x inside the network chain. Long rows keep
+// their shape: their rows are the parallel tasks.
 void Traits::launch(const OpState<PointwiseDesc> &s, const ConstTensor &input,
                     const Tensor &output, const RunContext &run) {
     const bool one_row = abi::pointwise_as_one_row(input.desc.h, input.desc.w) &&
