@@ -4,6 +4,7 @@
 //   convgen-tune --problem sep:n1c128h56w56k3s1o128 --ops separable --budget 30
 //   convgen-tune --target aarch64 --problem dw:n1c32h16w16k3s1
 //       --run-command 'qemu-aarch64-static -L /usr/aarch64-linux-gnu {}'
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -105,6 +106,10 @@ int main(int argc, char **argv) {
         ->capture_default_str();
     app.add_option("--max-evals", search.max_evaluations,
                    "new measurements per task (0 = until the budget ends)")
+        ->capture_default_str();
+    app.add_option("--patience", search.patience,
+                   "stop a task after this many new measurements in a row without one 1% "
+                   "faster than its best (0 = use the whole budget)")
         ->capture_default_str();
     app.add_option("--min-gain", min_gain_pct,
                    "percent a variant must beat hand by, re-measured back to back")
@@ -258,21 +263,39 @@ int main(int argc, char **argv) {
             }
             return 0;
         }
-        fmt::print("{} tasks, {:.0f} s search budget each, {} thread(s), database {}\n",
-                   tasks.size(), search.budget_s, timing.threads, db_path);
+        fmt::print("{} tasks, {:.0f} s search budget each (patience {}), {} thread(s), database "
+                   "{}\n",
+                   tasks.size(), search.budget_s, search.patience, timing.threads, db_path);
         fmt::print("{:<34} {:<7} {:>9} {:>9} {:>8} {:>6} {:>7}  {}\n", "problem", "isa",
                    "hand ms", "tuned ms", "speedup", "evals", "seconds", "variant");
-        for (const auto &t : tasks) {
+        const auto start = std::chrono::steady_clock::now();
+        double done_seconds = 0;
+        for (size_t i = 0; i < tasks.size(); ++i) {
+            const Task &t = tasks[i];
             const SearchOutcome o = tune_task(t, *runner, db, search);
+            done_seconds += o.seconds;
             const std::string line = fmt::format(
-                "{:<34} {:<7} {:>9.4g} {:>9.4g} {:>7.3f}x {:>6} {:>7.1f}  {}", t.key(), t.isa,
+                "{:<34} {:<7} {:>9.4g} {:>9.4g} {:>7.3f}x {:>6} {:>7.1f}  {}{}", t.key(), t.isa,
                 o.variant ? o.variant->hand_ms : o.hand_ms,
                 o.variant ? o.variant->tuned_ms : o.hand_ms,
                 o.variant ? o.variant->hand_ms / o.variant->tuned_ms : 1.0, o.evaluations,
-                o.seconds, o.variant ? t.variant_name() + " " + o.variant->knobs : "(hand)");
+                o.seconds, o.variant ? t.variant_name() + " " + o.variant->knobs : "(hand)",
+                o.seeds || o.stopped_early
+                    ? fmt::format(" [{} seeded{}]", o.seeds,
+                                  o.stopped_early ? ", stopped by patience" : "")
+                    : "");
             fmt::print("{}\n", line);
+            // Time left: the tasks to go at the mean of those done (capped by the budget).
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double left = double(tasks.size() - i - 1) * done_seconds / double(i + 1);
+            fmt::print(stderr, "[{}/{}] {:.0f} s elapsed, about {:.0f} s left\n", i + 1,
+                       tasks.size(), elapsed, left);
             std::fflush(stdout);
         }
+        fmt::print("{} tasks in {:.0f} s\n", tasks.size(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                       .count());
         fmt::print("database {} (measurements cached in {})\n", db_path,
                    Database::cache_path_for(db_path));
         if (db_path != tracked) {

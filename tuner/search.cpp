@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -37,9 +38,18 @@ public:
 
     std::vector<Member> population;  // every successfully measured candidate, hand included
     std::set<std::string> tried;     // measured or failed
+    std::deque<Config> seeds;        // proposed first, in order
+    bool last_was_seed = false;      // the last proposal came from `seeds`
 
     // A new candidate not tried before, or nothing when the search cannot find one.
     std::optional<Config> propose() {
+        last_was_seed = true;
+        while (!seeds.empty()) {
+            Config c = seeds.front();
+            seeds.pop_front();
+            if (space_.plausible(c) && !tried.count(KnobSpace::to_string(c))) return c;
+        }
+        last_was_seed = false;
         for (int attempt = 0; attempt < 500; attempt++) {
             Config c;
             const double r = uniform();
@@ -176,6 +186,21 @@ SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
         }
     }
 
+    // Seeds: the knobs of the database's winners for other shapes of this op and ISA, on
+    // hand's values where their knob sets differ (a fixed window adds knobs).
+    for (const auto &v : db.json().value("variants", nlohmann::ordered_json::array())) {
+        if (v.value("op", "") != task.op || !v.contains("knobs") ||
+            v.value("isas", nlohmann::ordered_json::array()) !=
+                nlohmann::ordered_json::array({task.isa})) {
+            continue;
+        }
+        Config c = space.hand();
+        for (const auto &[name, value] : KnobSpace::parse(v["knobs"].get<std::string>())) {
+            if (c.count(name)) c[name] = value;
+        }
+        evo.seeds.push_back(c);
+    }
+
     Progress progress(task, options);
     auto best_other = [&]() -> const Member * {
         const Member *best = nullptr;
@@ -188,10 +213,16 @@ SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
     for (const Member &m : evo.population) best_ms = std::min(best_ms, m.ms);
     progress.update(0, clock.seconds(), h.ms, best_ms, true, "hand " + hand);
 
+    int since_better = 0;  // measurements since the best improved by 1%
     while (clock.seconds() < options.budget_s &&
            (options.max_evaluations <= 0 || out.evaluations < options.max_evaluations)) {
+        if (options.patience > 0 && since_better >= options.patience) {
+            out.stopped_early = true;
+            break;
+        }
         const auto candidate = evo.propose();
         if (!candidate) break;  // the space is exhausted
+        if (evo.last_was_seed) out.seeds++;
         const std::string knobs = KnobSpace::to_string(*candidate);
         const Timing t = runner.measure(task, knobs);
         out.evaluations++;
@@ -199,9 +230,11 @@ SearchOutcome tune_task(const Task &task, Runner &runner, Database &db,
         db.record(task, knobs, options.threads, t.ms, t.error, false);
         db.save();  // an interrupted run keeps what it measured
         bool improved = false;
+        since_better++;
         if (t.error.empty()) {
             evo.population.push_back({*candidate, t.ms});
             improved = t.ms < best_ms;
+            if (t.ms < 0.99 * best_ms) since_better = 0;
             best_ms = std::min(best_ms, t.ms);
         } else {
             fmt::print(stderr, "\n{} {}: {} failed: {}\n", task.key(), task.isa, knobs,

@@ -1,7 +1,9 @@
 // Evolutionary search over one task's knobs: the hand schedule is measured first (so the result
-// is never worse than hand), then mostly mutations of one or two knobs of tournament winners,
-// some crossovers, a few random restarts, until the budget runs out. Every measurement goes
-// to the database at once, and measurements already there are reused, not repeated.
+// is never worse than hand), then the knobs of the database's winners for other shapes of the
+// same op and ISA (seeds), then mostly mutations of one or two knobs of tournament winners, some
+// crossovers, a few random restarts, until the budget runs out or `patience` measurements in a
+// row found nothing faster. Every measurement goes to the database at once, and measurements
+// already there are reused, not repeated.
 #pragma once
 
 #include <optional>
@@ -17,6 +19,9 @@ namespace convgen::tune {
 struct SearchOptions {
     double budget_s = 60;      // search time for this task (compiles included)
     int max_evaluations = 0;   // new measurements for this task; 0 = no limit
+    // Stop after this many new measurements in a row without a candidate 1% faster than the
+    // best so far (0 = search until the budget or max_evaluations ends).
+    int patience = 24;
     double min_gain = 0.03;    // a variant must be this much faster than hand (0.03 = 3%)
     int confirm_rounds = 3;    // back-to-back hand/best re-measurements before writing a variant
     int threads = 1;           // recorded with every measurement (cached per thread count)
@@ -30,6 +35,8 @@ struct SearchOutcome {
     double best_ms = 0;
     std::optional<Result> variant;  // written to the database: beat hand in confirmation
     int evaluations = 0;       // new measurements this run
+    int seeds = 0;             // of them, other shapes' winners tried first
+    bool stopped_early = false;  // by `patience`, before the budget ended
     int known = 0;             // candidates known for the task (this run and earlier)
     double seconds = 0;
 };

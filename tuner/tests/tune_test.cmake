@@ -5,6 +5,8 @@
 #   resume     a second run re-measures nothing it has measured (hand aside), and a variant
 #              that no longer beats hand by the margin is taken out of the database
 #   hand       every op's hand knob set, as the tuner spells it, is accepted by its generator
+#   patience   a task stops after --patience measurements without a better one, well inside
+#              its budget, and the next shape of the same op is seeded with the first's winner
 #   cross      aarch64 cross mode under qemu: candidates built for arm-64-linux, linked with the
 #              cross harness, run, checked against hand and recorded (the timings mean nothing)
 foreach (var MODE TUNER SOURCE_DIR WORK_DIR)
@@ -159,6 +161,19 @@ elseif (MODE STREQUAL "resume")
     string(JSON last_machine GET "${cache_json}" measurements 0 machine)
     expect("last_machine MATCHES \"family .* model .* CPUs$\""
            "the host's machine key (model, family, model, ISA, CPUs), got ${last_machine}")
+elseif (MODE STREQUAL "patience")
+    # Patience 1: the first candidate not 1% faster than the best so far ends the search (the
+    # budget, 60 s, is far away; 30 evaluations cap a run of lucky improvements). The second
+    # problem's first candidate is the first problem's winner (--min-gain -100 writes it).
+    execute_process(COMMAND ${TUNER} --problem pw:n1c16h8w8o16,pw:n1c24h8w8o24 --patience 1
+                            --max-evals 30 --min-gain -100 ${quick}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    message("${out}${err}")
+    expect("rc EQUAL 0" "the run to succeed")
+    expect("out MATCHES \"pw:n1c16h8w8o16 [^\n]*stopped by patience\"" "the first task stopped by patience")
+    expect("out MATCHES \"pw:n1c24h8w8o24 [^\n]* .1 seeded\"" "the second task seeded with one winner")
+    expect("out MATCHES \"2 tasks in [0-9]+ s\"" "the run's total time")
+    expect("err MATCHES \".1/2. [0-9]+ s elapsed, about [0-9]+ s left\"" "a time-left estimate")
 elseif (MODE STREQUAL "hand")
     # A preset expands to its layers' ops: MobileNetV1's 9 blocks x (separable, dw, pw).
     execute_process(COMMAND ${TUNER} --layers mobilenet_v1 --list RESULT_VARIABLE rc
