@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Halide.h"
+#include "convgen/runtime.h"
 #include "cross_runner.h"
 #include "database.h"
 #include "jit_runner.h"
@@ -30,6 +31,27 @@ using namespace convgen::tune;
 namespace {
 
 // kernels.json's isa_targets.<arch>: ISA name -> Halide target string (one list, no copy).
+// Why a CPU Separable would not run this separable problem's fused kernel (kernels.json
+// fusion.cpu, asked through the runtime's own FusionRule: it fuses when any rule holds), or ""
+// where it would. A tuned fused variant for such a shape is never picked, so it is not tuned.
+std::string cpu_runs_unfused(const std::string &manifest, const convgen_problems::Problem &p) {
+    std::ifstream f(manifest);
+    if (!f) throw std::runtime_error("cannot read " + manifest);
+    const auto rules = nlohmann::json::parse(f).at("fusion").at("cpu");
+    if (rules.empty()) return "";
+    std::string why;
+    for (const auto &r : rules) {
+        convgen::FusionRule rule;
+        rule.min_channels = r.value("min_channels", 0);
+        rule.max_channels = r.value("max_channels", 0);
+        rule.max_stride = r.value("max_stride", 0);
+        const std::string broken = rule.broken_by(int64_t(p.c) * p.multiplier, p.o, -1, p.stride);
+        if (broken.empty()) return "";
+        why += (why.empty() ? "" : ", and ") + broken;
+    }
+    return why + " (kernels.json fusion.cpu): the CPU runs it unfused";
+}
+
 std::vector<std::pair<std::string, std::string>> isa_targets(const std::string &manifest,
                                                              const std::string &arch) {
     std::ifstream f(manifest);
@@ -192,7 +214,7 @@ int main(int argc, char **argv) {
         }
 
         std::vector<Task> tasks;
-        std::set<std::string> seen;
+        std::set<std::string> seen, skipped;
         for (const auto &layer : layer_list) {
             for (const auto &p : single_op_problems(layer)) {
                 for (const auto &isa : isas) {
@@ -211,6 +233,15 @@ int main(int argc, char **argv) {
                         throw std::runtime_error("this CPU cannot run ISA '" + isa + "'");
                     }
                     if (!ops.empty() && !ops.count(t.op)) continue;
+                    if (t.op == "separable") {
+                        const std::string why = cpu_runs_unfused(manifest, p);
+                        if (!why.empty()) {
+                            if (skipped.insert(t.key()).second) {
+                                fmt::print("skipping {} (fused): {}\n", t.key(), why);
+                            }
+                            continue;
+                        }
+                    }
                     if (!seen.insert(t.key() + "/" + isa).second) continue;  // shared halves
                     tasks.push_back(t);
                 }

@@ -18,21 +18,6 @@ const TargetRule kRules[] = {
 };
 }  // namespace
 
-bool FusionRule::holds(int64_t mid, int64_t out, int64_t pixels, int stride) const {
-    return broken_by(mid, out, pixels, stride).empty();
-}
-
-std::string FusionRule::broken_by(int64_t mid, int64_t out, int64_t pixels, int stride) const {
-    if (min_channels && (mid < min_channels || out < min_channels))
-        return "fewer than " + std::to_string(min_channels) + " channels";
-    if (max_channels && mid > max_channels)
-        return "more than " + std::to_string(max_channels) + " intermediate channels";
-    if (max_pixels && pixels >= 0 && pixels > max_pixels)
-        return "more than " + std::to_string(max_pixels) + " output pixels";
-    if (max_stride && stride > max_stride) return "stride " + std::to_string(stride);
-    return "";
-}
-
 std::string FusionRule::to_string() const {
     std::string s;
     auto add = [&s](const std::string &part) { s += (s.empty() ? "" : " and ") + part; };

@@ -175,15 +175,21 @@ elseif (MODE STREQUAL "patience")
     expect("out MATCHES \"2 tasks in [0-9]+ s\"" "the run's total time")
     expect("err MATCHES \".1/2. [0-9]+ s elapsed, about [0-9]+ s left\"" "a time-left estimate")
 elseif (MODE STREQUAL "hand")
-    # A preset expands to its layers' ops: MobileNetV1's 9 blocks x (separable, dw, pw).
+    # A preset expands to its layers' ops: MobileNetV1's 9 blocks x (dw, pw), and the fused
+    # separable of the 3 blocks the CPU runs fused (kernels.json fusion.cpu: stride 1, at most
+    # 256 channels); the other 6 are skipped, saying why.
     execute_process(COMMAND ${TUNER} --layers mobilenet_v1 --list RESULT_VARIABLE rc
                     OUTPUT_VARIABLE out ERROR_VARIABLE out)
     string(REGEX MATCHALL "-> tuned_[a-z]+_[a-z0-9]+" listed "${out}")
     list(LENGTH listed n)
-    expect("rc EQUAL 0 AND n EQUAL 27" "27 tasks from --layers mobilenet_v1, got ${n}: ${out}")
+    expect("rc EQUAL 0 AND n EQUAL 21" "21 tasks from --layers mobilenet_v1, got ${n}: ${out}")
     expect("out MATCHES \"dw:n1c64h112w112k3s2 \"" "the 64-channel stride-2 depthwise task")
+    expect("out MATCHES \"skipping sep:n1c64h112w112k3s2o128 [^\n]*stride 2\""
+           "the stride-2 block's fused task skipped, saying why")
+    expect("NOT out MATCHES \"-> tuned_sep_c512h14w14k3s1o512\""
+           "no fused task for the 512-channel block")
     # --budget 0: only the hand schedule of each task, i.e. each op's full knob set.
-    run(${TUNER} --problem conv:n1c8h8k3o16,sep:n1c16h8w8k3s2o16 --db "${db}" --budget 0
+    run(${TUNER} --problem conv:n1c8h8k3o16,sep:n1c16h8w8k3s1o16 --db "${db}" --budget 0
         --reps 1)
     count_measurements(n hand failed)
     expect("n EQUAL 4 AND hand EQUAL 4 AND failed EQUAL 0"

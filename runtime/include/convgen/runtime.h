@@ -125,11 +125,21 @@ struct FusionRule {
     int64_t max_pixels = 0;  // a run's output pixels (n x h x w), at most; GPU rules only
     int max_stride = 0;      // the window's stride (its larger axis), at most
     // pixels < 0: not known (the CPU decides at construction; its rules have no max_pixels).
-    // stride 0: not known (a bound on it then holds).
-    bool holds(int64_t mid_channels, int64_t out_channels, int64_t pixels, int stride = 0) const;
+    // stride 0: not known (a bound on it then holds). Inline: convgen-tune asks it too.
+    bool holds(int64_t mid_channels, int64_t out_channels, int64_t pixels, int stride = 0) const {
+        return broken_by(mid_channels, out_channels, pixels, stride).empty();
+    }
     // The first bound a problem breaks ("fewer than 16 channels"), or "" if the rule holds.
-    std::string broken_by(int64_t mid_channels, int64_t out_channels, int64_t pixels,
-                          int stride = 0) const;
+    std::string broken_by(int64_t mid, int64_t out, int64_t pixels, int stride = 0) const {
+        if (min_channels && (mid < min_channels || out < min_channels))
+            return "fewer than " + std::to_string(min_channels) + " channels";
+        if (max_channels && mid > max_channels)
+            return "more than " + std::to_string(max_channels) + " intermediate channels";
+        if (max_pixels && pixels >= 0 && pixels > max_pixels)
+            return "more than " + std::to_string(max_pixels) + " output pixels";
+        if (max_stride && stride > max_stride) return "stride " + std::to_string(stride);
+        return "";
+    }
     std::string to_string() const;  // "at most 32 intermediate channels and ..."
 };
 // The CPU's rules (kernels.json fusion.cpu); the GPU backends' are gpu::fusion_rules.
