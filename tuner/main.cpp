@@ -31,25 +31,33 @@ using namespace convgen::tune;
 namespace {
 
 // kernels.json's isa_targets.<arch>: ISA name -> Halide target string (one list, no copy).
-// Why a CPU Separable would not run this separable problem's fused kernel (kernels.json
-// fusion.cpu, asked through the runtime's own FusionRule: it fuses when any rule holds), or ""
-// where it would. A tuned fused variant for such a shape is never picked, so it is not tuned.
-std::string cpu_runs_unfused(const std::string &manifest, const convgen_problems::Problem &p) {
+// kernels.json fusion.cpu: when a CPU Separable runs its fused kernel (any rule holds), as the
+// runtime's own FusionRule, so the tuner asks the same rule.
+std::vector<convgen::FusionRule> cpu_fusion_rules(const std::string &manifest) {
     std::ifstream f(manifest);
     if (!f) throw std::runtime_error("cannot read " + manifest);
-    const auto rules = nlohmann::json::parse(f).at("fusion").at("cpu");
-    if (rules.empty()) return "";
-    std::string why;
-    for (const auto &r : rules) {
+    std::vector<convgen::FusionRule> rules;
+    for (const auto &r : nlohmann::json::parse(f).at("fusion").at("cpu")) {
         convgen::FusionRule rule;
         rule.min_channels = r.value("min_channels", 0);
         rule.max_channels = r.value("max_channels", 0);
         rule.max_stride = r.value("max_stride", 0);
+        rules.push_back(rule);
+    }
+    return rules;
+}
+
+// Why the CPU runs this separable problem unfused (no rule holds), or "" where it fuses. A
+// tuned fused variant for such a shape is never picked, so it is not tuned.
+std::string runs_unfused(const std::vector<convgen::FusionRule> &rules,
+                         const convgen_problems::Problem &p) {
+    std::string why;
+    for (const convgen::FusionRule &rule : rules) {
         const std::string broken = rule.broken_by(int64_t(p.c) * p.multiplier, p.o, -1, p.stride);
         if (broken.empty()) return "";
         why += (why.empty() ? "" : ", and ") + broken;
     }
-    return why + " (kernels.json fusion.cpu): the CPU runs it unfused";
+    return why.empty() ? "" : why + " (kernels.json fusion.cpu): the CPU runs it unfused";
 }
 
 std::vector<std::pair<std::string, std::string>> isa_targets(const std::string &manifest,
@@ -213,6 +221,7 @@ int main(int argc, char **argv) {
             }
         }
 
+        const std::vector<convgen::FusionRule> fusion = cpu_fusion_rules(manifest);
         std::vector<Task> tasks;
         std::set<std::string> seen, skipped;
         for (const auto &layer : layer_list) {
@@ -234,7 +243,7 @@ int main(int argc, char **argv) {
                     }
                     if (!ops.empty() && !ops.count(t.op)) continue;
                     if (t.op == "separable") {
-                        const std::string why = cpu_runs_unfused(manifest, p);
+                        const std::string why = runs_unfused(fusion, p);
                         if (!why.empty()) {
                             if (skipped.insert(t.key()).second) {
                                 fmt::print("skipping {} (fused): {}\n", t.key(), why);

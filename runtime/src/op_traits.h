@@ -121,21 +121,23 @@ Selection select_kernel_for(const Desc &d, const OperatorOptions &options) {
     return select_kernel(OpTraits<Desc>::kind, OpTraits<Desc>::key(d), options);
 }
 
-// A CPU operator's state: the descriptor and weights validated and packed, a variant selected
-// for the descriptor's key. State: OpState<Desc> or an op's own subclass of it.
-template <class Desc, class State = OpState<Desc>>
-std::shared_ptr<State> new_state(const Desc &d, const WeightPointers &w,
-                                 const OperatorOptions &options) {
-    auto state = std::make_shared<State>(d);
-    state->buffers = OpTraits<Desc>::pack(d, w, abi::kCpuWeightBlock);
-    state->selection = select_kernel_for(d, options);
-    return state;
-}
-
 // CONVGEN_VERBOSE's line for an operator just created.
 template <class Desc>
 void log_created(const Desc &d, const Implementation &impl) {
     log_created(OpTraits<Desc>::kind, OpTraits<Desc>::describe(d), impl);
+}
+
+// A single-kernel CPU operator's state, as its constructor makes it: the descriptor and
+// weights validated and packed, a variant selected for the descriptor's key, the creation
+// logged.
+template <class Desc>
+std::shared_ptr<OpState<Desc>> new_state(const Desc &d, const WeightPointers &w,
+                                         const OperatorOptions &options) {
+    auto state = std::make_shared<OpState<Desc>>(d);
+    state->buffers = OpTraits<Desc>::pack(d, w, abi::kCpuWeightBlock);
+    state->selection = select_kernel_for(d, options);
+    log_created(d, state->selection.impl);
+    return state;
 }
 
 // One selected kernel's call on tensors viewed with these shapes (an op may view its tensors

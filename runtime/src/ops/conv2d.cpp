@@ -66,7 +66,6 @@ Conv2d::Conv2d(const Conv2dDesc &d, const float *weights, const float *bias,
                const OperatorOptions &options)
     : CpuOperator(d) {
     state_ = new_state(d, {weights, bias}, options);
-    log_created(d, implementation());
 }
 
 void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,

@@ -65,7 +65,6 @@ Depthwise::Depthwise(const DepthwiseDesc &d, const float *weights, const float *
                      const OperatorOptions &options)
     : CpuOperator(d) {
     state_ = new_state(d, {weights, bias}, options);
-    log_created(d, implementation());
 }
 
 void depthwise_conv2d(const DepthwiseDesc &desc, const float *weights, const float *bias,

@@ -95,7 +95,6 @@ Pointwise::Pointwise(const PointwiseDesc &d, const float *weights, const float *
                      const OperatorOptions &options)
     : CpuOperator(d) {
     state_ = new_state(d, {weights, bias}, options);
-    log_created(d, implementation());
 }
 
 void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const float *bias,
