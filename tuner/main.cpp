@@ -36,8 +36,9 @@ namespace {
 std::vector<convgen::FusionRule> cpu_fusion_rules(const std::string &manifest) {
     std::ifstream f(manifest);
     if (!f) throw std::runtime_error("cannot read " + manifest);
+    const auto json = nlohmann::json::parse(f);
     std::vector<convgen::FusionRule> rules;
-    for (const auto &r : nlohmann::json::parse(f).at("fusion").at("cpu")) {
+    for (const auto &r : json.at("fusion").at("cpu")) {
         convgen::FusionRule rule;
         rule.min_channels = r.value("min_channels", 0);
         rule.max_channels = r.value("max_channels", 0);
