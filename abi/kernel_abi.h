@@ -45,6 +45,15 @@
         X(buffer, pw_bias) X(i32, channel_multiplier) CONVGEN_ABI_WINDOW_ARGS(X) X(f32, dw_min) \
             X(f32, dw_max) X(f32, pw_min) X(f32, pw_max) X(output, output)
 
+// Inverted residual: `residual` is added to the projection: the input where the block has a
+// residual (c_in == c_out, the output the input's size), else c_out zeros with strides 0.
+#define CONVGEN_ABI_INVERTED_RESIDUAL_ARGS(X)                                                  \
+    X(buffer, input) X(buffer, expand_weights) X(buffer, expand_bias) X(buffer, dw_weights)   \
+        X(buffer, dw_bias) X(buffer, project_weights) X(buffer, project_bias) X(buffer, residual) \
+            CONVGEN_ABI_WINDOW_ARGS(X) X(f32, expand_min) X(f32, expand_max) X(f32, dw_min)    \
+                X(f32, dw_max) X(f32, project_min) X(f32, project_max)                         \
+                    X(i32, threads) X(output, output)
+
 namespace convgen::abi {
 
 // How the runtime calls a pointwise kernel on an h x w grid whose rows lie back to back: rows
@@ -86,6 +95,7 @@ CONVGEN_ABI_DEFINE(Conv2dArgs, CONVGEN_ABI_CONV2D_ARGS)
 CONVGEN_ABI_DEFINE(DepthwiseArgs, CONVGEN_ABI_DEPTHWISE_ARGS)
 CONVGEN_ABI_DEFINE(PointwiseArgs, CONVGEN_ABI_POINTWISE_ARGS)
 CONVGEN_ABI_DEFINE(SeparableArgs, CONVGEN_ABI_SEPARABLE_ARGS)
+CONVGEN_ABI_DEFINE(InvertedResidualArgs, CONVGEN_ABI_INVERTED_RESIDUAL_ARGS)
 
 #undef CONVGEN_ABI_DEFINE
 #undef CONVGEN_ABI_KIND

@@ -130,7 +130,15 @@ const std::vector<std::string> &available_peers() {
 Settings g_settings;
 std::vector<std::string> g_registered;  // every benchmark's name, in registration order
 
-enum class Op { depthwise, pointwise, separable_unfused, separable_fused, conv2d };
+enum class Op {
+    depthwise,
+    pointwise,
+    separable_unfused,
+    separable_fused,
+    conv2d,
+    inverted_residual_unfused,
+    inverted_residual_fused
+};
 
 const char *op_name(Op op) {
     switch (op) {
@@ -139,6 +147,8 @@ const char *op_name(Op op) {
     case Op::separable_unfused: return "separable_unfused";
     case Op::separable_fused: return "separable_fused";
     case Op::conv2d: return "conv2d";
+    case Op::inverted_residual_unfused: return "inverted_residual_unfused";
+    case Op::inverted_residual_fused: return "inverted_residual_fused";
     }
     return "?";
 }
@@ -191,8 +201,19 @@ convgen::Window window_of(const Problem &p) {
 
 // The bytes op must move at least: its input, weights and bias read once, its output written
 // once (fp32); the unfused separable block also writes and reads its intermediate, which the
-// fused one keeps in cache. The roofline's arithmetic intensity is FLOPs / these bytes.
+// fused one keeps in cache, and the unfused inverted residual its two (the expanded tensor and
+// the depthwise output). The roofline's arithmetic intensity is FLOPs / these bytes.
 int64_t op_bytes(Op op, const Problem &p) {
+    if (p.op == ProblemOp::ir) {
+        const int64_t x = p.expanded, in = int64_t(p.n) * p.h * p.w * p.c;
+        const int64_t out = int64_t(p.n) * p.out_h() * p.out_w() * p.o;
+        const int64_t weights = (x != p.c ? int64_t(p.c) * x + x : 0) +
+                                int64_t(p.kh) * p.kw * x + x + x * p.o + p.o;
+        const int64_t expanded = x != p.c ? int64_t(p.n) * p.h * p.w * x : 0;
+        const int64_t dw_out = int64_t(p.n) * p.out_h() * p.out_w() * x;
+        const int64_t mids = op == Op::inverted_residual_unfused ? 2 * (expanded + dw_out) : 0;
+        return (in + weights + mids + out) * int64_t(sizeof(float));
+    }
     const int64_t in = int64_t(p.n) * p.h * p.w * p.c, hidden = int64_t(p.c) * p.multiplier;
     const int64_t mid = int64_t(p.n) * p.out_h() * p.out_w() * hidden;
     const int64_t out = int64_t(p.n) * p.out_h() * p.out_w() * p.o;
@@ -212,6 +233,62 @@ int64_t op_bytes(Op op, const Problem &p) {
     }
     return elements * int64_t(sizeof(float));
 }
+
+// An ir problem's block: ReLU6 after the expansion and the depthwise, none after the
+// projection, the input added where the shapes allow.
+convgen::InvertedResidualDesc ir_desc(const Problem &p) {
+    using convgen::Activation;
+    return {p.c, p.expanded, p.o, window_of(p), Activation::relu6(), Activation::relu6(),
+            Activation::none(), true};
+}
+
+// An inverted-residual block layer by layer, as a network runtime without the fused op runs
+// it: the expansion Pointwise (where there is one), the Depthwise and the projection Pointwise,
+// each tensor in memory between them, then the input added to the output where the block has a
+// residual (a plain loop: element-wise adds are not convgen's).
+struct UnfusedBlock {
+    std::shared_ptr<convgen::Pointwise> expand, project;
+    std::shared_ptr<convgen::Depthwise> dw;
+    convgen::TensorDesc expanded, dw_out;
+    float *expanded_data = nullptr, *dw_data = nullptr;
+    bool residual = false;
+    std::string label;
+
+    UnfusedBlock(const convgen::InvertedResidualDesc &d, const convgen::TensorDesc &in,
+                 const float *ew, const float *eb, const float *dw_w, const float *dw_b,
+                 const float *pw_w, const float *pw_b, const convgen::OperatorOptions &options,
+                 const std::function<float *(int64_t)> &buffer) {
+        using namespace convgen;
+        expanded = in;
+        if (d.has_expansion()) {
+            expand = std::make_shared<Pointwise>(d.expansion(), ew, eb, options);
+            expanded = expand->output_desc(in);
+            expanded_data = buffer(expanded.elements());
+            label = impl_label(expand->implementation(in)) + "+";
+        }
+        dw = std::make_shared<Depthwise>(d.depthwise(), dw_w, dw_b, options);
+        dw_out = dw->output_desc(expanded);
+        dw_data = buffer(dw_out.elements());
+        project = std::make_shared<Pointwise>(d.projection(), pw_w, pw_b, options);
+        residual = d.has_residual();
+        label += impl_label(dw->implementation(expanded)) + "+" +
+                 impl_label(project->implementation(dw_out)) + (residual ? "+add" : "");
+    }
+    void run(const convgen::ConstTensor &x, const convgen::Tensor &y) const {
+        using namespace convgen;
+        ConstTensor dw_in = x;
+        if (expand) {
+            expand->run(x, Tensor{expanded_data, expanded});
+            dw_in = ConstTensor{expanded_data, expanded};
+        }
+        dw->run(dw_in, Tensor{dw_data, dw_out});
+        project->run(ConstTensor{dw_data, dw_out}, y);
+        if (residual) {
+            const int64_t n = y.desc.elements();
+            for (int64_t i = 0; i < n; i++) y.data[i] += x.data[i];
+        }
+    }
+};
 
 // op on problem p: a sep problem runs any op (pointwise at the depthwise's output resolution,
 // conv2d c -> o with the same window); a dw, pw or conv problem runs its own op.
@@ -292,6 +369,34 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
         job->run = [s, x, y] { s->run(x, y); };
         job->flops = cost(sep, in, true, true).flops;
         job->label = impl_label(s->implementation(in));
+        break;
+    }
+    case Op::inverted_residual_fused:
+    case Op::inverted_residual_unfused: {
+        const bool fused = op == Op::inverted_residual_fused;
+        const InvertedResidualDesc d = ir_desc(p);
+        const int xc = d.expanded_channels;
+        const ConstTensor x{buffer(in.elements(), 1), in};
+        const Tensor y{buffer(out.elements(), 0), out};
+        const float *ew = d.has_expansion() ? buffer(int64_t(p.c) * xc, 1 / std::sqrt(float(p.c)))
+                                            : nullptr;
+        const float *eb = d.has_expansion() ? buffer(xc, 0.1f) : nullptr;
+        const float *dw_w = buffer(taps * xc, dw_scale), *dw_b = buffer(xc, 0.1f);
+        const float *pw_w = buffer(int64_t(xc) * p.o, 1 / std::sqrt(float(xc)));
+        const float *pw_b = buffer(p.o, 0.1f);
+        if (fused) {
+            auto op_ = std::make_shared<InvertedResidual>(d, ew, eb, dw_w, dw_b, pw_w, pw_b,
+                                                          options);
+            job->run = [op_, x, y] { op_->run(x, y); };
+            job->label = impl_label(op_->implementation(in));
+        } else {
+            auto stages = std::make_shared<UnfusedBlock>(
+                d, in, ew, eb, dw_w, dw_b, pw_w, pw_b, options,
+                [&](int64_t elements) { return buffer(elements, 0); });
+            job->run = [stages, x, y] { stages->run(x, y); };
+            job->label = stages->label;
+        }
+        job->flops = cost(d, in, true).flops;
         break;
     }
     case Op::conv2d: {
@@ -454,6 +559,8 @@ bool layer_runs(const Problem &layer, Op op) {
     case ProblemOp::dw: return op == Op::depthwise;
     case ProblemOp::pw: return op == Op::pointwise;
     case ProblemOp::conv: return op == Op::conv2d;
+    case ProblemOp::ir:
+        return op == Op::inverted_residual_unfused || op == Op::inverted_residual_fused;
     }
     return false;
 }
@@ -482,12 +589,14 @@ void register_main_suite(int threads) {
                                          {Op::pointwise, OpKind::pointwise},
                                          {Op::separable_unfused, OpKind::separable},
                                          {Op::separable_fused, OpKind::separable},
-                                         {Op::conv2d, OpKind::conv2d}};
+                                         {Op::conv2d, OpKind::conv2d},
+                                         {Op::inverted_residual_unfused, OpKind::inverted_residual},
+                                         {Op::inverted_residual_fused, OpKind::inverted_residual}};
     for (const Problem &layer : selected_layers()) {
         for (const auto &[op, kind] : ops) {
             if (!layer_runs(layer, op)) continue;
             convgen::OperatorOptions options;
-            if (op != Op::separable_unfused && variant_is_op(g_settings.variant, kind)) {
+            if (op != Op::separable_unfused && op != Op::inverted_residual_unfused && variant_is_op(g_settings.variant, kind)) {
                 options.variant = g_settings.variant;
             }
             add(op, layer, "", options, threads);
@@ -583,10 +692,11 @@ void register_peers(int threads) {
     }
 }
 
-// MobileNetV1's body as one inference: the first conv, then each separable block either fused
-// (Separable) or unfused (Depthwise then Pointwise), every activation tensor in memory between
-// layers as a network runtime would hold it.
-std::unique_ptr<Job> make_body_job(bool fused) {
+// A network's body as one inference (network order, every activation tensor in memory
+// between layers as a network runtime would hold it): its convs and 1x1s as themselves, each
+// separable block fused (Separable) or unfused (Depthwise then Pointwise), each
+// inverted-residual block fused (InvertedResidual) or unfused (UnfusedBlock).
+std::unique_ptr<Job> make_body_job(const std::vector<Problem> &body, bool fused) {
     using namespace convgen;
     auto job = std::make_unique<Job>();
     auto buffer = [&](int64_t elements, float scale) -> float * {
@@ -595,14 +705,15 @@ std::unique_ptr<Job> make_body_job(bool fused) {
         return placed(job->buffers.back(), 0);
     };
     std::vector<std::function<void()>> steps;
-    const std::vector<Problem> body = convgen_problems::mobilenet_v1_body();
     const Problem &first = body.front();
     TensorDesc in = TensorDesc::nhwc(1, first.h, first.w, first.c);
     const float *x = buffer(in.elements(), 1);
     for (const Problem &p : body) {
         const Window window = window_of(p);
-        const float dw_scale = 1.0f / 3.0f, pw_scale = 1.0f / std::sqrt(float(p.c));
-        const TensorDesc out = output_desc(window, p.o, in);
+        const float dw_scale = 1.0f / std::sqrt(float(p.kh * p.kw)),
+                    pw_scale = 1.0f / std::sqrt(float(p.c));
+        const TensorDesc out = p.op == ProblemOp::pw ? TensorDesc::nhwc(1, in.h, in.w, p.o)
+                                                      : output_desc(window, p.o, in);
         float *y = buffer(out.elements(), 0);
         if (p.op == ProblemOp::conv) {
             const Conv2dDesc d{p.c, p.o, window, Activation::relu6()};
@@ -612,6 +723,34 @@ std::unique_ptr<Job> make_body_job(bool fused) {
             steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
             job->flops += cost(d, in, true).flops;
             job->bytes += op_bytes(Op::conv2d, p);
+        } else if (p.op == ProblemOp::pw) {
+            const PointwiseDesc d{p.c, p.o, Activation::relu6()};
+            auto op = std::make_shared<Pointwise>(d, buffer(int64_t(p.c) * p.o, pw_scale),
+                                                  buffer(p.o, 0.1f));
+            steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
+            job->flops += cost(d, in, true).flops;
+            job->bytes += op_bytes(Op::pointwise, p);
+        } else if (p.op == ProblemOp::ir) {
+            const InvertedResidualDesc d = ir_desc(p);
+            const int xc = d.expanded_channels;
+            const float *ew = d.has_expansion() ? buffer(int64_t(p.c) * xc, pw_scale) : nullptr;
+            const float *eb = d.has_expansion() ? buffer(xc, 0.1f) : nullptr;
+            const float *dw_w = buffer(int64_t(p.kh) * p.kw * xc, dw_scale);
+            const float *dw_b = buffer(xc, 0.1f);
+            const float *pw_w = buffer(int64_t(xc) * p.o, 1.0f / std::sqrt(float(xc)));
+            const float *pw_b = buffer(p.o, 0.1f);
+            if (fused) {
+                auto op = std::make_shared<InvertedResidual>(d, ew, eb, dw_w, dw_b, pw_w, pw_b);
+                steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
+            } else {
+                auto op = std::make_shared<UnfusedBlock>(
+                    d, in, ew, eb, dw_w, dw_b, pw_w, pw_b, OperatorOptions{},
+                    [&](int64_t elements) { return buffer(elements, 0); });
+                steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
+            }
+            job->flops += cost(d, in, true).flops;
+            job->bytes += op_bytes(fused ? Op::inverted_residual_fused
+                                         : Op::inverted_residual_unfused, p);
         } else {
             const SeparableDesc d{p.c, 1, p.o, window, Activation::relu6(), Activation::relu6()};
             const float *dw_w = buffer(9LL * p.c, dw_scale), *dw_b = buffer(p.c, 0.1f);
@@ -642,11 +781,12 @@ std::unique_ptr<Job> make_body_job(bool fused) {
     return job;
 }
 
-void register_body(int threads) {
+// A body chain per selected network: <network>_body/{unfused,fused}/threads:<n>.
+void register_body(const std::string &network, const std::vector<Problem> &body, int threads) {
     for (bool fused : {false, true}) {
         Spec spec{fused ? Op::separable_fused : Op::separable_unfused, Problem{}, {}, "",
-                  threads, "", [fused] { return make_body_job(fused); }};
-        spec.key = std::string("mobilenet_v1_body/") + (fused ? "fused" : "unfused");
+                  threads, "", [body, fused] { return make_body_job(body, fused); }};
+        spec.key = network + "_body/" + (fused ? "fused" : "unfused");
         const std::string name = spec.key + "/threads:" + std::to_string(threads);
         g_registered.push_back(name);
         benchmark::RegisterBenchmark(name.c_str(),
@@ -654,6 +794,11 @@ void register_body(int threads) {
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
     }
+}
+
+bool set_selected(const std::string &name) {
+    const auto &sets = g_settings.layer_sets;
+    return std::find(sets.begin(), sets.end(), name) != sets.end();
 }
 
 // Thread counts ascending; the forced-variant benchmarks with the fewest; the peers last (their
@@ -666,7 +811,15 @@ void register_all() {
         register_main_suite(t);
         register_schedules(t);
         if (t == threads.front() && mobilenet_v1_selected()) register_forced(t);
-        if (mobilenet_v1_selected()) register_body(t);
+        if (mobilenet_v1_selected()) {
+            register_body("mobilenet_v1", convgen_problems::mobilenet_v1_body(), t);
+        }
+        if (set_selected("mobilenet_v2_blocks")) {
+            register_body("mobilenet_v2", convgen_problems::mobilenet_v2_body(), t);
+        }
+        if (set_selected("efficientnet_lite0_blocks")) {
+            register_body("efficientnet_lite0", convgen_problems::efficientnet_lite0_body(), t);
+        }
     }
     for (int t : threads) register_peers(t);
 }

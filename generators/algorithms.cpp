@@ -70,4 +70,26 @@ Separable separable(const Func &in, const Func &dw_weights, const Func &dw_bias,
     return p;
 }
 
+InvertedResidual inverted_residual(const Func &in, const Expr &width, const Expr &height,
+                                   const Func &expand_weights, const Func &expand_bias,
+                                   const Expr &in_channels, const Func &dw_weights,
+                                   const Func &dw_bias, const Expr &expanded_channels,
+                                   const Window &w, const Func &project_weights,
+                                   const Func &project_bias, const StageBounds &expand_act,
+                                   const StageBounds &dw_act, const StageBounds &project_act,
+                                   const Func &residual) {
+    InvertedResidual p;
+    p.expand = pointwise(in, expand_weights, expand_bias, in_channels, expand_act.min,
+                         expand_act.max);
+    // The depthwise pads the expanded tensor with zeros (not with the expansion of a zero
+    // input, which would be its activated bias).
+    p.dw = depthwise(zero_padded(p.expand.result, width, height), dw_weights, dw_bias, 1, w,
+                     dw_act.min, dw_act.max);
+    p.project = pointwise(p.dw.result, project_weights, project_bias, expanded_channels,
+                          project_act.min, project_act.max);
+    auto &[c, x, y, n] = p.project.v;
+    p.result(c, x, y, n) = p.project.result(c, x, y, n) + residual(c, x, y, n);
+    return p;
+}
+
 }  // namespace convgen::algo

@@ -79,4 +79,29 @@ Separable separable(const Halide::Func &padded_input, const Halide::Func &dw_wei
                     const Halide::Expr &dw_min, const Halide::Expr &dw_max,
                     const Halide::Expr &pw_min, const Halide::Expr &pw_max);
 
+// Inverted-residual block (MobileNetV2/V3, EfficientNet's MBConv): a pointwise expansion
+// (+bias, activation), a depthwise window on the expanded channels (+bias, activation), a
+// pointwise projection (+bias, activation) and, where `residual` holds, the block's input added
+// to the projection (`residual`: the block's input, or zeros where it has no residual). The expanded tensor exists only as the Func `expand.result` (zero outside
+// the image for the depthwise, through zero_padded): a schedule decides how much of it is ever
+// held at once. Expansion factor 1 (no expansion conv) is the separable op's pipeline.
+struct InvertedResidual {
+    Pointwise expand;
+    Depthwise dw;
+    Pointwise project;
+    Halide::Func result{"ir"};  // project.result (+ input)
+};
+struct StageBounds {
+    Halide::Expr min, max;  // the stage's clamp(acc, min, max)
+};
+InvertedResidual inverted_residual(const Halide::Func &input, const Halide::Expr &width,
+                                   const Halide::Expr &height, const Halide::Func &expand_weights,
+                                   const Halide::Func &expand_bias, const Halide::Expr &in_channels,
+                                   const Halide::Func &dw_weights, const Halide::Func &dw_bias,
+                                   const Halide::Expr &expanded_channels, const Window &w,
+                                   const Halide::Func &project_weights,
+                                   const Halide::Func &project_bias, const StageBounds &expand_act,
+                                   const StageBounds &dw_act, const StageBounds &project_act,
+                                   const Halide::Func &residual);
+
 }  // namespace convgen::algo

@@ -78,28 +78,44 @@ std::vector<Problem> inverted_residual_net(const std::vector<InvertedResidualSta
     return set.out;
 }
 
-std::vector<Problem> mobilenet_v2() {
-    // Sandler et al. 2018, table 2 (t, c, n, s), every depthwise 3x3.
-    return inverted_residual_net({{1, 3, 16, 1, 1},
-                                  {6, 3, 24, 2, 2},
-                                  {6, 3, 32, 3, 2},
-                                  {6, 3, 64, 4, 2},
-                                  {6, 3, 96, 3, 1},
-                                  {6, 3, 160, 3, 2},
-                                  {6, 3, 320, 1, 1}},
-                                 32, 1280);
+// Sandler et al. 2018, table 2 (t, c, n, s), every depthwise 3x3.
+const std::vector<InvertedResidualStage> kMobileNetV2 = {
+    {1, 3, 16, 1, 1}, {6, 3, 24, 2, 2},  {6, 3, 32, 3, 2},  {6, 3, 64, 4, 2},
+    {6, 3, 96, 3, 1}, {6, 3, 160, 3, 2}, {6, 3, 320, 1, 1}};
+// Tan and Le 2019, table 1: MBConv stages (expansion, kernel, channels, layers, stride).
+// EfficientNet-lite0 has the same stages, without squeeze-and-excitation and with ReLU6.
+const std::vector<InvertedResidualStage> kEfficientNetB0 = {
+    {1, 3, 16, 1, 1}, {6, 3, 24, 2, 2},  {6, 5, 40, 2, 2},  {6, 3, 80, 3, 2},
+    {6, 5, 112, 3, 1}, {6, 5, 192, 4, 2}, {6, 3, 320, 1, 1}};
+
+std::vector<Problem> mobilenet_v2() { return inverted_residual_net(kMobileNetV2, 32, 1280); }
+std::vector<Problem> efficientnet_b0() { return inverted_residual_net(kEfficientNetB0, 32, 1280); }
+
+// The body as whole blocks in network order: the stem conv, one ir problem per block, the
+// head 1x1 (SAME padding; each block's stride on its first block of a stage).
+std::vector<Problem> block_body(const std::vector<InvertedResidualStage> &stages,
+                                int stem_channels, int head_channels) {
+    std::vector<Problem> body{parse_problem("conv:n1c3h224k3s2o" + to_string(stem_channels))};
+    int size = 112, c = stem_channels;
+    for (const InvertedResidualStage &r : stages) {
+        for (int i = 0; i < r.n; ++i) {
+            const int stride = i == 0 ? r.s : 1;
+            body.push_back(parse_problem("ir:n1c" + to_string(c) + "h" + to_string(size) + "k" +
+                                         to_string(r.k) + "s" + to_string(stride) + "x" +
+                                         to_string(r.t * c) + "o" + to_string(r.c)));
+            size = (size + stride - 1) / stride, c = r.c;
+        }
+    }
+    body.push_back(parse_problem("pw:n1c" + to_string(c) + "h" + to_string(size) + "o" +
+                                 to_string(head_channels)));
+    return body;
 }
 
-std::vector<Problem> efficientnet_b0() {
-    // Tan and Le 2019, table 1: MBConv stages (expansion, kernel, channels, layers, stride).
-    return inverted_residual_net({{1, 3, 16, 1, 1},
-                                  {6, 3, 24, 2, 2},
-                                  {6, 5, 40, 2, 2},
-                                  {6, 3, 80, 3, 2},
-                                  {6, 5, 112, 3, 1},
-                                  {6, 5, 192, 4, 2},
-                                  {6, 3, 320, 1, 1}},
-                                 32, 1280);
+// The body's distinct layers.
+std::vector<Problem> distinct(const std::vector<Problem> &body) {
+    DistinctProblems set;
+    for (const Problem &p : body) set.add(p.to_string());
+    return set.out;
 }
 
 std::vector<Problem> xception() {
@@ -126,8 +142,9 @@ std::vector<Problem> xception() {
 }  // namespace
 
 const std::vector<std::string> &layer_set_names() {
-    static const std::vector<std::string> names = {"tutorial", "mobilenet_v1", "mobilenet_v2",
-                                                   "efficientnet_b0", "xception"};
+    static const std::vector<std::string> names = {
+        "tutorial",        "mobilenet_v1", "mobilenet_v2",        "mobilenet_v2_blocks",
+        "efficientnet_b0", "xception",     "efficientnet_lite0_blocks"};
     return names;
 }
 
@@ -140,11 +157,16 @@ std::vector<Problem> mobilenet_v1_body() {
     return body;
 }
 
+std::vector<Problem> mobilenet_v2_body() { return block_body(kMobileNetV2, 32, 1280); }
+std::vector<Problem> efficientnet_lite0_body() { return block_body(kEfficientNetB0, 32, 1280); }
+
 std::vector<Problem> layer_set(const std::string &name) {
     if (name == "tutorial") return tutorial();
     if (name == "mobilenet_v1") return mobilenet_v1();
     if (name == "mobilenet_v2") return mobilenet_v2();
     if (name == "efficientnet_b0") return efficientnet_b0();
+    if (name == "mobilenet_v2_blocks") return distinct(mobilenet_v2_body());
+    if (name == "efficientnet_lite0_blocks") return distinct(efficientnet_lite0_body());
     if (name == "xception") return xception();
     std::string known;
     for (const std::string &n : layer_set_names()) known += (known.empty() ? "" : ", ") + n;

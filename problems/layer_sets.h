@@ -10,6 +10,10 @@
 //   efficientnet_b0  EfficientNet-B0 (224x224): the same for its MBConv stages, with 3x3 and
 //                 5x5 depthwise, narrow projections (24, 40, 80, 112 channels) and the head
 //                 1x1 320 -> 1280
+//   mobilenet_v2_blocks  MobileNetV2's body as whole blocks: the stem conv, each distinct
+//                 inverted-residual block as one ir problem (17 blocks, 12 distinct), the head
+//   efficientnet_lite0_blocks  the same for EfficientNet-lite0 (EfficientNet-B0's MBConv
+//                 stages without squeeze-and-excitation: 3x3 and 5x5 blocks)
 //   xception      Xception (299x299): the two entry convs and its distinct separable convs,
 //                 among them the middle flow's 728 -> 728 at 19x19 (24 of the network's 34)
 #pragma once
@@ -29,5 +33,11 @@ std::vector<Problem> layer_set(const std::string &name);
 // MobileNetV1's body in network order, for timing it as one chain: the first conv 3->32 3x3
 // stride 2 at 224, then the 13 separable blocks (the 512->512 14x14 block five times).
 std::vector<Problem> mobilenet_v1_body();
+
+// The inverted-residual networks' bodies in network order, each block one ir problem, between
+// the stem conv 3->32 3x3 stride 2 at 224 and the head 1x1 -> 1280: MobileNetV2 (17 blocks)
+// and EfficientNet-lite0 (16 blocks).
+std::vector<Problem> mobilenet_v2_body();
+std::vector<Problem> efficientnet_lite0_body();
 
 }  // namespace convgen_problems

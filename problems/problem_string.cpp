@@ -36,6 +36,7 @@ const std::vector<OpSpelling> &op_spellings() {
         {ProblemOp::dw, "dw", "depthwise", true, true, false},
         {ProblemOp::pw, "pw", "pointwise", false, false, true},
         {ProblemOp::sep, "sep", "separable", true, true, true},
+        {ProblemOp::ir, "ir", "inverted_residual", true, false, true, true},
     };
     return rows;
 }
@@ -89,6 +90,7 @@ std::string Problem::to_string() const {
         if (pad == Pad::explicit_pads) s += "p" + to_string(pad_value);
         if (multiplier != 1) s += "m" + to_string(multiplier);
     }
+    if (spelled.expanded) s += "x" + to_string(expanded);
     if (spelled.own_outputs) s += "o" + to_string(o);
     return s;
 }
@@ -97,7 +99,7 @@ bool Problem::operator==(const Problem &b) const {
     return op == b.op && n == b.n && c == b.c && h == b.h && w == b.w && kh == b.kh &&
            kw == b.kw && stride == b.stride && dilation == b.dilation && pad == b.pad &&
            (pad != Pad::explicit_pads || pad_value == b.pad_value) &&
-           multiplier == b.multiplier && o == b.o;
+           multiplier == b.multiplier && o == b.o && expanded == b.expanded;
 }
 
 Problem parse_problem(const std::string &text) {
@@ -118,7 +120,7 @@ Problem parse_problem(const std::string &text) {
 
     // Field names, longest first so that "kh" wins over "k" and "pv" over "p".
     static const char *const kNames[] = {"kh", "kw", "pv", "ps", "n", "c", "h", "w",
-                                         "k",  "s",  "d",  "p",  "m", "o"};
+                                         "k",  "s",  "d",  "p",  "m", "o",  "x"};
     std::vector<std::string> seen;
     int k = -1, kh = -1, kw = -1, w = -1;
     bool has_o = false, has_pad = false;
@@ -169,6 +171,7 @@ Problem parse_problem(const std::string &text) {
         else if (field == "d") p.dilation = value;
         else if (field == "m") p.multiplier = value;
         else if (field == "o") p.o = value, has_o = true;
+        else if (field == "x") p.expanded = value;
         else if (field == "p") p.pad = Problem::Pad::explicit_pads, p.pad_value = value,
                                 has_pad = true;
     }
@@ -189,6 +192,12 @@ Problem parse_problem(const std::string &text) {
     }
     if (p.multiplier != 1 && !spelled->multiplier) {
         fail(text, "'m' (multiplier) applies to " + with_m + " only, not " + op);
+    }
+    if (spelled->expanded && p.expanded == 0) {
+        fail(text, "missing 'x' (expanded channels), required for " + op);
+    }
+    if (!spelled->expanded && p.expanded != 0) {
+        fail(text, "'x' (expanded channels) applies to ir only, not " + op);
     }
     if (!spelled->own_outputs) {
         if (has_o && p.o != p.c * p.multiplier) {

@@ -9,6 +9,9 @@
 //        pw    pointwise (1x1, stride 1)         c -> o
 //        sep   depthwise then pointwise          c -> c*m -> o (fused and unfused; the bench
 //              also times its two halves and the standard conv the block replaces)
+//        ir    inverted-residual block           c -> x -> x -> o: pointwise expansion (none
+//              where x = c), depthwise, pointwise projection, and the input added where
+//              o = c and s = 1 (fused and unfused)
 // fields (any order, each at most once; a field name is its letters, its value the digits after):
 //        n   batch                          default 1
 //        c   input channels                 required
@@ -20,12 +23,13 @@
 //        d   dilation (both axes)           default 1 (pw: 1 only)
 //        p   padding: p<N> explicit N on every side; pv VALID; ps SAME   default SAME
 //        m   depthwise multiplier           default 1 (dw and sep only)
+//        x   expanded channels              required for ir (ir only)
 //        o   output channels                required for conv, pw, sep; for dw, if given,
 //                                           it must equal c*m
 // Every value is a positive integer (p may be 0). Bias and ReLU6 are always fused.
 // Examples:
 //   conv:n1c3h224w224k3s2o32   dw:n1c32h112w112k3s2   pw:n1c128h56w56o256
-//   sep:n2c3h32w32k3p1o4       dw:n1c64h56kh5kw5d2pv
+//   sep:n2c3h32w32k3p1o4       dw:n1c64h56kh5kw5d2pv     ir:n1c24h56k3s1x144o24
 // A bad string throws ProblemError, whose message quotes the string and names the bad part.
 #pragma once
 
@@ -35,7 +39,7 @@
 
 namespace convgen_problems {
 
-enum class ProblemOp { conv, dw, pw, sep };
+enum class ProblemOp { conv, dw, pw, sep, ir };
 
 // The grammar's ops, one row each (problem_string.cpp's table): how a string spells it, the
 // convgen op it names, and which fields it carries. The benchmark, the tuner and the tests map
@@ -47,6 +51,7 @@ struct OpSpelling {
     bool windowed;           // has k, s, d, p (else 1x1, stride 1, unpadded: pw)
     bool multiplier;         // has m
     bool own_outputs;        // has its own o (else o = c * m: dw)
+    bool expanded = false;   // has x, required (ir)
 };
 const std::vector<OpSpelling> &op_spellings();
 const OpSpelling &spelling(ProblemOp op);
@@ -64,6 +69,7 @@ struct Problem {
     int pad_value = 0;  // Pad::explicit_pads: on every side
     int multiplier = 1;
     int o = 0;          // output channels (dw: c * multiplier)
+    int expanded = 0;   // ir: expanded channels (c: no expansion conv); 0 elsewhere
     std::string name;   // benchmark tag; empty = to_string()
 
     // Output size of the windowed op (pw: the input's), as convgen computes it.
@@ -75,7 +81,7 @@ struct Problem {
     int pad_bottom() const;
     int pad_right() const;
     // The canonical string: n c h w, then k (or kh kw) and s unless pw, then d p m where not
-    // the default, then o unless dw. parse_problem(p.to_string()) == p (name aside).
+    // the default, then x for ir, then o unless dw. parse_problem(p.to_string()) == p (name aside).
     std::string to_string() const;
     // The benchmark tag: name if set, else to_string().
     std::string tag() const { return name.empty() ? to_string() : name; }

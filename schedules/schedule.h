@@ -31,12 +31,16 @@ struct Problem {
     // The threads the call runs on (a kernel argument; pointwise), for a schedule that sizes
     // its parallel tasks to them; undefined where the generator does not say.
     Halide::Expr threads;
+    // The input tensor's width (inverted residual: the expansion's rows); undefined where the
+    // generator does not say.
+    Halide::Expr input_width;
 };
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs);
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs);
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs);
+void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &problem, Knobs &knobs);
 
 // The ISA name a target's knobs are keyed by: "avx512_spr", "avx512", "avx2", "sse41", "neon",
 // "cuda", "opencl".

@@ -78,4 +78,12 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
     cpu::schedule_separable(p, problem, knobs, defaults_for(problem));
 }
 
+void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &problem,
+                                Knobs &knobs) {
+    if (problem.target.has_gpu_feature()) {
+        throw std::invalid_argument("convgen has no GPU schedule for the inverted residual yet");
+    }
+    cpu::schedule_inverted_residual(p, problem, knobs, defaults_for(problem));
+}
+
 }  // namespace convgen::sched

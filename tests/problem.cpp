@@ -86,8 +86,11 @@ std::string Problem::str() const {
              std::to_string(wd.dilation_h) + " dw" + std::to_string(wd.dilation_w) + " pad" +
              pad_str(wd.padding);
     }
+    if (op == OpKind::inverted_residual) {
+        s += " xc" + std::to_string(ci * expansion) + (residual ? "" : " noresidual");
+    }
     s += bias ? " bias" : " nobias";
-    if (op == OpKind::separable) s += " dwact=" + act_str(dw_act);
+    if (op == OpKind::separable || op == OpKind::inverted_residual) s += " dwact=" + act_str(dw_act);
     s += " act=" + act_str(act);
     if (strided) s += rows_back_to_back ? " strided(rows back to back)" : " strided";
     return s;
@@ -102,6 +105,7 @@ std::string Problem::problem_string() const {
     if (!spelled) return "";
     q.op = spelled->op;
     q.o = spelled->own_outputs ? co : ci * multiplier;
+    if (spelled->expanded) q.expanded = ci * expansion;
     if (!spelled->windowed) {
         q.kh = q.kw = 1;
         return q.to_string();
@@ -186,6 +190,32 @@ std::vector<Problem> grid(OpKind op) {
     vary([](Problem &p) { p.strided = true; });
     vary([](Problem &p) { p.strided = true, p.n = 2, p.ci = 17, p.co = 33; });
     vary([](Problem &p) { p.strided = true, p.rows_back_to_back = true, p.n = 2, p.co = 33; });
+    if (op == OpKind::inverted_residual) {
+        // Expansion 1 (no expansion conv), 2 and 6; the residual on (c_in == c_out, stride 1),
+        // switched off, and off by shape (stride 2); odd channel counts; batch and strides.
+        vary([](Problem &p) { p.co = p.ci; });
+        vary([](Problem &p) { p.co = p.ci, p.residual = false; });
+        vary([](Problem &p) { p.expansion = 1; });
+        vary([](Problem &p) { p.expansion = 1, p.co = p.ci; });
+        vary([](Problem &p) { p.expansion = 2, p.co = p.ci, p.window.padding = Padding::same(); });
+        vary([](Problem &p) { p.expansion = 6, p.ci = 24, p.co = 24, p.h = 14, p.w = 14; });
+        vary([](Problem &p) {
+            p.expansion = 6, p.ci = 24, p.co = 32, p.h = 14, p.w = 14;
+            p.window.stride_h = p.window.stride_w = 2;
+        });
+        vary([](Problem &p) {
+            p.expansion = 6, p.ci = p.co = 16, p.window.stride_h = p.window.stride_w = 2;
+        });
+        vary([](Problem &p) {
+            p.window.kernel_h = p.window.kernel_w = 5, p.window.padding = Padding::symmetric(2);
+            p.ci = p.co = 7, p.expansion = 6;
+        });
+        vary([](Problem &p) { p.ci = p.co = 5, p.expansion = 3, p.n = 3, p.strided = true; });
+        vary([](Problem &p) {
+            p.ci = p.co = 16, p.h = 31, p.w = 9, p.window.dilation_h = p.window.dilation_w = 2;
+            p.window.padding = Padding::symmetric(2);
+        });
+    }
 
     // Seeded random combinations, so parameters also meet each other.
     std::mt19937 rng(1234 + static_cast<int>(op));
@@ -264,6 +294,9 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
     p.ci = channels(), p.co = channels();
     p.multiplier = (op == OpKind::depthwise || op == OpKind::separable) && chance(0.4)
                        ? uniform(2, 4) : 1;
+    p.expansion = chance(0.2) ? 1 : uniform(2, 6);
+    if (op == OpKind::inverted_residual && chance(0.4)) p.co = p.ci;  // a residual, often
+    p.residual = chance(0.8);
     Window &wd = p.window;
     wd.kernel_h = uniform(1, 7), wd.kernel_w = chance(0.6) ? wd.kernel_h : uniform(1, 7);
     wd.stride_h = uniform(1, 4), wd.stride_w = chance(0.6) ? wd.stride_h : uniform(1, 4);
@@ -294,6 +327,10 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
         case OpKind::depthwise: return pixels * taps * mid;
         case OpKind::pointwise: return pixels * p.ci * p.co;
         case OpKind::separable: return pixels * (taps * mid + mid * p.co);
+        case OpKind::inverted_residual: {
+            const int64_t x = int64_t(p.ci) * p.expansion;
+            return pixels * (p.ci * x + taps * x + x * p.co);
+        }
         }
         return int64_t(0);
     };
@@ -344,6 +381,10 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
         case OpKind::separable:
             wrap(std::make_shared<Separable>(q.separable(), w.w1, w.b1, w.w2, w.b2, options));
             break;
+        case OpKind::inverted_residual:
+            wrap(std::make_shared<InvertedResidual>(q.inverted_residual(), w.w1, w.b1, w.w2,
+                                                    w.b2, w.w3, w.b3, options));
+            break;
         }
         return t;
     });
@@ -358,7 +399,7 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
     const int mid = p.ci * p.multiplier;
 
     ref::Out want;
-    std::vector<float> w1, b1, w2, b2;
+    std::vector<float> w1, b1, w2, b2, w3, b3;
     int64_t taps = 0;  // length of each output's dot product, for the tolerance
     ProblemWeights weights{};
     switch (p.op) {
@@ -402,6 +443,27 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
         taps = int64_t(wd.kernel_h) * wd.kernel_w * mid;
         break;
     }
+    case OpKind::inverted_residual: {
+        const InvertedResidualDesc d = p.inverted_residual();
+        const int xc = d.expanded_channels;
+        if (d.has_expansion()) {
+            w1 = random_floats(size_t(p.ci) * xc, rng);
+            b1 = random_floats(xc, rng);
+        }
+        w2 = random_floats(size_t(wd.kernel_h) * wd.kernel_w * xc, rng);
+        b2 = random_floats(xc, rng);
+        w3 = random_floats(size_t(xc) * p.co, rng);
+        b3 = random_floats(p.co, rng);
+        auto bias = [&p](const std::vector<float> &b) { return p.bias && !b.empty() ? b.data() : nullptr; };
+        const float *expand_w = w1.empty() ? nullptr : w1.data();
+        want = ref::inverted_residual(d, expand_w, bias(b1), w2.data(), bias(b2), w3.data(),
+                                      bias(b3), in_desc, x.data());
+        weights = {expand_w, bias(b1), w2.data(), bias(b2), w3.data(), bias(b3)};
+        // The chain's rounding: each output sums xc projections of sums of taps x (ci + 1)
+        // terms.
+        taps = int64_t(xc) * (wd.kernel_h * wd.kernel_w * (p.ci + 1) + 1);
+        break;
+    }
     }
     // Guarded: the operator sees copies of the input and weights in GuardedFloats.
     std::vector<std::unique_ptr<GuardedFloats>> guards;
@@ -416,6 +478,8 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
     weights.b1 = guard(weights.b1, b1.size());
     weights.w2 = guard(weights.w2, w2.size());
     weights.b2 = guard(weights.b2, b2.size());
+    weights.w3 = guard(weights.w3, w3.size());
+    weights.b3 = guard(weights.b3, b3.size());
     const OperatorUnderTest op = make(p, weights);
     TensorDesc out_desc = op.output_desc(in_desc);
     const auto &run = op.run;

@@ -18,7 +18,10 @@ struct Problem {
     convgen::Window window{3, 3, 1, 1, 1, 1, convgen::Padding::symmetric(1)};
     bool bias = true;
     convgen::Activation act = convgen::Activation::relu();
-    convgen::Activation dw_act = convgen::Activation::relu6();  // separable only
+    // separable's depthwise; the inverted residual's expansion and depthwise
+    convgen::Activation dw_act = convgen::Activation::relu6();
+    int expansion = 3;     // inverted residual: expanded channels = ci * expansion
+    bool residual = true;  // inverted residual: add the input where the shapes allow
     bool strided = false;  // input and output with gaps between pixels, rows and images
     bool rows_back_to_back = false;  // strided: no gap between rows
     bool guarded = false;  // every buffer flush against a PROT_NONE page (GuardedFloats)
@@ -39,6 +42,9 @@ struct Problem {
     convgen::PointwiseDesc pointwise() const { return {ci, co, act}; }
     convgen::SeparableDesc separable() const {
         return {ci, multiplier, co, window, dw_act, act};
+    }
+    convgen::InvertedResidualDesc inverted_residual() const {
+        return {ci, ci * expansion, co, window, dw_act, dw_act, act, residual};
     }
 };
 
@@ -93,7 +99,9 @@ struct OperatorUnderTest {
     std::function<void(const convgen::ConstTensor &, const convgen::Tensor &)> run;
 };
 struct ProblemWeights {
-    const float *w1, *b1, *w2, *b2;  // conv2d/depthwise/pointwise: w1, b1; separable: all four
+    // conv2d/depthwise/pointwise: w1, b1; separable: w1..b2 (depthwise, pointwise); inverted
+    // residual: all six (expansion, depthwise, projection; w1 and b1 null without expansion)
+    const float *w1, *b1, *w2, *b2, *w3 = nullptr, *b3 = nullptr;
 };
 using MakeOperator = std::function<OperatorUnderTest(const Problem &, const ProblemWeights &)>;
 // As above, for any implementation of the op (e.g. the GPU operators of tests/test_gpu.cpp).

@@ -117,4 +117,30 @@ Out separable(const SeparableDesc &d, const float *dw_w, const float *dw_b, cons
     return pointwise(d.pointwise(), pw_w, pw_b, mid.desc, mid.data.data());
 }
 
+Out inverted_residual(const InvertedResidualDesc &d, const float *expand_w, const float *expand_b,
+                      const float *dw_w, const float *dw_b, const float *project_w,
+                      const float *project_b, const TensorDesc &in, const float *x) {
+    Out expanded;
+    TensorDesc dw_in = in;
+    const float *dw_x = x;
+    if (d.has_expansion()) {
+        expanded = pointwise(d.expansion(), expand_w, expand_b, in, x);
+        dw_in = expanded.desc;
+        dw_x = expanded.data.data();
+    }
+    const Out mid = depthwise(d.depthwise(), dw_w, dw_b, dw_in, dw_x);
+    Out out = pointwise(d.projection(), project_w, project_b, mid.desc, mid.data.data());
+    if (d.has_residual()) {
+        const auto s = in.effective_strides();
+        const TensorDesc &o = out.desc;
+        for (int64_t n = 0; n < o.n; n++)
+            for (int64_t y = 0; y < o.h; y++)
+                for (int64_t xx = 0; xx < o.w; xx++)
+                    for (int64_t c = 0; c < o.c; c++)
+                        out.data[((n * o.h + y) * o.w + xx) * o.c + c] +=
+                            x[n * s[0] + y * s[1] + xx * s[2] + c];
+    }
+    return out;
+}
+
 }  // namespace ref

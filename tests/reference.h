@@ -24,4 +24,11 @@ Out separable(const convgen::SeparableDesc &d, const float *dw_w, const float *d
               const float *pw_w, const float *pw_b, const convgen::TensorDesc &in,
               const float *x);
 
+// The block from the references above: pointwise expansion (none where expanded == in),
+// depthwise, pointwise projection, then the input added where d.has_residual().
+Out inverted_residual(const convgen::InvertedResidualDesc &d, const float *expand_w,
+                      const float *expand_b, const float *dw_w, const float *dw_b,
+                      const float *project_w, const float *project_b,
+                      const convgen::TensorDesc &in, const float *x);
+
 }  // namespace ref

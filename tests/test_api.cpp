@@ -496,7 +496,8 @@ TEST(Implementation, GlobalMaxIsaCaps) {
 
 TEST(Implementation, VariantsListEveryOp) {
     std::set<std::string> names;
-    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable,
+                      OpKind::inverted_residual}) {
         bool any = false, generic = false;
         for (const auto &v : variants()) {
             if (v.op != op) continue;
@@ -537,8 +538,10 @@ AnyOperator any_operator(std::shared_ptr<Op> o) {
 AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride,
                           const OperatorOptions &options) {
     const Window w{kernel, kernel, stride, stride, 1, 1, Padding::same()};
-    const auto weights = std::make_shared<std::vector<float>>(
-        random_floats(size_t(kernel) * kernel * c_in * c_out + c_in * kernel * kernel, 7));
+    // Room for every op's weights; the inverted residual expands to 2 * c_in channels.
+    const size_t room = size_t(kernel) * kernel * c_in * c_out + c_in * kernel * kernel +
+                        size_t(2 * c_in) * (c_in + kernel * kernel + c_out);
+    const auto weights = std::make_shared<std::vector<float>>(random_floats(room, 7));
     const float *wp = weights->data();
     switch (op) {
     case OpKind::conv2d:
@@ -554,6 +557,14 @@ AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride
         return any_operator(std::make_shared<Separable>(
             SeparableDesc{c_in, 1, c_out, w, Activation::relu(), Activation::relu()}, wp, nullptr,
             wp + size_t(c_in) * kernel * kernel, nullptr, options));
+    case OpKind::inverted_residual: {
+        const int xc = 2 * c_in;
+        const float *dw = wp + size_t(c_in) * xc, *project = dw + size_t(kernel) * kernel * xc;
+        return any_operator(std::make_shared<InvertedResidual>(
+            InvertedResidualDesc{c_in, xc, c_out, w, Activation::relu6(), Activation::relu6(),
+                                 Activation::none()},
+            wp, nullptr, dw, nullptr, project, nullptr, options));
+    }
     }
     return {};
 }
@@ -741,7 +752,8 @@ TEST(OperatorThreads, ApplicationExecutorAndThreadCapGiveTheSameResult) {
     const int saved = num_threads();
     set_num_threads(2);
     TestExecutor executor(3);
-    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable,
+                      OpKind::inverted_residual}) {
         SCOPED_TRACE(to_string(op));
         OperatorOptions on_executor, one_thread;
         on_executor.executor = &executor;
@@ -803,7 +815,8 @@ TEST(RunOptions, PerCallThreadsAndExecutorGiveTheSameResult) {
     const int saved = num_threads();
     set_num_threads(2);
     TestExecutor executor(3);
-    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable}) {
+    for (OpKind op : {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable,
+                      OpKind::inverted_residual}) {
         SCOPED_TRACE(to_string(op));
         const AnyOperator o = make_operator(op, 32, 48, 3, 1, {});
         const TensorDesc in = TensorDesc::nhwc(2, 41, 29, 32);

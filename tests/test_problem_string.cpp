@@ -115,7 +115,9 @@ TEST(ProblemString, BadStrings) {
     expect_error("n1c3h8o4", "expected <op>:<fields>");
     expect_error("foo:c3h8o4", "unknown op 'foo'");
     expect_error("sep:", "no fields");
-    expect_error("sep:c8h8x3o8", "unknown field 'x' at \"x3o8\"");
+    expect_error("sep:c8h8y3o8", "unknown field 'y' at \"y3o8\"");
+    expect_error("sep:c8h8x3o8", "'x' (expanded channels) applies to ir only, not sep");
+    expect_error("ir:c8h8o8", "missing 'x' (expanded channels), required for ir");
     expect_error("sep:c8h8o", "field 'o' needs a number");
     expect_error("sep:c8hh8o8", "field 'h' needs a number");
     expect_error("sep:c8h8s0o8", "field 's' must be > 0");
@@ -189,6 +191,36 @@ TEST(LayerSets, Contents) {
     EXPECT_EQ(xception[8].to_string(), "sep:n1c728h19w19k3s1o728");
 
     EXPECT_THROW(convgen_problems::layer_set("resnet50"), ProblemError);
+}
+
+TEST(ProblemString, InvertedResidual) {
+    const Problem p = parse_problem("ir:c24h56k3s2x144o32");
+    EXPECT_EQ(p.op, ProblemOp::ir);
+    EXPECT_EQ(p.expanded, 144);
+    EXPECT_EQ(p.o, 32);
+    EXPECT_EQ(p.out_h(), 28);
+    EXPECT_EQ(p.to_string(), "ir:n1c24h56w56k3s2x144o32");
+    EXPECT_EQ(parse_problem(p.to_string()), p);
+}
+
+// The networks' bodies as whole blocks: MobileNetV2's 17 and EfficientNet-lite0's 16 between
+// the stem and the head, each block's input the previous one's output.
+TEST(LayerSets, InvertedResidualBodies) {
+    const auto v2 = convgen_problems::mobilenet_v2_body();
+    ASSERT_EQ(v2.size(), 19u);
+    EXPECT_EQ(v2.front().to_string(), "conv:n1c3h224w224k3s2o32");
+    EXPECT_EQ(v2[1].to_string(), "ir:n1c32h112w112k3s1x32o16");  // t = 1: no expansion
+    EXPECT_EQ(v2[2].to_string(), "ir:n1c16h112w112k3s2x96o24");
+    EXPECT_EQ(v2[3].to_string(), "ir:n1c24h56w56k3s1x144o24");  // the residual's shape
+    EXPECT_EQ(v2.back().to_string(), "pw:n1c320h7w7o1280");
+    for (size_t i = 1; i < v2.size(); i++) {
+        EXPECT_EQ(v2[i].c, v2[i - 1].o) << i;
+        EXPECT_EQ(v2[i].h, v2[i - 1].out_h()) << i;
+    }
+    EXPECT_EQ(convgen_problems::layer_set("mobilenet_v2_blocks").size(), 14u);
+    const auto lite0 = convgen_problems::efficientnet_lite0_body();
+    ASSERT_EQ(lite0.size(), 18u);
+    EXPECT_EQ(lite0[4].to_string(), "ir:n1c24h56w56k5s2x144o40");
 }
 
 }  // namespace

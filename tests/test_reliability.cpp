@@ -48,7 +48,8 @@ int env_int(const char *name, int fallback) {
 int campaign_cases() { return env_int("CONVGEN_RANDOM_CASES", CONVGEN_RANDOM_DEFAULT_CASES); }
 unsigned campaign_seed() { return unsigned(env_int("CONVGEN_RANDOM_SEED", 2026)); }
 
-const OpKind kOps[] = {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable};
+const OpKind kOps[] = {OpKind::conv2d, OpKind::depthwise, OpKind::pointwise, OpKind::separable,
+                       OpKind::inverted_residual};
 
 // Restores the process-wide settings a test changes.
 struct RestoreSettings {
@@ -121,6 +122,17 @@ TEST_P(RandomCampaign, MatchesReferenceWithGuardPages) {
                 case OpKind::separable:
                     out = Separable(p.separable(), w.data(), nullptr, w.data(), nullptr).output_desc(in);
                     break;
+                case OpKind::inverted_residual: {
+                    const InvertedResidualDesc d = p.inverted_residual();
+                    const std::vector<float> big(
+                        size_t(d.expanded_channels) *
+                            (p.ci + p.window.kernel_h * p.window.kernel_w + std::max(p.co, 1)),
+                        0.1f);
+                    const float *ew = d.has_expansion() ? big.data() : nullptr;
+                    out = InvertedResidual(d, ew, nullptr, big.data(), nullptr, big.data(), nullptr)
+                              .output_desc(in);
+                    break;
+                }
                 }
                 ADD_FAILURE() << p.describe() << ": leaves no output, yet output_desc gave "
                               << out.to_string();
@@ -163,8 +175,9 @@ constexpr float kSentinel = 12345.0f;
 struct Call {
     Problem p;
     TensorDesc in, out;
-    std::vector<float> w1, b1, w2, b2;
+    std::vector<float> w1, b1, w2, b2, w3, b3;  // the inverted residual: all three pairs
     const float *w1p = nullptr, *b1p = nullptr, *w2p = nullptr, *b2p = nullptr;
+    const float *w3p = nullptr, *b3p = nullptr;
     const float *x = nullptr;
     float *y = nullptr;
     RunOptions run;
@@ -195,6 +208,9 @@ void invoke(const Call &c) {
     case OpKind::depthwise: run(Depthwise(c.p.depthwise(), c.w1p, c.b1p)); break;
     case OpKind::pointwise: run(Pointwise(c.p.pointwise(), c.w1p, c.b1p)); break;
     case OpKind::separable: run(Separable(c.p.separable(), c.w1p, c.b1p, c.w2p, c.b2p)); break;
+    case OpKind::inverted_residual:
+        run(InvertedResidual(c.p.inverted_residual(), c.w1p, c.b1p, c.w2p, c.b2p, c.w3p, c.b3p));
+        break;
     }
 }
 
@@ -281,10 +297,16 @@ std::vector<std::pair<const char *, Mutation>> mutations() {
          [=](Call &c, std::mt19937 &r) { c.in_workspace = true, c.short_by = 1 + r() % 64; }},
         {"workspace aliases output",
          [=](Call &c, std::mt19937 &) { c.in_workspace = true, c.workspace = c.y; }},
-        {"weights null", [=](Call &c, std::mt19937 &) { c.w1p = nullptr; }},
+        {"weights null",
+         [=](Call &c, std::mt19937 &) {
+             // An inverted residual without expansion has no expansion weights: its depthwise's.
+             if (c.p.op == OpKind::inverted_residual && !c.w1p) c.w2p = nullptr;
+             else c.w1p = nullptr;
+         }},
         {"pointwise weights null",
          [=](Call &c, std::mt19937 &) {
              if (c.p.op == OpKind::separable) c.w2p = nullptr;
+             else if (c.p.op == OpKind::inverted_residual) c.w3p = nullptr;
              else c.w1p = nullptr;
          }},
     };
@@ -296,7 +318,7 @@ TEST(BadInputFuzz, EveryMutatedCallIsAnErrorNamingAField) {
     const int cases = campaign_cases() * 2;
     std::map<std::string, int> per_mutation;
     for (int i = 0; i < cases; i++) {
-        const OpKind op = kOps[i % 4];
+        const OpKind op = kOps[i % std::size(kOps)];
         Problem p = testing_support::random_problem(op, rng);
         if (!p.has_output()) continue;
         p.strided = false;
@@ -314,9 +336,19 @@ TEST(BadInputFuzz, EveryMutatedCallIsAnErrorNamingAField) {
             c.w1.assign(size_t(taps) * mid, 0.1f), c.b1.assign(mid, 0.f);
             c.w2.assign(size_t(mid) * p.co, 0.1f), c.b2.assign(p.co, 0.f);
             break;
+        case OpKind::inverted_residual: {
+            const InvertedResidualDesc d = p.inverted_residual();
+            const int xc = d.expanded_channels;
+            if (d.has_expansion()) c.w1.assign(size_t(p.ci) * xc, 0.1f), c.b1.assign(xc, 0.f);
+            c.w2.assign(size_t(taps) * xc, 0.1f), c.b2.assign(xc, 0.f);
+            c.w3.assign(size_t(xc) * p.co, 0.1f), c.b3.assign(p.co, 0.f);
+            break;
         }
-        c.w1p = c.w1.data(), c.b1p = c.b1.data();
-        c.w2p = c.w2.empty() ? nullptr : c.w2.data(), c.b2p = c.b2.empty() ? nullptr : c.b2.data();
+        }
+        auto data_or_null = [](const std::vector<float> &v) { return v.empty() ? nullptr : v.data(); };
+        c.w1p = data_or_null(c.w1), c.b1p = data_or_null(c.b1);
+        c.w2p = data_or_null(c.w2), c.b2p = data_or_null(c.b2);
+        c.w3p = data_or_null(c.w3), c.b3p = data_or_null(c.b3);
         c.x = x.data();
         const int c_out = op == OpKind::depthwise ? mid : p.co;
         c.out = op == OpKind::pointwise ? TensorDesc::nhwc(p.n, p.h, p.w, c_out)

@@ -27,6 +27,28 @@ int Task::mid_channels() const {
 }
 
 std::vector<Problem> single_op_problems(const Problem &layer) {
+    using std::to_string;
+    if (layer.op == ProblemOp::ir) {
+        // Its stages as their own ops (the fused block's knobs are not searched yet): the
+        // expansion 1x1 (where there is one), the depthwise and the projection 1x1.
+        const std::string n = "n" + to_string(layer.n);
+        std::vector<Problem> stages;
+        if (layer.expanded != layer.c) {
+            stages.push_back(convgen_problems::parse_problem(
+                "pw:" + n + "c" + to_string(layer.c) + "h" + to_string(layer.h) + "w" +
+                to_string(layer.w) + "o" + to_string(layer.expanded)));
+        }
+        Problem dw = layer;
+        dw.op = ProblemOp::dw;
+        dw.c = dw.o = layer.expanded;
+        dw.expanded = 0;
+        dw.name.clear();
+        stages.push_back(dw);
+        stages.push_back(convgen_problems::parse_problem(
+            "pw:" + n + "c" + to_string(layer.expanded) + "h" + to_string(layer.out_h()) + "w" +
+            to_string(layer.out_w()) + "o" + to_string(layer.o)));
+        return stages;
+    }
     if (layer.op != ProblemOp::sep) return {layer};
     Problem dw = layer, pw = layer;
     dw.op = ProblemOp::dw;

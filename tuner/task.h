@@ -38,7 +38,9 @@ struct Task {
 };
 
 // The single-op problems of one layer: a sep layer gives itself (the fused op), its depthwise
-// and its pointwise, in that order; any other layer gives itself.
+// and its pointwise, in that order; an ir layer its expansion 1x1 (where it has one), its
+// depthwise and its projection 1x1 (the fused block is not tuned yet); any other layer gives
+// itself.
 std::vector<convgen_problems::Problem> single_op_problems(const convgen_problems::Problem &layer);
 // The generator an op-problem is tuned with: conv2d, depthwise, pointwise or separable.
 std::string op_of(const convgen_problems::Problem &p);

@@ -229,10 +229,14 @@ ResolvedPadding resolve_padding(const Window &w, const TensorDesc &input);
 
 // A kernel call's buffers: the input, the op's packed weights and biases in packing order
 // (pack_<op>), the output. CPU calls view host memory, GPU calls device buffers.
+// The most buffers an op packs (the inverted residual: three weights and three biases).
+inline constexpr size_t kMaxPackedBuffers = 6;
 struct KernelBuffers {
     halide_buffer_t *input;
-    halide_buffer_t *weights[4];
+    halide_buffer_t *weights[kMaxPackedBuffers];
     halide_buffer_t *output;
+    halide_buffer_t *extra = nullptr;  // an op's own further buffer (the inverted residual's
+                                       // residual), or null
 };
 // For the lifetime of this object, the calling thread's kernel calls run their parallel loops
 // as `p` says (thread_pool.cpp reads it).

@@ -18,8 +18,9 @@
 namespace convgen::detail {
 
 // An op's weight and bias pointers as the user passed them, in its packing order (conv2d,
-// depthwise, pointwise: weights, bias; separable: dw weights, dw bias, pw weights, pw bias).
-using WeightPointers = std::array<const float *, 4>;
+// depthwise, pointwise: weights, bias; separable: dw weights, dw bias, pw weights, pw bias;
+// inverted residual: expansion, depthwise, projection, each weights then bias).
+using WeightPointers = std::array<const float *, kMaxPackedBuffers>;
 
 // What each entry declares:
 //   kind, Args            its OpKind and its kernel's argument list (abi/kernel_abi.h)
@@ -63,7 +64,8 @@ struct OpState;
     X(Conv2dDesc, conv2d, Conv2dArgs)         \
     X(DepthwiseDesc, depthwise, DepthwiseArgs) \
     X(PointwiseDesc, pointwise, PointwiseArgs) \
-    X(SeparableDesc, separable, SeparableArgs)
+    X(SeparableDesc, separable, SeparableArgs) \
+    X(InvertedResidualDesc, inverted_residual, InvertedResidualArgs)
 
 CONVGEN_OPS(CONVGEN_OP_TRAITS)
 #undef CONVGEN_OP_TRAITS
@@ -141,14 +143,15 @@ std::shared_ptr<OpState<Desc>> new_state(const Desc &d, const WeightPointers &w,
 }
 
 // One selected kernel's call on tensors viewed with these shapes (an op may view its tensors
-// otherwise, e.g. pointwise rows as one row) and the op's packed buffers in order.
+// otherwise, e.g. pointwise rows as one row) and the op's packed buffers in order; `extra`:
+// a further buffer of the op's (KernelBuffers::extra), or null.
 template <class Desc>
 void call_selected(const OpState<Desc> &s, const ConstTensor &input, const Tensor &output,
                    const RunContext &run, const TensorDesc &input_view,
-                   const TensorDesc &output_view) {
+                   const TensorDesc &output_view, halide_buffer_t *extra = nullptr) {
     BufferView in(input.data, input_view), out(output.data, output_view);
-    std::array<std::optional<BufferView>, 4> views;  // an op packs at most 4 buffers
-    KernelBuffers b{in.raw(), {}, out.raw()};
+    std::array<std::optional<BufferView>, kMaxPackedBuffers> views;
+    KernelBuffers b{in.raw(), {}, out.raw(), extra};
     for (size_t i = 0; i < s.buffers.size(); i++) {
         b.weights[i] = views[i].emplace(s.buffers[i]).raw();
     }
@@ -156,6 +159,13 @@ void call_selected(const OpState<Desc> &s, const ConstTensor &input, const Tenso
         s.selection.for_input(input.desc, run.variant_threads), run,
         OpTraits<Desc>::args(s.desc, input.desc, b, run.parallel.effective_threads()));
 }
+
+// A Separable's state from its packed buffers (OpTraits<SeparableDesc>::pack): its fused
+// kernel, or its depthwise and pointwise kernels where the CPU's fusion rules say fusion cannot
+// pay (and no variant is forced). Also the inverted residual's depthwise + projection.
+std::shared_ptr<OperatorState> separable_state(const SeparableDesc &d,
+                                               std::vector<PackedBuffer> buffers,
+                                               const OperatorOptions &options);
 
 // Rows of the generated tables (cmake/ConvgenVariants.cmake): the build-time check of each
 // kernel's type against its op's ABI (abi/kernel_abi.h), for the shipped tables (dispatch.cpp)

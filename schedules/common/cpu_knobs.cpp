@@ -127,6 +127,24 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"channels_outside_rows", 1, kBool},
         });
     }
+    if (op == "inverted_residual") {
+        return with_rows_knob({
+            {"tile_c", d.gemm_tile_vectors, kTileC},  // the projection's tile
+            {"tile_x", d.gemm_tile_pixels, kTileX},
+            {"tighter_tiles", d.gemm_tighter_tiles, kTighter},
+            {"expand_tile_c",
+             d.ir_expand_tile_vectors > 0 ? d.ir_expand_tile_vectors : d.gemm_tile_vectors,
+             kTileC},
+            {"expand_tile_x",
+             d.ir_expand_tile_pixels > 0 ? d.ir_expand_tile_pixels : d.gemm_tile_pixels, kTileX},
+            {"dw_tile_c", dw.vectors, kDwTileC},
+            {"dw_tile_x", dw.pixels, kDwTileX},
+            {"rows_per_task", d.ir_rows_per_task, kRows},
+            {"stage_input", 0, kBool},  // copy the expanded rows, zero-padded, for the taps
+            // Read by the depthwise stage, which has no loop nest of its own here.
+            {"channels_outside_rows", 1, kBool},
+        });
+    }
     throw std::invalid_argument("no CPU knobs for op '" + op + "'");
 }
 

@@ -293,4 +293,75 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
     depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result, rows_per_task);
 }
 
+// Inverted residual: the block's output in strips of rows, the parallel tasks; per output row,
+// in order: the expansion rows the window newly needs, the depthwise row for all expanded
+// channels, the projection row in GEMM tiles, and the output row (projection + residual). The
+// expansion's rows are computed once each down the strip (Halide's sliding window: a stride's
+// worth of new rows per output row) into a circular buffer of a few rows, so the expanded
+// tensor lives in L2 a few rows at a time (56 x 144 channels x 4 rows = 129 KB for
+// MobileNetV2's 56x56 blocks) and never in DRAM. A strip starts by computing again the rows
+// its window shares with the strip above, so strips are as long as the threads allow. Each
+// stage is its own loop nest at the row, so their tile ladders add up instead of nesting.
+void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &problem, Knobs &knobs,
+                                const CpuDefaults &d) {
+    knobs.declare(cpu_knobs("inverted_residual", d, fixed_params(problem)));
+    const TileVars t;
+    const int lanes = vector_lanes(problem.target);
+    const int rows_per_task = knobs.get("rows_per_task");
+    auto &[c, x, row, n] = p.project.v;  // p.result's variables too
+    if (rows_per_task > 1) {
+        // As many strips as a multiple of the threads, at most rows_per_task rows each: 56 rows
+        // are 4 strips of 14 on 1 or 2 threads, 14 rows on 2 threads 2 strips of 7.
+        const Expr threads = max(problem.threads, 1);
+        const Expr h = problem.out_height;
+        const Expr per_thread = (h + threads - 1) / threads;
+        const Expr strips = threads * ((per_thread + rows_per_task - 1) / rows_per_task);
+        const Expr strip_rows = clamp((h + strips - 1) / strips, 1, rows_per_task);
+        p.result.split(row, t.yo, row, strip_rows, TailStrategy::GuardWithIf).parallel(t.yo);
+    } else {
+        p.result.parallel(row);
+    }
+    p.result.vectorize(c, lanes, TailStrategy::GuardWithIf);
+
+    TileShape out;
+    out.tile_c_vectors = knobs.get("tile_c");
+    out.tile_x = knobs.get("tile_x");
+    out.rows_per_task = 0;  // serial, inside the strip
+    out.narrow_rungs = narrow_rungs(problem, out);  // projections to 16-40 channels
+    tighter_rungs(problem, out, knobs);
+    register_tiles(p.project.result, p.project.v, t, problem.out_channels, problem.out_width,
+                   lanes, out);
+    accumulate_in_registers(p.project.acc, p.project.result, p.project.v, tile_loop(t, out),
+                            {p.project.r.x});
+    p.project.result.compute_at(p.result, row);
+
+    p.dw.result.compute_at(p.result, row);
+    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.result, rows_per_task);
+
+    // The expansion's rows whole (all expanded channels, the input's width): the window may
+    // read fewer columns (a large stride, VALID padding), but the tile ladder chooses by the
+    // whole row's width, and a tile wider than the columns read would shift inwards past the
+    // input's edge.
+    p.expand.result.bound(p.expand.v.x, 0, problem.input_width)
+        .bound(p.expand.v.c, 0, problem.in_channels);
+    TileShape ex;
+    ex.tile_c_vectors = knobs.get("expand_tile_c");
+    ex.tile_x = knobs.get("expand_tile_x");
+    ex.rows_per_task = 0;
+    ex.narrow_rungs = gemm_narrow_rungs(ex.tile_c_vectors, vector_registers(problem.target),
+                                        max_rung_pixels(ex));
+    register_tiles(p.expand.result, p.expand.v, t, problem.in_channels, problem.input_width,
+                   lanes, ex);
+    accumulate_in_registers(p.expand.acc, p.expand.result, p.expand.v, tile_loop(t, ex),
+                            {p.expand.r.x});
+    p.expand.result.store_at(p.result, rows_per_task > 1 ? t.yo : row).compute_at(p.result, row);
+    if (rows_per_task > 1 && problem.kernel_h > 0 && problem.dilation > 0) {
+        // Only the rows the window still needs, in a power of two of rows (the index a mask).
+        const int footprint = (problem.kernel_h - 1) * problem.dilation + 1;
+        int rows = 1;
+        while (rows < footprint) rows *= 2;
+        p.expand.result.fold_storage(p.expand.v.y, rows);
+    }
+}
+
 }  // namespace convgen::sched::cpu

@@ -103,6 +103,14 @@ struct CpuDefaults {
     int separable_strip_rows = 4;
     // separable with strip_panels: the depthwise strip's channel slices inside its pixel tiles
     bool separable_slices_inside_pixels = false;  // knob slices_inside_pixels (separable op)
+    // inverted residual: the expansion's GEMM tile (knobs expand_tile_c, expand_tile_x; 0 =
+    // gemm_tile_vectors / gemm_tile_pixels) and the most output rows per strip (knob
+    // rows_per_task; each strip recomputes the expansion rows its window overlaps with the
+    // strip above, so longer strips waste less, and the strips are cut into a multiple of the
+    // call's threads)
+    int ir_expand_tile_vectors = 0;
+    int ir_expand_tile_pixels = 0;
+    int ir_rows_per_task = 16;
 };
 
 // The defaults of a CPU ISA by name (isa_of: avx512_spr, avx512, avx2, sse41 from
@@ -119,5 +127,7 @@ void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs
                         const CpuDefaults &d);
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs,
                         const CpuDefaults &d);
+void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &problem, Knobs &knobs,
+                                const CpuDefaults &d);
 
 }  // namespace convgen::sched::cpu

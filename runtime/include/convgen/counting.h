@@ -21,6 +21,9 @@ Cost cost(const Conv2dDesc &d, const TensorDesc &input, bool bias);
 Cost cost(const DepthwiseDesc &d, const TensorDesc &input, bool bias);
 Cost cost(const PointwiseDesc &d, const TensorDesc &input, bool bias);
 Cost cost(const SeparableDesc &d, const TensorDesc &input, bool dw_bias, bool pw_bias);
+// The three convolutions (no expansion where the block has none); the residual add is not
+// counted.
+Cost cost(const InvertedResidualDesc &d, const TensorDesc &input, bool biases);
 
 // Output shape of a windowed op (throws if the window leaves no output).
 TensorDesc output_desc(const Window &w, int out_channels, const TensorDesc &input);
@@ -29,5 +32,6 @@ TensorDesc output_desc(const Conv2dDesc &d, const TensorDesc &input);
 TensorDesc output_desc(const DepthwiseDesc &d, const TensorDesc &input);
 TensorDesc output_desc(const PointwiseDesc &d, const TensorDesc &input);
 TensorDesc output_desc(const SeparableDesc &d, const TensorDesc &input);
+TensorDesc output_desc(const InvertedResidualDesc &d, const TensorDesc &input);
 
 }  // namespace convgen

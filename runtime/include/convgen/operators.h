@@ -148,6 +148,20 @@ public:
               const OperatorOptions &options = {});
 };
 
+// Fused inverted-residual block (InvertedResidualDesc): the expanded tensor never goes to
+// memory whole. Where fusion does not pay (kernels.json fusion.inverted_residual), or the block
+// has no expansion conv, it runs convgen's own ops instead; implementation() says which.
+class InvertedResidual : public detail::CpuOperator<InvertedResidualDesc> {
+public:
+    // expand_weights [in][expanded] (nullptr when expanded_channels == in_channels: no
+    // expansion conv), dw_weights [kh][kw][expanded], project_weights [expanded][out]; each
+    // bias ([expanded], [expanded], [out]) or nullptr.
+    InvertedResidual(const InvertedResidualDesc &desc, const float *expand_weights,
+                     const float *expand_bias, const float *dw_weights, const float *dw_bias,
+                     const float *project_weights, const float *project_bias,
+                     const OperatorOptions &options = {});
+};
+
 // One-shot conveniences: create, run once, discard (weights are packed on every call).
 void conv2d(const Conv2dDesc &desc, const float *weights, const float *bias,
             const ConstTensor &input, const Tensor &output);
@@ -158,5 +172,9 @@ void pointwise_conv2d(const PointwiseDesc &desc, const float *weights, const flo
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
                       const float *pw_weights, const float *pw_bias, const ConstTensor &input,
                       const Tensor &output);
+void inverted_residual(const InvertedResidualDesc &desc, const float *expand_weights,
+                       const float *expand_bias, const float *dw_weights, const float *dw_bias,
+                       const float *project_weights, const float *project_bias,
+                       const ConstTensor &input, const Tensor &output);
 
 }  // namespace convgen

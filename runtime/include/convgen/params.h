@@ -73,4 +73,45 @@ struct SeparableDesc {
     PointwiseDesc pointwise() const { return {in_channels * multiplier, out_channels, activation}; }
 };
 
+// Inverted-residual block (MobileNetV2/V3, MnasNet, EfficientNet's MBConv), fused: a pointwise
+// expansion in_channels -> expanded_channels (+bias, expand_activation), a depthwise window on
+// the expanded channels, multiplier 1 (+bias, dw_activation), a pointwise projection
+// expanded_channels -> out_channels (+bias, activation: none in those networks) and the input
+// added to the result where `residual` is set and the shapes allow (has_residual()).
+// expanded_channels == in_channels means no expansion conv (MobileNetV2's first block).
+// Weights: expansion [in][expanded], depthwise [kh][kw][expanded], projection [expanded][out];
+// biases [expanded], [expanded], [out], each optional.
+struct InvertedResidualDesc {
+    int in_channels = 0, expanded_channels = 0, out_channels = 0;
+    Window window;  // the depthwise's
+    Activation expand_activation = Activation::relu6();
+    Activation dw_activation = Activation::relu6();
+    Activation activation;  // the projection's
+    bool residual = true;   // add the input where has_residual(); false = never
+
+    bool has_expansion() const { return expanded_channels != in_channels; }
+    // The input is added where asked and its shape is the output's: in_channels ==
+    // out_channels, stride 1, and padding that keeps the size (SAME, or explicit pads summing
+    // to dilation * (kernel - 1) on each axis).
+    bool has_residual() const {
+        if (!residual || in_channels != out_channels) return false;
+        const Window &w = window;
+        if (w.stride_h != 1 || w.stride_w != 1) return false;
+        if (w.padding.mode == Padding::Mode::same) return true;
+        if (w.padding.mode == Padding::Mode::valid) return w.kernel_h == 1 && w.kernel_w == 1;
+        return w.padding.top + w.padding.bottom == w.dilation_h * (w.kernel_h - 1) &&
+               w.padding.left + w.padding.right == w.dilation_w * (w.kernel_w - 1);
+    }
+    // The block's stages as convgen's own ops (the unfused path runs them).
+    PointwiseDesc expansion() const {
+        return {in_channels, expanded_channels, expand_activation};
+    }
+    DepthwiseDesc depthwise() const { return {expanded_channels, 1, window, dw_activation}; }
+    PointwiseDesc projection() const { return {expanded_channels, out_channels, activation}; }
+    // Without an expansion conv: the depthwise and the projection are a separable conv.
+    SeparableDesc separable() const {
+        return {expanded_channels, 1, out_channels, window, dw_activation, activation};
+    }
+};
+
 }  // namespace convgen

@@ -75,7 +75,7 @@ void set_tuned_policy(TunedPolicy policy);
 TunedPolicy tuned_policy();
 const char *to_string(TunedPolicy policy);
 
-enum class OpKind { conv2d, depthwise, pointwise, separable };
+enum class OpKind { conv2d, depthwise, pointwise, separable, inverted_residual };
 const char *to_string(OpKind op);
 
 // One compiled variant, as listed in kernels.json or the tuned database

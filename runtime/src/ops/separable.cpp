@@ -114,13 +114,13 @@ std::string why_not_fused(const SeparableDesc &d) {
 
 }  // namespace
 
-Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
-                     const float *pw_weights, const float *pw_bias,
-                     const OperatorOptions &options)
-    : CpuOperator(d) {
+namespace detail {
+
+std::shared_ptr<OperatorState> separable_state(const SeparableDesc &d,
+                                               std::vector<PackedBuffer> buffers,
+                                               const OperatorOptions &options) {
     auto state = std::make_shared<SeparableState>(d);
-    state->buffers = Traits::pack(d, {dw_weights, dw_bias, pw_weights, pw_bias},
-                                  abi::kCpuWeightBlock);
+    state->buffers = std::move(buffers);
     // One reading of the process-wide ISA cap for all the kernels this operator selects, so
     // a concurrent set_max_isa cannot give its halves different ISAs.
     require_native_isa(options.max_isa, "options.max_isa");
@@ -144,7 +144,18 @@ Separable::Separable(const SeparableDesc &d, const float *dw_weights, const floa
         impl.declined.push_back({impl.variant, why});
         impl.variant = state->dw->selection.impl.variant + "+" + state->pw->selection.impl.variant;
     }
-    state_ = std::move(state);
+    return state;
+}
+
+}  // namespace detail
+
+Separable::Separable(const SeparableDesc &d, const float *dw_weights, const float *dw_bias,
+                     const float *pw_weights, const float *pw_bias,
+                     const OperatorOptions &options)
+    : CpuOperator(d) {
+    state_ = separable_state(
+        d, Traits::pack(d, {dw_weights, dw_bias, pw_weights, pw_bias}, abi::kCpuWeightBlock),
+        options);
     log_created(d, implementation());
 }
 
