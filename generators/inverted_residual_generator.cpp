@@ -17,11 +17,13 @@ public:
 
     Input<Buffer<float, 4>> input{"input"};                    // (c_in, x, y, n)
     Input<Buffer<float, 3>> expand_weights{"expand_weights"};  // blocked (c_exp, c_in)
-    Input<Buffer<float, 1>> expand_bias{"expand_bias"};        // (c_exp)
+    // The GEMMs' biases in their weights' blocks (abi/weight_layout.h, no rows): a tile that
+    // computes channels past the end (TileShape::round_up_channels) reads a valid block.
+    Input<Buffer<float, 2>> expand_bias{"expand_bias"};        // blocked (c_exp)
     Input<Buffer<float, 3>> dw_weights{"dw_weights"};          // (c_exp, kx, ky)
     Input<Buffer<float, 1>> dw_bias{"dw_bias"};                // (c_exp)
     Input<Buffer<float, 3>> project_weights{"project_weights"};  // blocked (c_out, c_exp)
-    Input<Buffer<float, 1>> project_bias{"project_bias"};        // (c_out)
+    Input<Buffer<float, 2>> project_bias{"project_bias"};        // blocked (c_out)
     // Added to the projection: the input (c_in == c_out, same size), or, for a block without
     // a residual, c_out zeros broadcast over (x, y, n) (strides 0).
     Input<Buffer<float, 4>> residual{"residual"};                // (c_out, x, y, n)
@@ -50,9 +52,10 @@ public:
         const Expr expanded = project_weights.dim(1).extent();
         algo::InvertedResidual p = algo::inverted_residual(
             input, input.dim(1).extent(), input.dim(2).extent(),
-            unblocked_weights(expand_weights, get_target()), expand_bias, in_channels,
-            dw_weights, dw_bias, expanded, w, unblocked_weights(project_weights, get_target()),
-            project_bias, {expand_min, expand_max}, {dw_min, dw_max},
+            unblocked_weights(expand_weights, get_target()),
+            unblocked_weights(expand_bias, get_target()), in_channels, dw_weights, dw_bias,
+            expanded, w, unblocked_weights(project_weights, get_target()),
+            unblocked_weights(project_bias, get_target()), {expand_min, expand_max}, {dw_min, dw_max},
             {project_min, project_max}, residual);
         output = p.result;
         // Estimates (autoschedulers only): MobileNetV2's 24 -> 144 -> 24 block at 56x56.
@@ -61,11 +64,11 @@ public:
         const int c_exp = 144;
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
         estimate_blocked_weights(expand_weights, {e.c_in}, c_exp, get_target());
-        expand_bias.set_estimates({{0, c_exp}});
+        estimate_blocked_weights(expand_bias, {}, c_exp, get_target());
         dw_weights.set_estimates({{0, c_exp}, {0, e.kernel}, {0, e.kernel}});
         dw_bias.set_estimates({{0, c_exp}});
         estimate_blocked_weights(project_weights, {c_exp}, e.c_out, get_target());
-        project_bias.set_estimates({{0, e.c_out}});
+        estimate_blocked_weights(project_bias, {}, e.c_out, get_target());
         estimate_tensor(output, e.c_out, e.out_width(), e.out_height(), e.batch);
         stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);

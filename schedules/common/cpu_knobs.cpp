@@ -140,7 +140,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"dw_tile_c", dw.vectors, kDwTileC},
             {"dw_tile_x", dw.pixels, kDwTileX},
             {"rows_per_task", d.ir_rows_per_task, kRows},
-            {"stage_input", 0, kBool},  // copy the expanded rows, zero-padded, for the taps
+            // Copy the expanded rows zero-padded for the taps, which otherwise test the border
+            // and clamp the column on every load.
+            {"stage_input", 1, kBool},
             // Read by the depthwise stage, which has no loop nest of its own here.
             {"channels_outside_rows", 1, kBool},
         });

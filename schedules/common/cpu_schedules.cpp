@@ -327,24 +327,29 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     out.tile_c_vectors = knobs.get("tile_c");
     out.tile_x = knobs.get("tile_x");
     out.rows_per_task = 0;  // serial, inside the strip
+    // Whole tiles of blocked weights (x86: abi/weight_layout.h), each weight vector dense.
+    const bool blocked = problem.weight_block > 0;
+    out.round_up_channels = blocked;
     out.narrow_rungs = narrow_rungs(problem, out);  // projections to 16-40 channels
     tighter_rungs(problem, out, knobs);
     register_tiles(p.project.result, p.project.v, t, problem.out_channels, problem.out_width,
                    lanes, out);
     accumulate_in_registers(p.project.acc, p.project.result, p.project.v, tile_loop(t, out),
-                            {p.project.r.x});
-    p.project.result.compute_at(p.result, row);
+                            {p.project.r.x}, lanes);
+    // Its rows from a channel Halide knows to be a multiple of the block (the output's min is
+    // a run-time value to it), so the tiles' weight vectors stay dense.
+    p.project.result.compute_at(p.result, row).align_bounds(p.project.v.c, lanes);
 
     p.dw.result.compute_at(p.result, row);
     depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.result, rows_per_task);
 
-    // The expansion's rows whole (all expanded channels, the input's width): the window may
-    // read fewer columns (a large stride, VALID padding), but the tile ladder chooses by the
-    // whole row's width, and a tile wider than the columns read would shift inwards past the
-    // input's edge.
+    // The expansion's rows whole (the input's width): the window may read fewer columns (a
+    // large stride, VALID padding), but the tile ladder chooses by the whole row's width, and
+    // a tile wider than the columns read would shift inwards past the input's edge.
     p.expand.result.bound(p.expand.v.x, 0, problem.input_width)
-        .bound(p.expand.v.c, 0, problem.in_channels);
+        .align_bounds(p.expand.v.c, lanes);
     TileShape ex;
+    ex.round_up_channels = blocked;
     ex.tile_c_vectors = knobs.get("expand_tile_c");
     ex.tile_x = knobs.get("expand_tile_x");
     ex.rows_per_task = 0;
@@ -353,7 +358,7 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     register_tiles(p.expand.result, p.expand.v, t, problem.in_channels, problem.input_width,
                    lanes, ex);
     accumulate_in_registers(p.expand.acc, p.expand.result, p.expand.v, tile_loop(t, ex),
-                            {p.expand.r.x});
+                            {p.expand.r.x}, lanes);
     p.expand.result.store_at(p.result, rows_per_task > 1 ? t.yo : row).compute_at(p.result, row);
     if (rows_per_task > 1 && problem.kernel_h > 0 && problem.dilation > 0) {
         // Only the rows the window still needs, in a power of two of rows (the index a mask).

@@ -42,7 +42,9 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     const bool task_per_slice_and_strip = shape.channels_outside_rows &&
                                           shape.rows_per_task > 1 && !slices_inside_strips;
     auto tile = [&](Stage s, int tc, int tx) {
-        s.split(v.c, t.co, t.ci, tc).split(v.x, t.xo, t.xi, tx);
+        s.split(v.c, t.co, t.ci, tc,
+                shape.round_up_channels ? TailStrategy::RoundUp : TailStrategy::Auto)
+            .split(v.x, t.xo, t.xi, tx);
         const bool chunks = task_per_slice_and_strip && shape.threads.defined() &&
                             shape.tasks_per_thread > 0;
         if (chunks) {
@@ -189,15 +191,34 @@ Var tile_loop(const TileVars &t, const TileShape &shape) {
 }
 
 void accumulate_in_registers(Func acc, Func out, const algo::Vars &v, const Var &tile,
-                             const std::vector<VarOrRVar> &reduction_order) {
+                             const std::vector<VarOrRVar> &reduction_order, int lanes) {
     // The tile's extents are constants in every branch of register_tiles, so vectorize/unroll
     // take the whole extent without a factor.
-    acc.compute_at(out, tile).vectorize(v.c).unroll(v.x);
-    std::vector<VarOrRVar> order{v.c, v.x};
+    acc.compute_at(out, tile);
+    std::vector<VarOrRVar> order;
+    if (lanes > 0) {
+        // A 1-channel rung's extent is below `lanes`: GuardWithIf keeps it exact.
+        const Var cv("cv"), cl("cl");
+        acc.split(v.c, cv, cl, lanes, TailStrategy::GuardWithIf)
+            .vectorize(cl)
+            .unroll(cv)
+            .unroll(v.x);
+        acc.update().split(v.c, cv, cl, lanes, TailStrategy::GuardWithIf);
+        order = {cl, cv, v.x};
+    } else {
+        acc.vectorize(v.c).unroll(v.x);
+        order = {v.c, v.x};
+    }
     order.insert(order.end(), reduction_order.begin(), reduction_order.end());
     order.push_back(v.y);
     order.push_back(v.n);
-    acc.update().reorder(order).vectorize(v.c).unroll(v.x);
+    Stage update = acc.update();
+    update.reorder(order).unroll(v.x);
+    if (lanes > 0) {
+        update.vectorize(order[0].var).unroll(order[1].var);
+    } else {
+        update.vectorize(v.c);
+    }
 }
 
 }  // namespace convgen::sched

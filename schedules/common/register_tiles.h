@@ -82,6 +82,12 @@ struct TileShape {
     // Where alt_tile runs, this many vectors x alt_tile's pixels instead where that covers at
     // least 5% fewer outputs (0 = never): 5x5 for 160 channels, which 4x5 pads to 192.
     int alt_tile_wide_vectors = 0;
+    // Split the channels with TailStrategy::RoundUp instead of shifting the last tile inwards:
+    // only for a Func computed into convgen's own storage (a stage of a fused pipeline), which
+    // then holds whole tiles. Every tile then starts at a multiple of its width, so reads of
+    // the blocked GEMM weights (abi/weight_layout.h) are dense vectors; a shifted tile starts
+    // at an offset Halide cannot prove a multiple of the block and gathers them lane by lane.
+    bool round_up_channels = false;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full
@@ -118,9 +124,14 @@ void register_tiles(Halide::Func f, const algo::Vars &v, const TileVars &t,
 // Computes acc once per tile of `out` (at `tile`, from tile_loop): vectorised over the tile's
 // channels, unrolled over its pixels, with the update's loops ordered (c, x,
 // reduction_order...) so the reduction runs with all accumulators in registers.
+// `lanes` > 0: each tile's channels as vectors of this many lanes (the target's), so that a
+// tile starting at a multiple of the GEMM weights' block (TileShape::round_up_channels) reads
+// each weight vector from one block, densely; 0: one vector of the tile's width, as wide as
+// LLVM then splits (a panel of plain weights: pack_weight_panel).
 void accumulate_in_registers(Halide::Func acc, Halide::Func out, const algo::Vars &v,
                              const Halide::Var &tile,
-                             const std::vector<Halide::VarOrRVar> &reduction_order);
+                             const std::vector<Halide::VarOrRVar> &reduction_order,
+                             int lanes = 0);
 
 // Register-file facts of the target.
 int vector_lanes(const Halide::Target &t);

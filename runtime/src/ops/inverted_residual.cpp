@@ -48,12 +48,17 @@ std::vector<PackedBuffer> Traits::pack(const InvertedResidualDesc &d, const Weig
     const int64_t dw_count = checked_elements("dw_weights", {win.kernel_h, win.kernel_w, mid});
     checked_elements("project_weights", {mid, out});
     const bool expands = d.has_expansion();
+    // The GEMM biases in the weights' blocks (the kernel's tiles may read whole blocks).
+    const std::vector<float> zeros(size_t(std::max(mid, out)), 0.0f);
+    auto blocked_bias = [&](const char *field, const float *b, int channels) {
+        return pack_blocked(field, b ? b : zeros.data(), {}, channels, block);
+    };
     return {expands ? pack_blocked("expand_weights", w[0], {in}, mid, block) : PackedBuffer{},
-            expands ? pack_copy(w[1], mid, {mid}) : PackedBuffer{},
+            expands ? blocked_bias("expand_bias", w[1], mid) : PackedBuffer{},
             pack_copy(w[2], dw_count, {mid, win.kernel_w, win.kernel_h}),
             pack_copy(w[3], mid, {mid}),
             pack_blocked("project_weights", w[4], {mid}, out, block),
-            pack_copy(w[5], out, {out})};
+            blocked_bias("project_bias", w[5], out)};
 }
 
 Traits::Args<halide_buffer_t *> Traits::args(const InvertedResidualDesc &d,
@@ -219,6 +224,9 @@ InvertedResidual::InvertedResidual(const InvertedResidualDesc &d, const float *e
     if (!why.empty()) {
         OperatorOptions stage_options = snapshot;
         stage_options.variant.clear();
+        // The ops' own bias layout (the fused kernel's are blocked).
+        state->buffers[1] = pack_copy(expand_bias, d.expanded_channels, {d.expanded_channels});
+        state->buffers[5] = pack_copy(project_bias, d.out_channels, {d.out_channels});
         std::vector<PackedBuffer> rest(std::make_move_iterator(state->buffers.begin() + 2),
                                        std::make_move_iterator(state->buffers.end()));
         if (d.has_expansion()) {
