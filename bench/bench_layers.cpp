@@ -9,7 +9,12 @@
 //   python3 bench/summarize.py r.json [--plot r.png]    # markdown tables of the medians
 //
 // Every layer runs with bias and ReLU6 fused (batch norm folded). A dw, pw or conv problem runs
-// that one operator; a sep problem (each MobileNetV1 block: batch 1, 3x3, SAME) runs:
+// that one operator; an ir problem (an inverted-residual block: mobilenet_v2_blocks,
+// efficientnet_lite0_blocks) runs inverted_residual_fused (one InvertedResidual operator, ReLU6
+// after the expansion and the depthwise, none after the projection, the residual where the
+// shapes allow) and inverted_residual_unfused (its layers as Pointwise, Depthwise, Pointwise
+// operators and a plain add loop); a sep problem (each MobileNetV1 block: batch 1, 3x3, SAME)
+// runs:
 //   depthwise          3x3 depthwise over c_in channels, with the block's stride
 //   pointwise          1x1 c_in -> c_out at the depthwise output's resolution
 //   separable_unfused  depthwise then pointwise: two operators, intermediate tensor in memory
@@ -49,8 +54,9 @@
 //                             (convgen::set_max_isa)
 //   --convgen_variant=NAME    force this compiled variant on the benchmarks of its op
 //   --convgen_list_variants   print the compiled variants and exit
-//   --convgen_layers=SET,...  layer sets to run: tutorial, mobilenet_v1, mobilenet_v2
-//                             (default mobilenet_v1, unless --convgen_problem is given)
+//   --convgen_layers=SET,...  layer sets to run: tutorial, mobilenet_v1, mobilenet_v2,
+//                             mobilenet_v2_blocks, efficientnet_b0, efficientnet_lite0_blocks,
+//                             xception (default mobilenet_v1, unless --convgen_problem is given)
 //   --convgen_problem=P,...   also run these problem strings (grammar: problem_string.h)
 //   --convgen_list_layers     print the selected layers as problem strings and exit
 //   --convgen_peers=P,...     also time peers built in (onednn, xnnpack; all; none) on the
@@ -63,7 +69,9 @@
 // former; the suffix is dropped on the way).
 // The forced-variant and per-ISA benchmarks, and MobileNetV1's body as one chain
 // (mobilenet_v1_body/{unfused,fused}: the first conv and the 13 blocks in network order), run
-// when mobilenet_v1 is selected.
+// when mobilenet_v1 is selected; MobileNetV2's body (mobilenet_v2_body/{unfused,fused}: stem
+// conv, 17 blocks, head 1x1) when mobilenet_v2_blocks is, EfficientNet-lite0's when
+// efficientnet_lite0_blocks is.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

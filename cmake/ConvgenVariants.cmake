@@ -144,8 +144,8 @@ function(_convgen_fusion_rules json manifest out)
             foreach (key min_channels max_channels max_pixels max_stride)
                 _convgen_json_or(${key} 0 "${json}" fusion ${target} ${ri} ${key})
             endforeach ()
-            if (target STREQUAL "cpu" AND NOT max_pixels EQUAL 0)
-                message(FATAL_ERROR "${manifest}: fusion.cpu rule ${ri} has max_pixels; the CPU "
+            if (target MATCHES "^cpu" AND NOT max_pixels EQUAL 0)
+                message(FATAL_ERROR "${manifest}: fusion.${target} rule ${ri} has max_pixels; the CPU "
                                     "Separable decides at construction, before any input")
             endif ()
             string(APPEND lines "CONVGEN_FUSION_RULE(${target}, ${min_channels}, ${max_channels}, "

@@ -233,6 +233,69 @@ TEST(PyTorchWeights, Pointwise) {
     EXPECT_TRUE(all_close(got, want, tol(c)));
 }
 
+// torchvision's InvertedResidual in NCHW with OIHW weights (1x1 expansion, ReLU6, depthwise,
+// ReLU6, 1x1 projection, + input where stride 1 and inp == oup), against InvertedResidual from
+// pytorch::inverted_residual_desc and the weight converters.
+TEST(PyTorchWeights, InvertedResidualBlock) {
+    struct Block {
+        int inp, oup, stride;
+        double ratio;
+        int kernel;
+    };
+    for (const Block b : {Block{8, 8, 1, 6, 3}, Block{8, 12, 2, 6, 3}, Block{10, 10, 1, 1, 3},
+                          Block{6, 6, 1, 2.5, 5}}) {
+        SCOPED_TRACE(std::to_string(b.inp) + "->" + std::to_string(b.oup) + " s" +
+                     std::to_string(b.stride) + " t" + std::to_string(b.ratio));
+        const int n = 2, h = 9, w = 7, k = b.kernel;
+        const int hidden = int(std::lround(b.inp * b.ratio));
+        pytorch::InvertedResidualArgs a;
+        a.inp = b.inp, a.oup = b.oup, a.stride = b.stride, a.expand_ratio = b.ratio;
+        a.kernel = k;
+        const InvertedResidualDesc d = pytorch::inverted_residual_desc(a);
+        EXPECT_EQ(d.expanded_channels, hidden);
+        EXPECT_EQ(d.has_residual(), b.stride == 1 && b.inp == b.oup);
+
+        const auto x = random_floats(size_t(n) * b.inp * h * w, 40);
+        const bool expands = b.ratio != 1;
+        const auto ew = random_floats(size_t(hidden) * b.inp, 41), eb = random_floats(hidden, 42);
+        const auto dw = random_floats(size_t(hidden) * k * k, 43), db = random_floats(hidden, 44);
+        const auto pw = random_floats(size_t(b.oup) * hidden, 45), pb = random_floats(b.oup, 46);
+        auto relu6 = [](std::vector<float> v) {
+            for (float &f : v) f = std::min(std::max(f, 0.0f), 6.0f);
+            return v;
+        };
+        int oh = h, ow = w;
+        std::vector<float> t = x;
+        if (expands) t = relu6(torch_conv2d(t, n, b.inp, h, w, ew, eb, hidden, {1, 1, 1, 0, 1, 1}, &oh, &ow));
+        t = relu6(torch_conv2d(t, n, hidden, h, w, dw, db, hidden,
+                               {k, k, b.stride, (k - 1) / 2, 1, hidden}, &oh, &ow));
+        const int dh = oh, dwid = ow;
+        std::vector<float> want = torch_conv2d(t, n, hidden, dh, dwid, pw, pb, b.oup,
+                                               {1, 1, 1, 0, 1, 1}, &oh, &ow);
+        if (d.has_residual()) {
+            for (size_t i = 0; i < want.size(); i++) want[i] += x[i];
+        }
+
+        const auto ew_io = pytorch::pointwise_weights(ew.data(), hidden, b.inp);
+        const auto dw_hwc = pytorch::depthwise_weights(dw.data(), hidden, k, k);
+        const auto pw_io = pytorch::pointwise_weights(pw.data(), b.oup, hidden);
+        InvertedResidual op(d, expands ? ew_io.data() : nullptr, expands ? eb.data() : nullptr,
+                            dw_hwc.data(), db.data(), pw_io.data(), pb.data());
+        const TensorDesc in = TensorDesc::nhwc(n, h, w, b.inp);
+        const auto got = nhwc_to_nchw(run_op(op, nchw_to_nhwc(x, n, b.inp, h, w), in), n, oh,
+                                      ow, b.oup);
+        EXPECT_TRUE(all_close(got, want, tol(hidden * (b.inp + k * k))));
+    }
+    pytorch::InvertedResidualArgs even;
+    even.inp = even.oup = 8, even.kernel = 4;
+    try {
+        pytorch::inverted_residual_desc(even);
+        ADD_FAILURE() << "an even kernel was accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.field(), "args.kernel");
+    }
+}
+
 // ---- PyTorch Conv2d arguments ------------------------------------------------------------------
 
 // A torch.nn.Conv2d(5, 7, 3, stride=2, padding=1) on an even-sized input, through
@@ -1204,6 +1267,60 @@ TEST(SeparableFusionRule, StridesFollowTheRule) {
         const auto got = run_op(automatic, x, in);
         ASSERT_EQ(got.size(), want.data.size());
         for (size_t i = 0; i < got.size(); i++) ASSERT_NEAR(got[i], want.data[i], 1e-4) << i;
+    }
+}
+
+// An InvertedResidual with an expansion runs fused where a rule of kernels.json
+// fusion.cpu_inverted_residual holds, else staged (expansion Pointwise, then a Separable, then
+// the add) saying which bound it broke; without an expansion it always runs as a Separable.
+// Each computes what the reference does.
+TEST(InvertedResidualFusionRule, SmallBlocksRunStaged) {
+    int min_channels = 0;
+    for (const FusionRule &r : inverted_residual_fusion_rules()) {
+        if (!r.min_channels) GTEST_SKIP() << "a rule without a channel bound";
+        min_channels = std::max(min_channels, r.min_channels);
+    }
+    if (!min_channels) GTEST_SKIP() << "no inverted-residual fusion rule";
+    const Window win{3, 3, 1, 1, 1, 1, Padding::same()};
+    struct Case {
+        int in, expanded, out;
+        const char *why;  // "" = fused
+    };
+    const int small = min_channels - 1, big = min_channels;
+    for (const Case c : {Case{big, 4 * big, big, ""}, Case{small, 4 * small, small, "fewer than"},
+                         Case{big, big, big, "no expansion conv"}}) {
+        SCOPED_TRACE(std::to_string(c.in) + "->" + std::to_string(c.expanded) + "->" +
+                     std::to_string(c.out));
+        const InvertedResidualDesc d{c.in, c.expanded, c.out, win, Activation::relu6(),
+                                     Activation::relu6(), Activation::none(), true};
+        const bool expands = d.has_expansion();
+        const auto ew = random_floats(size_t(c.in) * c.expanded, 90);
+        const auto dw = random_floats(9 * size_t(c.expanded), 91);
+        const auto pw = random_floats(size_t(c.expanded) * c.out, 92);
+        const auto pb = random_floats(c.out, 93);
+        const InvertedResidual op(d, expands ? ew.data() : nullptr, nullptr, dw.data(), nullptr,
+                                  pw.data(), pb.data());
+        const Implementation &impl = op.implementation();
+        const bool fused = std::string(c.why).empty();
+        EXPECT_EQ(impl.variant.rfind("invres_", 0) == 0, fused) << impl.variant;
+        if (!fused) {
+            ASSERT_FALSE(impl.declined.empty());
+            EXPECT_NE(impl.declined.back().reason.find(c.why), std::string::npos)
+                << impl.declined.back().reason;
+        }
+        const TensorDesc in = TensorDesc::nhwc(2, 9, 11, c.in);
+        const auto x = random_floats(in.elements(), 94);
+        const ref::Out want = ref::inverted_residual(d, expands ? ew.data() : nullptr, nullptr,
+                                                     dw.data(), nullptr, pw.data(), pb.data(),
+                                                     in, x.data());
+        const auto got = run_op(op, x, in);
+        ASSERT_EQ(got.size(), want.data.size());
+        for (size_t i = 0; i < got.size(); i++) ASSERT_NEAR(got[i], want.data[i], 1e-3) << i;
+        // The staged path's intermediate from a workspace too.
+        RunOptions ws;
+        std::vector<unsigned char> bytes(op.workspace_size(in));
+        ws.workspace = bytes.data(), ws.workspace_bytes = bytes.size();
+        EXPECT_EQ(run_op(op, x, in, ws), got);
     }
 }
 

@@ -29,6 +29,9 @@ std::string FusionRule::to_string() const {
 }
 
 std::vector<FusionRule> fusion_rules() { return detail::fusion_rules_for("cpu"); }
+std::vector<FusionRule> inverted_residual_fusion_rules() {
+    return detail::fusion_rules_for("cpu_inverted_residual");
+}
 
 namespace detail {
 std::vector<FusionRule> fusion_rules_for(const std::string &target) {

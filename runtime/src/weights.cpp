@@ -1,6 +1,7 @@
 // PyTorch conventions -> convgen: Conv2d arguments as descriptors, weight layouts.
 #include "convgen/weights.h"
 
+#include <cmath>
 #include <cstdint>
 #include <utility>
 
@@ -11,6 +12,36 @@ namespace convgen::pytorch {
 using detail::check_not_null;
 using detail::check_positive;
 using detail::checked_elements;
+
+// ---- torchvision's InvertedResidual -------------------------------------------------------
+
+InvertedResidualDesc inverted_residual_desc(const InvertedResidualArgs &a) {
+    check_positive("args.inp", a.inp), check_positive("args.oup", a.oup);
+    check_positive("args.stride", a.stride), check_positive("args.kernel", a.kernel);
+    if (a.kernel % 2 == 0) {
+        detail::fail(ErrorCode::invalid_argument, "args.kernel",
+                     "args.kernel = " + std::to_string(a.kernel) +
+                         ": PyTorch's padding (kernel - 1) / 2 keeps the size for odd kernels only");
+    }
+    // torchvision: hidden_dim = int(round(inp * expand_ratio)).
+    const double hidden = std::round(a.inp * a.expand_ratio);
+    if (!(a.expand_ratio > 0) || !(hidden >= 1) || hidden > INT32_MAX) {
+        detail::fail(ErrorCode::invalid_argument, "args.expand_ratio",
+                     "args.expand_ratio = " + std::to_string(a.expand_ratio) +
+                         " gives no valid hidden channel count for inp = " +
+                         std::to_string(a.inp));
+    }
+    InvertedResidualDesc d;
+    d.in_channels = a.inp;
+    d.expanded_channels = a.expand_ratio == 1 ? a.inp : int(hidden);
+    d.out_channels = a.oup;
+    const int pad = (a.kernel - 1) / 2;
+    d.window = Window{a.kernel, a.kernel, a.stride, a.stride, 1, 1, Padding::symmetric(pad)};
+    d.expand_activation = d.dw_activation = Activation::relu6();
+    d.activation = Activation::none();
+    d.residual = true;  // added where stride == 1 and inp == oup (has_residual)
+    return d;
+}
 
 // ---- torch.nn.Conv2d arguments ----------------------------------------------------------
 

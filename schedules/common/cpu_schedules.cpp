@@ -336,9 +336,13 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
                    lanes, out);
     accumulate_in_registers(p.project.acc, p.project.result, p.project.v, tile_loop(t, out),
                             {p.project.r.x}, lanes);
-    // Its rows from a channel Halide knows to be a multiple of the block (the output's min is
-    // a run-time value to it), so the tiles' weight vectors stay dense.
-    p.project.result.compute_at(p.result, row).align_bounds(p.project.v.c, lanes);
+    p.project.result.compute_at(p.result, row);
+    if (blocked) {
+        // Its rows from a channel Halide knows to be a multiple of the block (the output's min
+        // is a run-time value to it), so the tiles' weight vectors stay dense. (Unblocked
+        // weights, AArch64: any channel is dense, and whole vectors would read past them.)
+        p.project.result.align_bounds(p.project.v.c, lanes);
+    }
 
     p.dw.result.compute_at(p.result, row);
     depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.result, rows_per_task);
@@ -346,8 +350,8 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     // The expansion's rows whole (the input's width): the window may read fewer columns (a
     // large stride, VALID padding), but the tile ladder chooses by the whole row's width, and
     // a tile wider than the columns read would shift inwards past the input's edge.
-    p.expand.result.bound(p.expand.v.x, 0, problem.input_width)
-        .align_bounds(p.expand.v.c, lanes);
+    p.expand.result.bound(p.expand.v.x, 0, problem.input_width);
+    if (blocked) p.expand.result.align_bounds(p.expand.v.c, lanes);
     TileShape ex;
     ex.round_up_channels = blocked;
     ex.tile_c_vectors = knobs.get("expand_tile_c");

@@ -144,5 +144,9 @@ struct FusionRule {
 };
 // The CPU's rules (kernels.json fusion.cpu); the GPU backends' are gpu::fusion_rules.
 std::vector<FusionRule> fusion_rules();
+// When an InvertedResidual with an expansion conv runs its fused kernel rather than its stages
+// (kernels.json fusion.cpu_inverted_residual; intermediate = the expanded channels): when any
+// rule holds, or there is none.
+std::vector<FusionRule> inverted_residual_fusion_rules();
 
 }  // namespace convgen

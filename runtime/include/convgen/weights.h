@@ -35,6 +35,20 @@ DepthwiseDesc depthwise_desc(const Conv2dArgs &args,
 PointwiseDesc pointwise_desc(const Conv2dArgs &args,
                              Activation activation = Activation::none());
 
+// torchvision.models.mobilenetv2.InvertedResidual(inp, oup, stride, expand_ratio), and the
+// MBConv blocks built the same way with a 5x5 depthwise (MnasNet, EfficientNet-lite): hidden
+// = round(inp * expand_ratio) channels, a 1x1 expansion (none for expand_ratio 1), a
+// kernel x kernel depthwise with PyTorch's padding (kernel - 1) / 2 on every side, a 1x1
+// projection, ReLU6 after the first two (BatchNorm folded into weights and biases), the input
+// added where stride == 1 and inp == oup. Its weights come from pointwise_weights (expansion:
+// [hidden][inp][1][1]; projection: [oup][hidden][1][1]) and depthwise_weights ([hidden][1][k][k]).
+struct InvertedResidualArgs {
+    int inp = 0, oup = 0, stride = 1;
+    double expand_ratio = 6;
+    int kernel = 3;  // odd
+};
+InvertedResidualDesc inverted_residual_desc(const InvertedResidualArgs &args);
+
 // Conv2d.weight OIHW [out][in][kh][kw] -> HWIO [kh][kw][in][out].
 std::vector<float> conv2d_weights(const float *oihw, int out_channels, int in_channels,
                                   int kernel_h, int kernel_w);

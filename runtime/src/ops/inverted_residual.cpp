@@ -140,7 +140,7 @@ struct InvertedResidualState : OpState<InvertedResidualDesc> {
 // "" when a rule of fusion.cpu_inverted_residual holds (or there is none), else why none does.
 std::string why_not_fused(const InvertedResidualDesc &d) {
     if (!d.has_expansion()) return "no expansion conv: runs as a separable conv";
-    const std::vector<FusionRule> rules = fusion_rules_for("cpu_inverted_residual");
+    const std::vector<FusionRule> rules = inverted_residual_fusion_rules();
     if (rules.empty()) return "";
     std::string why;
     const int stride = std::max(d.window.stride_h, d.window.stride_w);
