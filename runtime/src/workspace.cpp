@@ -167,4 +167,23 @@ TaskSlot::~TaskSlot() {
     t_slot = previous_slot_;
 }
 
+Intermediate::Intermediate(Arena *arena, int64_t elements, std::vector<float> &own)
+    : arena_(arena) {
+    if (arena_) {
+        const ArenaScope outside(arena_);  // slot 0: the calling thread, outside tasks
+        data_ = static_cast<float *>(arena_->allocate(size_t(elements) * sizeof(float)));
+    }
+    if (!data_) {
+        if (own.size() < size_t(elements)) own.resize(size_t(elements));
+        data_ = own.data();
+    }
+}
+
+Intermediate::~Intermediate() {
+    if (arena_ && arena_->owns(data_)) {
+        const ArenaScope outside(arena_);
+        arena_->free(data_);
+    }
+}
+
 }  // namespace convgen::detail

@@ -12,6 +12,8 @@
 // reserved, untouched address space), which records the peak of slot 0 and of a task slot.
 #pragma once
 
+#include <vector>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -78,6 +80,24 @@ public:
 private:
     Arena *previous_arena_;
     int previous_slot_;
+};
+
+// A run's intermediate tensor between two kernel calls (the unfused Separable's depthwise
+// output, the staged InvertedResidual's expanded tensor): from the run's workspace arena where
+// there is one, else from `own`, a scratch of the calling thread's that the call site keeps
+// (one per site: a staged block nests a Separable's intermediate inside its own), so
+// concurrent runs share nothing and repeated runs do not allocate. Given back on destruction.
+class Intermediate {
+public:
+    Intermediate(Arena *arena, int64_t elements, std::vector<float> &own);
+    ~Intermediate();
+    Intermediate(const Intermediate &) = delete;
+    Intermediate &operator=(const Intermediate &) = delete;
+    float *data() const { return data_; }
+
+private:
+    Arena *arena_;
+    float *data_ = nullptr;
 };
 
 // One task iteration of a parallel loop of a call on `arena`: takes a task slot unless the

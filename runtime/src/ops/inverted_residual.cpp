@@ -176,28 +176,15 @@ void InvertedResidualState::launch(const ConstTensor &input, const Tensor &outpu
     if (!expand) {
         rest->launch(input, output, run);
     } else {
-        // The expanded tensor, from the run's workspace where there is one, else from a
-        // scratch of this thread's (as the unfused Separable's intermediate).
+        // The expanded tensor (Intermediate: the run's workspace, or this site's scratch).
         const TensorDesc mid_desc = convgen::output_desc(expand->desc, input.desc);
         const int64_t mid_elements =
             checked_elements("expanded intermediate", {mid_desc.n, mid_desc.h, mid_desc.w,
                                                        mid_desc.c});
-        float *mid = nullptr;
-        if (run.arena) {
-            const ArenaScope outside(run.arena);
-            mid = static_cast<float *>(run.arena->allocate(size_t(mid_elements) * sizeof(float)));
-        }
         thread_local std::vector<float> own;
-        if (!mid) {
-            if (own.size() < size_t(mid_elements)) own.resize(size_t(mid_elements));
-            mid = own.data();
-        }
-        expand->launch(input, {mid, mid_desc}, run);
-        rest->launch({mid, mid_desc}, output, run);
-        if (run.arena && run.arena->owns(mid)) {
-            const ArenaScope outside(run.arena);
-            run.arena->free(mid);
-        }
+        const Intermediate mid(run.arena, mid_elements, own);
+        expand->launch(input, {mid.data(), mid_desc}, run);
+        rest->launch({mid.data(), mid_desc}, output, run);
     }
     if (desc.has_residual()) add_residual(input, output);
 }

@@ -6,6 +6,7 @@
 
 #include "convgen/counting.h"
 #include "op_traits.h"
+#include "workspace.h"
 
 namespace convgen {
 
@@ -166,30 +167,17 @@ void SeparableState::launch(const ConstTensor &input, const Tensor &output,
         OpState::launch(input, output, run);
         return;
     }
-    // The intermediate's size depends on the input, known only here. It comes from the run's
-    // workspace where there is one, else from a scratch of this thread's, so that concurrent
-    // runs share nothing and repeated runs do not allocate.
+    // The intermediate's size depends on the input, known only here (Intermediate: the run's
+    // workspace, or this site's scratch).
     const TensorDesc mid_desc =
         convgen::output_desc(desc.window, desc.in_channels * desc.multiplier, input.desc);
     // Within the kernels' 2^31-byte limit before any scratch is grown for it.
     const int64_t mid_elements =
         checked_elements("intermediate", {mid_desc.n, mid_desc.h, mid_desc.w, mid_desc.c});
-    float *mid = nullptr;
-    if (run.arena) {
-        const ArenaScope outside(run.arena);  // slot 0: the calling thread, outside tasks
-        mid = static_cast<float *>(run.arena->allocate(size_t(mid_elements) * sizeof(float)));
-    }
     thread_local std::vector<float> own;
-    if (!mid) {
-        if (own.size() < size_t(mid_elements)) own.resize(size_t(mid_elements));
-        mid = own.data();
-    }
-    dw->launch(input, {mid, mid_desc}, run);
-    pw->launch({mid, mid_desc}, output, run);
-    if (run.arena && run.arena->owns(mid)) {
-        const ArenaScope outside(run.arena);
-        run.arena->free(mid);
-    }
+    const Intermediate mid(run.arena, mid_elements, own);
+    dw->launch(input, {mid.data(), mid_desc}, run);
+    pw->launch({mid.data(), mid_desc}, output, run);
 }
 
 void separable_conv2d(const SeparableDesc &desc, const float *dw_weights, const float *dw_bias,
