@@ -139,6 +139,9 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
              d.ir_expand_tile_pixels > 0 ? d.ir_expand_tile_pixels : d.gemm_tile_pixels, kTileX},
             {"dw_tile_c", dw.vectors, kDwTileC},
             {"dw_tile_x", dw.pixels, kDwTileX},
+            // Both GEMMs: 1 vector x twice the tile's pixels where it computes at least 5%
+            // fewer channels (TileShape::wide_rung).
+            {"wide_tiles", d.pw_wide_tiles, kBool},
             {"rows_per_task", d.ir_rows_per_task, kRows},
             // Copy the expanded rows zero-padded for the taps, which otherwise test the border
             // and clamp the column on every load.

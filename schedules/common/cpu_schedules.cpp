@@ -332,6 +332,18 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     out.round_up_channels = blocked;
     out.narrow_rungs = narrow_rungs(problem, out);  // projections to 16-40 channels
     tighter_rungs(problem, out, knobs);
+    // Whole tiles round the channels up (40 -> 64 in 2-vector tiles): 1 vector x twice the
+    // pixels (as many accumulators) computes fewer where the count is not a multiple of the
+    // tile (40 -> 48, 144 -> 144), as the pointwise op's wide_tiles.
+    const bool wide = knobs.get("wide_tiles");
+    auto wide_rung = [&](TileShape &shape) {
+        const int pixels = 2 * shape.tile_x;
+        if (wide && pixels >= shape.tile_c_vectors * shape.tile_x &&
+            gemm_tile_registers(1, pixels) <= vector_registers(problem.target)) {
+            shape.wide_rung = {1, pixels};
+        }
+    };
+    wide_rung(out);
     register_tiles(p.project.result, p.project.v, t, problem.out_channels, problem.out_width,
                    lanes, out);
     accumulate_in_registers(p.project.acc, p.project.result, p.project.v, tile_loop(t, out),
@@ -359,6 +371,7 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     ex.rows_per_task = 0;
     ex.narrow_rungs = gemm_narrow_rungs(ex.tile_c_vectors, vector_registers(problem.target),
                                         max_rung_pixels(ex));
+    wide_rung(ex);
     register_tiles(p.expand.result, p.expand.v, t, problem.in_channels, problem.input_width,
                    lanes, ex);
     accumulate_in_registers(p.expand.acc, p.expand.result, p.expand.v, tile_loop(t, ex),
