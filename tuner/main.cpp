@@ -119,11 +119,13 @@ int main(int argc, char **argv) {
         ->check(CLI::IsMember({"host", "aarch64", "cuda"}));
     app.add_option("--layers", layers,
                    "preset layer sets, comma-separated: tutorial, mobilenet_v1, mobilenet_v2, "
-                   "efficientnet_b0, xception (problems/layer_sets.h)");
+                   "mobilenet_v2_blocks, efficientnet_b0, efficientnet_lite0_blocks, xception "
+                   "(problems/layer_sets.h)");
     app.add_option("--problem", problems,
                    "problem strings, comma-separated, e.g. sep:n1c128h56w56k3s1o128 "
                    "(problems/problem_string.h); a sep layer is tuned as separable, depthwise "
-                   "and pointwise");
+                   "and pointwise, an ir layer as its expansion, depthwise and projection (the "
+                   "fused block is not tuned yet)");
     app.add_option("--ops", ops_filter,
                    "only these ops, comma-separated: conv2d, depthwise, pointwise, separable");
     app.add_option("--isa", isas_opt, "ISA levels to tune for, comma-separated (default: the "
@@ -219,6 +221,10 @@ int main(int argc, char **argv) {
         for (const auto &op : ops) {
             if (!convgen_problems::spelling_of_convgen_op(op)) {
                 throw std::runtime_error("--ops: unknown op '" + op + "'");
+            }
+            if (op == "inverted_residual") {
+                throw std::runtime_error("--ops: inverted_residual is not tuned yet (an ir "
+                                         "layer's stages are: pointwise, depthwise)");
             }
         }
 
