@@ -294,9 +294,11 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
     p.ci = channels(), p.co = channels();
     p.multiplier = (op == OpKind::depthwise || op == OpKind::separable) && chance(0.4)
                        ? uniform(2, 4) : 1;
-    p.expansion = chance(0.2) ? 1 : uniform(2, 6);
-    if (op == OpKind::inverted_residual && chance(0.4)) p.co = p.ci;  // a residual, often
-    p.residual = chance(0.8);
+    if (op == OpKind::inverted_residual) {  // the other ops' draws stay as they were
+        p.expansion = chance(0.2) ? 1 : uniform(2, 6);
+        if (chance(0.4)) p.co = p.ci;  // a residual, often
+        p.residual = chance(0.8);
+    }
     Window &wd = p.window;
     wd.kernel_h = uniform(1, 7), wd.kernel_w = chance(0.6) ? wd.kernel_h : uniform(1, 7);
     wd.stride_h = uniform(1, 4), wd.stride_w = chance(0.6) ? wd.stride_h : uniform(1, 4);

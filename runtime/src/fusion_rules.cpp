@@ -34,6 +34,17 @@ std::vector<FusionRule> inverted_residual_fusion_rules() {
 }
 
 namespace detail {
+std::string rules_broken(const std::vector<FusionRule> &rules, int64_t mid_channels,
+                         int64_t out_channels, int stride) {
+    std::string why;
+    for (const FusionRule &r : rules) {
+        const std::string broken = r.broken_by(mid_channels, out_channels, -1, stride);
+        if (broken.empty()) return "";
+        why += (why.empty() ? "" : ", and ") + broken;
+    }
+    return why;
+}
+
 std::vector<FusionRule> fusion_rules_for(const std::string &target) {
     std::vector<FusionRule> rules;
     for (const TargetRule &r : kRules) {

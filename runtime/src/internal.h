@@ -106,6 +106,11 @@ void check_kernel_abi(OpKind op, const halide_filter_metadata_t *metadata,
 
 // The rules of kernels.json fusion.<target> ("cpu", "cuda", "opencl").
 std::vector<FusionRule> fusion_rules_for(const std::string &target);
+// Why none of `rules` holds for a problem with these intermediate and output channels and
+// stride, each rule's first broken bound joined by ", and "; "" when one holds or there is no
+// rule (the CPU decides at construction: no pixel count).
+std::string rules_broken(const std::vector<FusionRule> &rules, int64_t mid_channels,
+                         int64_t out_channels, int stride);
 
 // ---- Halide glue ------------------------------------------------------------------------
 
@@ -287,7 +292,8 @@ PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents
 // Weights of `rows` (their extents, innermost first: c_in, and kw, kh for conv2d) x c_out
 // (IO or HWIO, `field` in errors) in the blocked layout of abi/weight_layout.h, extents
 // (block, rows..., blocks): the CPU operators pack abi::kCpuWeightBlock (this architecture's
-// block), the GPU operators abi::kWholeBlock (one block of all output channels).
+// block), the GPU operators abi::kWholeBlock (one block of all output channels). A null `src`
+// packs zeros (a bias left out, as pack_copy).
 PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> rows, int c_out,
                           int block);
 

@@ -280,8 +280,8 @@ PackedBuffer pack_blocked(const char *field, const float *src, std::vector<int> 
         field, {rows_total, abi::weight_blocks(c_out, block) * abi::block_width(block, c_out)});
     PackedBuffer p;
     p.extents = abi::blocked_weight_extents(std::move(rows), c_out, block);
-    p.data.resize(size_t(count));
-    abi::pack_blocked_weights(src, rows_total, c_out, block, p.data.data());
+    p.data.resize(size_t(count));  // zeros
+    if (src) abi::pack_blocked_weights(src, rows_total, c_out, block, p.data.data());
     return p;
 }
 

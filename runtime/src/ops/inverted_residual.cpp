@@ -15,6 +15,23 @@ namespace convgen {
 using namespace detail;
 using Traits = OpTraits<InvertedResidualDesc>;
 
+namespace {
+
+// Every InvertedResidual's state. The fused kernel's residual where the block has none: its
+// output channels' zeros, made at creation. The staged path (`rest` set): the expansion (null:
+// the block has none) into an intermediate, then the depthwise and projection as a Separable's
+// state, then the input added where the block has a residual.
+struct InvertedResidualState : OpState<InvertedResidualDesc> {
+    using OpState::OpState;
+    std::vector<float> no_residual;
+    std::unique_ptr<OpState<PointwiseDesc>> expand;
+    std::shared_ptr<OperatorState> rest;
+    void launch(const ConstTensor &input, const Tensor &output,
+                const RunContext &run) const override;
+};
+
+}  // namespace
+
 int64_t Traits::input_channels(const InvertedResidualDesc &d) { return d.in_channels; }
 
 DispatchKey Traits::key(const InvertedResidualDesc &d) {
@@ -49,16 +66,12 @@ std::vector<PackedBuffer> Traits::pack(const InvertedResidualDesc &d, const Weig
     checked_elements("project_weights", {mid, out});
     const bool expands = d.has_expansion();
     // The GEMM biases in the weights' blocks (the kernel's tiles may read whole blocks).
-    const std::vector<float> zeros(size_t(std::max(mid, out)), 0.0f);
-    auto blocked_bias = [&](const char *field, const float *b, int channels) {
-        return pack_blocked(field, b ? b : zeros.data(), {}, channels, block);
-    };
     return {expands ? pack_blocked("expand_weights", w[0], {in}, mid, block) : PackedBuffer{},
-            expands ? blocked_bias("expand_bias", w[1], mid) : PackedBuffer{},
+            expands ? pack_blocked("expand_bias", w[1], {}, mid, block) : PackedBuffer{},
             pack_copy(w[2], dw_count, {mid, win.kernel_w, win.kernel_h}),
             pack_copy(w[3], mid, {mid}),
             pack_blocked("project_weights", w[4], {mid}, out, block),
-            blocked_bias("project_bias", w[5], out)};
+            pack_blocked("project_bias", w[5], {}, out, block)};
 }
 
 Traits::Args<halide_buffer_t *> Traits::args(const InvertedResidualDesc &d,
@@ -87,16 +100,17 @@ Traits::Args<halide_buffer_t *> Traits::args(const InvertedResidualDesc &d,
     return a;
 }
 
-// The fused kernel. Its residual is the input where the block has one, else its zeros
-// broadcast over the output (strides 0: nothing output-sized is read).
+// The fused kernel (every state is an InvertedResidualState: the constructor makes it). Its
+// residual is the input where the block has one, else the state's zeros broadcast over the
+// output (strides 0: nothing output-sized is read).
 void Traits::launch(const OpState<InvertedResidualDesc> &s, const ConstTensor &input,
                     const Tensor &output, const RunContext &run) {
+    const auto &state = static_cast<const InvertedResidualState &>(s);
     const bool residual = s.desc.has_residual();
-    const TensorDesc zeros_desc{output.desc.n, output.desc.h, output.desc.w, output.desc.c,
-                                {0, 0, 0, 1}};
-    thread_local std::vector<float> zeros;
-    if (!residual && zeros.size() < size_t(output.desc.c)) zeros.assign(output.desc.c, 0.0f);
-    BufferView extra(residual ? input.data : zeros.data(), residual ? input.desc : zeros_desc);
+    const TensorDesc zeros{output.desc.n, output.desc.h, output.desc.w, output.desc.c,
+                           {0, 0, 0, 1}};
+    BufferView extra(residual ? input.data : state.no_residual.data(),
+                     residual ? input.desc : zeros);
     call_selected(s, input, output, run, input.desc, output.desc, extra.raw());
 }
 
@@ -126,30 +140,14 @@ Cost cost(const InvertedResidualDesc &d, const TensorDesc &in, bool biases) {
 
 namespace {
 
-// The staged path: the expansion (null: the block has none) into an intermediate, then the
-// depthwise and projection as a Separable's state, then the input added where the block has
-// a residual.
-struct InvertedResidualState : OpState<InvertedResidualDesc> {
-    using OpState::OpState;
-    std::unique_ptr<OpState<PointwiseDesc>> expand;
-    std::shared_ptr<OperatorState> rest;
-    void launch(const ConstTensor &input, const Tensor &output,
-                const RunContext &run) const override;
-};
-
 // "" when a rule of fusion.cpu_inverted_residual holds (or there is none), else why none does.
 std::string why_not_fused(const InvertedResidualDesc &d) {
     if (!d.has_expansion()) return "no expansion conv: runs as a separable conv";
-    const std::vector<FusionRule> rules = inverted_residual_fusion_rules();
-    if (rules.empty()) return "";
-    std::string why;
-    const int stride = std::max(d.window.stride_h, d.window.stride_w);
-    for (const FusionRule &r : rules) {
-        const std::string broken = r.broken_by(d.expanded_channels, d.out_channels, -1, stride);
-        if (broken.empty()) return "";
-        why += (why.empty() ? "" : ", and ") + broken;
-    }
-    return why + " (kernels.json fusion.cpu_inverted_residual): runs its stages apart";
+    const std::string why =
+        rules_broken(inverted_residual_fusion_rules(), d.expanded_channels, d.out_channels,
+                     std::max(d.window.stride_h, d.window.stride_w));
+    return why.empty() ? ""
+                       : why + " (kernels.json fusion.cpu_inverted_residual): runs its stages apart";
 }
 
 // Adds the input to the output, element by element (the staged path's residual).
@@ -204,6 +202,7 @@ InvertedResidual::InvertedResidual(const InvertedResidualDesc &d, const float *e
     OperatorOptions snapshot = options;
     snapshot.max_isa = std::min(options.max_isa, max_isa());
     state->selection = select_kernel_for(d, snapshot);
+    if (!d.has_residual()) state->no_residual.assign(size_t(d.out_channels), 0.0f);
     // A forced variant runs as asked, except on a block without expansion, whose stages run
     // as a Separable (the variant's choice left to it).
     const bool forced = !options.variant.empty();

@@ -100,17 +100,10 @@ struct SeparableState : OpState<SeparableDesc> {
 
 // "" when a rule of fusion.cpu holds (or there is none), else why none does.
 std::string why_not_fused(const SeparableDesc &d) {
-    const int64_t mid = int64_t(d.in_channels) * d.multiplier;
-    std::string why;
-    const std::vector<FusionRule> rules = fusion_rules();
-    if (rules.empty()) return "";
-    for (const FusionRule &r : rules) {
-        const int stride = std::max(d.window.stride_h, d.window.stride_w);
-        const std::string broken = r.broken_by(mid, d.out_channels, -1, stride);
-        if (broken.empty()) return "";
-        why += (why.empty() ? "" : ", and ") + broken;
-    }
-    return why + " (kernels.json fusion.cpu): runs depthwise then pointwise";
+    const std::string why =
+        rules_broken(fusion_rules(), int64_t(d.in_channels) * d.multiplier, d.out_channels,
+                     std::max(d.window.stride_h, d.window.stride_w));
+    return why.empty() ? "" : why + " (kernels.json fusion.cpu): runs depthwise then pointwise";
 }
 
 }  // namespace
