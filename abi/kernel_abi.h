@@ -21,40 +21,51 @@
 #include "HalideRuntime.h"
 
 // X(kind, name) per argument, in order; kind is buffer (input), i32, f32 or output (buffer).
+
+// One activation: clamp(f(x), <prefix>_min, <prefix>_max), f chosen by <prefix>_kind (an
+// ActivationCode): identity (none, ReLU, ReLU6, clamp), hard-swish or SiLU.
+#define CONVGEN_ABI_ACTIVATION_ARGS(X, prefix) \
+    X(f32, prefix##_min) X(f32, prefix##_max) X(i32, prefix##_kind)
+
 #define CONVGEN_ABI_WINDOW_ARGS(X)                                                     \
     X(i32, stride_x) X(i32, stride_y) X(i32, dilation_x) X(i32, dilation_y) X(i32, pad_left) \
         X(i32, pad_top)
 
 #define CONVGEN_ABI_CONV2D_ARGS(X)                                            \
     X(buffer, input) X(buffer, weights) X(buffer, bias) CONVGEN_ABI_WINDOW_ARGS(X) \
-        X(f32, act_min) X(f32, act_max) X(output, output)
+        CONVGEN_ABI_ACTIVATION_ARGS(X, act) X(output, output)
 
 #define CONVGEN_ABI_DEPTHWISE_ARGS(X)                                                          \
     X(buffer, input) X(buffer, weights) X(buffer, bias) X(i32, channel_multiplier)           \
-        CONVGEN_ABI_WINDOW_ARGS(X) X(f32, act_min) X(f32, act_max) X(output, output)
+        CONVGEN_ABI_WINDOW_ARGS(X) CONVGEN_ABI_ACTIVATION_ARGS(X, act) X(output, output)
 
 // threads: how many threads the call's parallel loops run on (0 or 1: one), so a schedule
 // can cut a layer whose parallel tasks do not divide among them into one chunk per thread
 // (TileShape::threads). GPU kernels ignore it.
 #define CONVGEN_ABI_POINTWISE_ARGS(X) \
-    X(buffer, input) X(buffer, weights) X(buffer, bias) X(f32, act_min) X(f32, act_max) \
+    X(buffer, input) X(buffer, weights) X(buffer, bias) CONVGEN_ABI_ACTIVATION_ARGS(X, act) \
         X(i32, threads) X(output, output)
 
 #define CONVGEN_ABI_SEPARABLE_ARGS(X)                                                          \
     X(buffer, input) X(buffer, dw_weights) X(buffer, dw_bias) X(buffer, pw_weights)           \
-        X(buffer, pw_bias) X(i32, channel_multiplier) CONVGEN_ABI_WINDOW_ARGS(X) X(f32, dw_min) \
-            X(f32, dw_max) X(f32, pw_min) X(f32, pw_max) X(output, output)
+        X(buffer, pw_bias) X(i32, channel_multiplier) CONVGEN_ABI_WINDOW_ARGS(X)             \
+            CONVGEN_ABI_ACTIVATION_ARGS(X, dw) CONVGEN_ABI_ACTIVATION_ARGS(X, pw) X(output, output)
 
 // Inverted residual: `residual` is added to the projection: the input where the block has a
 // residual (c_in == c_out, the output the input's size), else c_out zeros with strides 0.
 #define CONVGEN_ABI_INVERTED_RESIDUAL_ARGS(X)                                                  \
     X(buffer, input) X(buffer, expand_weights) X(buffer, expand_bias) X(buffer, dw_weights)   \
         X(buffer, dw_bias) X(buffer, project_weights) X(buffer, project_bias) X(buffer, residual) \
-            CONVGEN_ABI_WINDOW_ARGS(X) X(f32, expand_min) X(f32, expand_max) X(f32, dw_min)    \
-                X(f32, dw_max) X(f32, project_min) X(f32, project_max)                         \
+            CONVGEN_ABI_WINDOW_ARGS(X) CONVGEN_ABI_ACTIVATION_ARGS(X, expand)                  \
+                CONVGEN_ABI_ACTIVATION_ARGS(X, dw) CONVGEN_ABI_ACTIVATION_ARGS(X, project)     \
                     X(i32, threads) X(output, output)
 
 namespace convgen::abi {
+
+// An activation's <prefix>_kind argument: the function applied before the clamp. Every
+// kernel has a branch for clamp_only (all of a call's activations identity), compiled as if
+// the kinds were not there, and one that evaluates the others (generators/algorithms.h).
+enum class ActivationCode : int32_t { identity = 0, hard_swish = 1, silu = 2 };
 
 // How the runtime calls a pointwise kernel on an h x w grid whose rows lie back to back: rows
 // shorter than kPointwiseShortRow pixels run as one row of h * w (runtime/src/pointwise.cpp

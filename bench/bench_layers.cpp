@@ -63,6 +63,9 @@
 //                             selected layers' depthwise, pointwise and conv2d ops, named
 //                             <op>/<layer>/peer:<P>/..., bias + ReLU6 fused; oneDNN in its own
 //                             layouts, the label naming its implementation (impl_info_str)
+//   --convgen_activation=A    the activation convgen's ops fuse: relu6 (default), hard_swish,
+//                             silu, relu or none (an ir block: after its expansion and
+//                             depthwise; the peers always fuse ReLU6, so only with relu6)
 //   --convgen_console=compact|full  one numbered line per benchmark plus a progress line
 //                             (compact_reporter.h; default), or Google Benchmark's console
 // --benchmark_min_time takes "0.2" or "0.2s" (Debian's Google Benchmark 1.7.1 reads only the
@@ -121,6 +124,7 @@ struct Settings {
     std::vector<Problem> problems;        // from --convgen_problem
     std::vector<std::string> peers;       // --convgen_peers: onednn, xnnpack
     std::vector<int> misalign;            // --convgen_misalign: byte offsets also measured
+    convgen::Activation activation = convgen::Activation::relu6();  // --convgen_activation
 };
 
 // The peers compiled in.
@@ -242,11 +246,11 @@ int64_t op_bytes(Op op, const Problem &p) {
     return elements * int64_t(sizeof(float));
 }
 
-// An ir problem's block: ReLU6 after the expansion and the depthwise, none after the
-// projection, the input added where the shapes allow.
+// An ir problem's block: --convgen_activation (ReLU6) after the expansion and the depthwise,
+// none after the projection, the input added where the shapes allow.
 convgen::InvertedResidualDesc ir_desc(const Problem &p) {
     using convgen::Activation;
-    return {p.c, p.expanded, p.o, window_of(p), Activation::relu6(), Activation::relu6(),
+    return {p.c, p.expanded, p.o, window_of(p), g_settings.activation, g_settings.activation,
             Activation::none(), true};
 }
 
@@ -311,8 +315,8 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
     };
     const Window window = window_of(p);
     const int hidden = p.c * p.multiplier;  // depthwise output channels
-    const SeparableDesc sep{p.c, p.multiplier, p.o, window, Activation::relu6(),
-                            Activation::relu6()};
+    const Activation act = g_settings.activation;
+    const SeparableDesc sep{p.c, p.multiplier, p.o, window, act, act};
     const TensorDesc in = TensorDesc::nhwc(p.n, p.h, p.w, p.c);
     const TensorDesc mid = TensorDesc::nhwc(p.n, p.out_h(), p.out_w(), hidden);
     const TensorDesc out = TensorDesc::nhwc(p.n, p.out_h(), p.out_w(), p.o);
@@ -321,7 +325,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
     // A pw problem's pointwise reads the input; a sep problem's, the depthwise output.
     const bool pw_only = p.op == ProblemOp::pw;
     const PointwiseDesc pw_desc =
-        pw_only ? PointwiseDesc{p.c, p.o, Activation::relu6()} : sep.pointwise();
+        pw_only ? PointwiseDesc{p.c, p.o, act} : sep.pointwise();
     const TensorDesc pw_in = pw_only ? in : mid;
     const TensorDesc pw_out = TensorDesc::nhwc(p.n, pw_in.h, pw_in.w, p.o);
     const float pw_scale = 1.0f / std::sqrt(float(pw_desc.in_channels));
@@ -408,7 +412,7 @@ std::unique_ptr<Job> make_job(Op op, const Problem &p, const convgen::OperatorOp
         break;
     }
     case Op::conv2d: {
-        const Conv2dDesc desc{p.c, p.o, window, Activation::relu6()};
+        const Conv2dDesc desc{p.c, p.o, window, act};
         const ConstTensor x{buffer(in.elements(), 1), in};
         const Tensor y{buffer(out.elements(), 0), out};
         auto c = std::make_shared<Conv2d>(
@@ -724,7 +728,7 @@ std::unique_ptr<Job> make_body_job(const std::vector<Problem> &body, bool fused)
                                                       : output_desc(window, p.o, in);
         float *y = buffer(out.elements(), 0);
         if (p.op == ProblemOp::conv) {
-            const Conv2dDesc d{p.c, p.o, window, Activation::relu6()};
+            const Conv2dDesc d{p.c, p.o, window, g_settings.activation};
             auto op = std::make_shared<Conv2d>(
                 d, buffer(int64_t(p.kh) * p.kw * p.c * p.o, 1.0f / std::sqrt(9.0f * p.c)),
                 buffer(p.o, 0.1f));
@@ -732,7 +736,7 @@ std::unique_ptr<Job> make_body_job(const std::vector<Problem> &body, bool fused)
             job->flops += cost(d, in, true).flops;
             job->bytes += op_bytes(Op::conv2d, p);
         } else if (p.op == ProblemOp::pw) {
-            const PointwiseDesc d{p.c, p.o, Activation::relu6()};
+            const PointwiseDesc d{p.c, p.o, g_settings.activation};
             auto op = std::make_shared<Pointwise>(d, buffer(int64_t(p.c) * p.o, pw_scale),
                                                   buffer(p.o, 0.1f));
             steps.push_back([op, x, in, y, out] { op->run({x, in}, {y, out}); });
@@ -760,7 +764,8 @@ std::unique_ptr<Job> make_body_job(const std::vector<Problem> &body, bool fused)
             job->bytes += op_bytes(fused ? Op::inverted_residual_fused
                                          : Op::inverted_residual_unfused, p);
         } else {
-            const SeparableDesc d{p.c, 1, p.o, window, Activation::relu6(), Activation::relu6()};
+            const SeparableDesc d{p.c, 1, p.o, window, g_settings.activation,
+                                  g_settings.activation};
             const float *dw_w = buffer(9LL * p.c, dw_scale), *dw_b = buffer(p.c, 0.1f);
             const float *pw_w = buffer(int64_t(p.c) * p.o, pw_scale), *pw_b = buffer(p.o, 0.1f);
             if (fused) {
@@ -968,6 +973,20 @@ int main(int argc, char **argv) {
                     }
                     if (comma == std::string::npos) break;
                 }
+            } else if (const char *v = value("--convgen_activation")) {
+                const std::map<std::string, convgen::Activation> known = {
+                    {"relu6", convgen::Activation::relu6()},
+                    {"hard_swish", convgen::Activation::hard_swish()},
+                    {"silu", convgen::Activation::silu()},
+                    {"relu", convgen::Activation::relu()},
+                    {"none", convgen::Activation::none()}};
+                const auto it = known.find(v);
+                if (it == known.end()) {
+                    std::fprintf(stderr, "--convgen_activation: relu6, hard_swish, silu, relu "
+                                         "or none\n");
+                    return 2;
+                }
+                g_settings.activation = it->second;
             } else if (const char *v = value("--convgen_console")) {
                 if (std::strcmp(v, "compact") != 0 && std::strcmp(v, "full") != 0) {
                     std::fprintf(stderr, "--convgen_console: compact or full\n");
@@ -994,6 +1013,12 @@ int main(int argc, char **argv) {
             } else {
                 args.push_back(argv[i]);
             }
+        }
+        if (g_settings.activation.kind != convgen::Activation::Kind::relu6 &&
+            !g_settings.peers.empty()) {
+            std::fprintf(stderr, "--convgen_peers: the peers fuse ReLU6 only; leave them out "
+                                 "with another --convgen_activation\n");
+            return 2;
         }
         if (g_settings.peak_gflops_per_core < 0 || g_settings.peak_gbps < 0) {
             std::fprintf(stderr, "peak GFLOP/s and GB/s must be > 0 (0 = probe)\n");

@@ -7,12 +7,29 @@
 //                                                                        buffers of
 //                                                                        abi/weight_layout.h
 //   depthwise  (c_in*mult, kx, ky)     == [kh][kw][c_in*mult], as the runtime packs it
-// Every stage ends in clamp(acc, act_min, act_max): none/ReLU/ReLU6/clamp are all this one form.
+// Every stage ends in an Activation: clamp(f(acc), min, max), where f is the identity (none,
+// ReLU, ReLU6 and clamp are all that one form), hard-swish or SiLU.
 #pragma once
 
 #include "Halide.h"
 
 namespace convgen::algo {
+
+// One stage's activation, as the kernels take it (abi/kernel_abi.h
+// CONVGEN_ABI_ACTIVATION_ARGS): `kind` an abi::ActivationCode.
+struct Activation {
+    Halide::Expr min, max, kind;
+};
+// clamp(f(x), a.min, a.max). f is a select on a.kind, evaluated for every kind: kernels
+// branch on what the kinds are (ActivationBranches), and in each branch Halide's simplifier
+// drops the arms that cannot run.
+Halide::Expr activate(const Halide::Expr &x, const Activation &a);
+// The conditions a schedule branches a kernel's activated stages on (sched::Problem).
+struct ActivationBranches {
+    Halide::Expr identity;  // every kind identity: the clamp alone, the code of a ReLU6 kernel
+    Halide::Expr exp_free;  // no kind SiLU (identity or hard-swish): no exp
+};
+ActivationBranches activation_branches(std::initializer_list<Activation> acts);
 
 struct Vars {
     Halide::Var c{"c"}, x{"x"}, y{"y"}, n{"n"};
@@ -41,7 +58,7 @@ struct Conv2d {
 };
 Conv2d conv2d(const Halide::Func &padded_input, const Halide::Func &weights,
               const Halide::Func &bias, const Halide::Expr &c_in, const Window &w,
-              const Halide::Expr &act_min, const Halide::Expr &act_max);
+              const Activation &act);
 
 // Depthwise convolution: output channel o reads input channel o / multiplier.
 struct Depthwise {
@@ -52,7 +69,7 @@ struct Depthwise {
 };
 Depthwise depthwise(const Halide::Func &padded_input, const Halide::Func &weights,
                     const Halide::Func &bias, const Halide::Expr &multiplier, const Window &w,
-                    const Halide::Expr &act_min, const Halide::Expr &act_max);
+                    const Activation &act);
 
 // Pointwise (1x1, stride 1) convolution: a GEMM over (pixels) x (c_in) x (c_out).
 struct Pointwise {
@@ -62,8 +79,7 @@ struct Pointwise {
     Halide::RDom r;  // (c_in)
 };
 Pointwise pointwise(const Halide::Func &input, const Halide::Func &weights,
-                    const Halide::Func &bias, const Halide::Expr &c_in,
-                    const Halide::Expr &act_min, const Halide::Expr &act_max);
+                    const Halide::Func &bias, const Halide::Expr &c_in, const Activation &act);
 
 // Fused separable convolution: depthwise (+bias, activation) feeding pointwise (+bias,
 // activation) in one pipeline. The intermediate `dw.result` is a Func, so a schedule decides
@@ -75,9 +91,8 @@ struct Separable {
 Separable separable(const Halide::Func &padded_input, const Halide::Func &dw_weights,
                     const Halide::Func &dw_bias, const Halide::Func &pw_weights,
                     const Halide::Func &pw_bias, const Halide::Expr &multiplier,
-                    const Halide::Expr &dw_channels, const Window &w,
-                    const Halide::Expr &dw_min, const Halide::Expr &dw_max,
-                    const Halide::Expr &pw_min, const Halide::Expr &pw_max);
+                    const Halide::Expr &dw_channels, const Window &w, const Activation &dw_act,
+                    const Activation &pw_act);
 
 // Inverted-residual block (MobileNetV2/V3, EfficientNet's MBConv): a pointwise expansion
 // (+bias, activation), a depthwise window on the expanded channels (+bias, activation), a
@@ -91,17 +106,14 @@ struct InvertedResidual {
     Pointwise project;
     Halide::Func result{"ir"};  // project.result (+ input)
 };
-struct StageBounds {
-    Halide::Expr min, max;  // the stage's clamp(acc, min, max)
-};
 InvertedResidual inverted_residual(const Halide::Func &input, const Halide::Expr &width,
                                    const Halide::Expr &height, const Halide::Func &expand_weights,
                                    const Halide::Func &expand_bias, const Halide::Expr &in_channels,
                                    const Halide::Func &dw_weights, const Halide::Func &dw_bias,
                                    const Halide::Expr &expanded_channels, const Window &w,
                                    const Halide::Func &project_weights,
-                                   const Halide::Func &project_bias, const StageBounds &expand_act,
-                                   const StageBounds &dw_act, const StageBounds &project_act,
+                                   const Halide::Func &project_bias, const Activation &expand_act,
+                                   const Activation &dw_act, const Activation &project_act,
                                    const Halide::Func &residual);
 
 }  // namespace convgen::algo

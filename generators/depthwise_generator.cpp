@@ -22,6 +22,7 @@ public:
     Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
     Input<int> pad_left{"pad_left"}, pad_top{"pad_top"};
     Input<float> act_min{"act_min"}, act_max{"act_max"};
+    Input<int> act_kind{"act_kind"};  // abi::ActivationCode
     Output<Buffer<float, 4>> output{"output"};  // (c_in * multiplier, x, y, n)
 
     void generate() {
@@ -34,9 +35,10 @@ public:
                              fixed_or(dilation, dilation_x), fixed_or(dilation, dilation_y),
                              pad_left, pad_top};
         Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
+        const ScheduleChoice choice{schedule, knobs, using_autoscheduler()};
+        const algo::Activation act = activation_args(act_min, act_max, act_kind, choice);
         algo::Depthwise p = algo::depthwise(padded, weights, bias,
-                                            fixed_or(multiplier, channel_multiplier), w,
-                                            act_min, act_max);
+                                            fixed_or(multiplier, channel_multiplier), w, act);
         output = p.result;
         const Estimates e(kernel, stride);
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
@@ -47,12 +49,12 @@ public:
         stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
-        act_min.set_estimate(0.0f), act_max.set_estimate(6.0f);
+        act_min.set_estimate(0.0f), act_max.set_estimate(6.0f), act_kind.set_estimate(0);
         apply_schedule(sched::schedule_depthwise, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         input.dim(0).extent(), input.dim(0).extent(), kernel, kernel, stride,
                         dilation, multiplier},
-                       get_target(), {schedule, knobs, using_autoscheduler()});
+                       get_target(), choice, p.result, algo::activation_branches({act}));
     }
 };
 

@@ -41,11 +41,23 @@ inline int weight_block(const Halide::Target &t) {
     return abi::weight_block_for(t.arch == Halide::Target::X86 && !t.has_gpu_feature());
 }
 
+// A stage's activation from its three kernel arguments (abi/kernel_abi.h). Autoscheduled
+// baselines take the identity kind only (the runtime refuses them others; their kind
+// arguments stay in the signature, unread): an autoscheduler schedules one loop nest, where
+// the select over the kinds would cost every call an exp.
+inline algo::Activation activation_args(const Halide::Expr &lo, const Halide::Expr &hi,
+                                        const Halide::Expr &kind, const ScheduleChoice &choice) {
+    return {lo, hi, choice.autoscheduled ? Halide::Expr(0) : kind};
+}
+
 // Names the schedule layer's ISA for this target and runs the given schedule with the knobs,
-// unless the variant is naive or autoscheduled.
+// which branches each activated stage on `activations` (sched::Problem::activations); a
+// naive variant gets the identity branch on `output` alone (sched::branch_on_activations);
+// an autoscheduled one takes the identity kind only (activation_args).
 template <typename Pipeline, typename ScheduleFn>
 void apply_schedule(ScheduleFn schedule, Pipeline &p, sched::Problem problem,
-                    const Halide::Target &target, const ScheduleChoice &choice) {
+                    const Halide::Target &target, const ScheduleChoice &choice,
+                    const Halide::Func &output, const algo::ActivationBranches &activations) {
     const bool hand = choice.kind == "hand" || choice.kind == "tuned";
     if (!hand && choice.kind != "naive") {
         throw std::invalid_argument("schedule='" + choice.kind +
@@ -57,9 +69,11 @@ void apply_schedule(ScheduleFn schedule, Pipeline &p, sched::Problem problem,
                                     std::string(choice.autoscheduled ? "autoscheduled" : "naive") +
                                     " variant");
     }
-    if (choice.autoscheduled || !hand) return;
+    if (choice.autoscheduled) return;
+    if (!hand) return sched::branch_on_activations(output, activations.identity);
     problem.target = target;
     problem.weight_block = weight_block(target);
+    problem.activations = activations;
     sched::Knobs knobs(choice.knob_spec, sched::isa_of(target));
     schedule(p, problem, knobs);
     knobs.check_all_used();

@@ -30,9 +30,13 @@ public:
     Input<int> stride_x{"stride_x"}, stride_y{"stride_y"};
     Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
     Input<int> pad_left{"pad_left"}, pad_top{"pad_top"};
+    // Each stage's activation (abi/kernel_abi.h): min, max, kind (abi::ActivationCode).
     Input<float> expand_min{"expand_min"}, expand_max{"expand_max"};
+    Input<int> expand_kind{"expand_kind"};
     Input<float> dw_min{"dw_min"}, dw_max{"dw_max"};
+    Input<int> dw_kind{"dw_kind"};
     Input<float> project_min{"project_min"}, project_max{"project_max"};
+    Input<int> project_kind{"project_kind"};
     Input<int> threads{"threads"};    // the call's threads (abi/kernel_abi.h)
     Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
 
@@ -50,13 +54,19 @@ public:
                              pad_left, pad_top};
         const Expr in_channels = expand_weights.dim(1).extent();
         const Expr expanded = project_weights.dim(1).extent();
+        const ScheduleChoice choice{schedule, knobs, using_autoscheduler()};
+        const algo::Activation expand_act =
+            activation_args(expand_min, expand_max, expand_kind, choice);
+        const algo::Activation dw_act = activation_args(dw_min, dw_max, dw_kind, choice);
+        const algo::Activation project_act =
+            activation_args(project_min, project_max, project_kind, choice);
         algo::InvertedResidual p = algo::inverted_residual(
             input, input.dim(1).extent(), input.dim(2).extent(),
             unblocked_weights(expand_weights, get_target()),
             unblocked_weights(expand_bias, get_target()), in_channels, dw_weights, dw_bias,
             expanded, w, unblocked_weights(project_weights, get_target()),
-            unblocked_weights(project_bias, get_target()), {expand_min, expand_max}, {dw_min, dw_max},
-            {project_min, project_max}, residual);
+            unblocked_weights(project_bias, get_target()), expand_act, dw_act, project_act,
+            residual);
         output = p.result;
         // Estimates (autoschedulers only): MobileNetV2's 24 -> 144 -> 24 block at 56x56.
         Estimates e(kernel, stride);
@@ -73,9 +83,10 @@ public:
         stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
-        expand_min.set_estimate(0.0f), expand_max.set_estimate(6.0f);
-        dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f);
+        expand_min.set_estimate(0.0f), expand_max.set_estimate(6.0f), expand_kind.set_estimate(0);
+        dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f), dw_kind.set_estimate(0);
         project_min.set_estimate(-1e30f), project_max.set_estimate(1e30f);
+        project_kind.set_estimate(0);
         estimate_tensor(residual, e.c_out, e.out_width(), e.out_height(), e.batch);
         threads.set_estimate(1);
         sched::Problem problem{output.dim(0).extent(), output.dim(1).extent(),
@@ -83,8 +94,8 @@ public:
                                kernel, kernel, stride, dilation, 1};
         problem.input_width = input.dim(1).extent();
         problem.threads = threads;
-        apply_schedule(sched::schedule_inverted_residual, p, problem, get_target(),
-                       {schedule, knobs, using_autoscheduler()});
+        apply_schedule(sched::schedule_inverted_residual, p, problem, get_target(), choice,
+                       p.result, algo::activation_branches({expand_act, dw_act, project_act}));
     }
 };
 

@@ -25,7 +25,9 @@ public:
     Input<int> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
     Input<int> pad_left{"pad_left"}, pad_top{"pad_top"};
     Input<float> dw_min{"dw_min"}, dw_max{"dw_max"};
+    Input<int> dw_kind{"dw_kind"};  // abi::ActivationCode
     Input<float> pw_min{"pw_min"}, pw_max{"pw_max"};
+    Input<int> pw_kind{"pw_kind"};
     Output<Buffer<float, 4>> output{"output"};  // (c_out, x, y, n)
 
     void generate() {
@@ -39,10 +41,13 @@ public:
                              pad_left, pad_top};
         const Expr dw_channels = pw_weights.dim(1).extent();
         Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
+        const ScheduleChoice choice{schedule, knobs, using_autoscheduler()};
+        const algo::Activation dw_act = activation_args(dw_min, dw_max, dw_kind, choice);
+        const algo::Activation pw_act = activation_args(pw_min, pw_max, pw_kind, choice);
         algo::Separable p = algo::separable(padded, dw_weights, dw_bias,
                                             unblocked_weights(pw_weights, get_target()), pw_bias,
                                             fixed_or(multiplier, channel_multiplier),
-                                            dw_channels, w, dw_min, dw_max, pw_min, pw_max);
+                                            dw_channels, w, dw_act, pw_act);
         output = p.pw.result;
         const Estimates e(kernel, stride);
         estimate_tensor(input, e.c_in, e.width, e.height, e.batch);
@@ -55,13 +60,13 @@ public:
         stride_x.set_estimate(e.stride), stride_y.set_estimate(e.stride);
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);
         pad_left.set_estimate(e.pad()), pad_top.set_estimate(e.pad());
-        dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f);
-        pw_min.set_estimate(0.0f), pw_max.set_estimate(6.0f);
+        dw_min.set_estimate(0.0f), dw_max.set_estimate(6.0f), dw_kind.set_estimate(0);
+        pw_min.set_estimate(0.0f), pw_max.set_estimate(6.0f), pw_kind.set_estimate(0);
         apply_schedule(sched::schedule_separable, p,
                        {output.dim(0).extent(), output.dim(1).extent(), output.dim(2).extent(),
                         dw_channels, input.dim(0).extent(), kernel, kernel, stride, dilation,
                         multiplier},
-                       get_target(), {schedule, knobs, using_autoscheduler()});
+                       get_target(), choice, p.pw.result, algo::activation_branches({dw_act, pw_act}));
     }
 };
 

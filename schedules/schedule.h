@@ -34,7 +34,19 @@ struct Problem {
     // The input tensor's width (inverted residual: the expansion's rows); undefined where the
     // generator does not say.
     Halide::Expr input_width;
+    // What the call's activation kinds are (algo::activation_branches): a schedule branches
+    // each activated stage on them (TileShape::activations, branch_on_activations), so a
+    // call whose activations are all clamps runs the clamp alone; undefined: no branch.
+    algo::ActivationBranches activations;
 };
+
+// `output`'s whole schedule, its specialisations included, again as a first specialisation
+// on `identity_only`: the kernel tests the kinds once per call, and inside that branch
+// Halide's simplifier knows each is identity, so every stage computed there drops its select.
+// The other branch computes any kind with the same schedule (twice the code). For schedules
+// without a register-tile ladder of their own (GPU, naive); must run after the schedule, as a
+// specialisation copies the schedule it is made from. No-op for an undefined or true condition.
+void branch_on_activations(Halide::Func output, const Halide::Expr &identity_only);
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs);
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs);

@@ -62,19 +62,31 @@ cpu::CpuDefaults defaults_for(const Problem &problem) {
 }  // namespace
 
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs) {
-    if (problem.target.has_gpu_feature()) return gpu::schedule_conv2d(p, problem, knobs);
+    if (problem.target.has_gpu_feature()) {
+        gpu::schedule_conv2d(p, problem, knobs);
+        return branch_on_activations(p.result, problem.activations.identity);
+    }
     cpu::schedule_conv2d(p, problem, knobs, defaults_for(problem));
 }
 void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs) {
-    if (problem.target.has_gpu_feature()) return gpu::schedule_depthwise(p, problem, knobs);
+    if (problem.target.has_gpu_feature()) {
+        gpu::schedule_depthwise(p, problem, knobs);
+        return branch_on_activations(p.result, problem.activations.identity);
+    }
     cpu::schedule_depthwise(p, problem, knobs, defaults_for(problem));
 }
 void schedule_pointwise(algo::Pointwise &p, const Problem &problem, Knobs &knobs) {
-    if (problem.target.has_gpu_feature()) return gpu::schedule_pointwise(p, problem, knobs);
+    if (problem.target.has_gpu_feature()) {
+        gpu::schedule_pointwise(p, problem, knobs);
+        return branch_on_activations(p.result, problem.activations.identity);
+    }
     cpu::schedule_pointwise(p, problem, knobs, defaults_for(problem));
 }
 void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs) {
-    if (problem.target.has_gpu_feature()) return gpu::schedule_separable(p, problem, knobs);
+    if (problem.target.has_gpu_feature()) {
+        gpu::schedule_separable(p, problem, knobs);
+        return branch_on_activations(p.pw.result, problem.activations.identity);
+    }
     cpu::schedule_separable(p, problem, knobs, defaults_for(problem));
 }
 

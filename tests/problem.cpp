@@ -33,6 +33,8 @@ std::string act_str(const Activation &a) {
     case Activation::Kind::none: return "none";
     case Activation::Kind::relu: return "relu";
     case Activation::Kind::relu6: return "relu6";
+    case Activation::Kind::hard_swish: return "hard_swish";
+    case Activation::Kind::silu: return "silu";
     case Activation::Kind::clamp:
         return "clamp" + std::to_string(a.min).substr(0, 5) + ":" +
                std::to_string(a.max).substr(0, 5);
@@ -187,6 +189,12 @@ std::vector<Problem> grid(OpKind op) {
     vary([](Problem &p) { p.act = Activation::none(), p.dw_act = Activation::none(); });
     vary([](Problem &p) { p.act = Activation::relu6(), p.dw_act = Activation::relu(); });
     vary([](Problem &p) { p.act = p.dw_act = Activation::clamp(-0.25f, 0.5f); });
+    // hard-swish and SiLU: each stage on its own (the others clamp-only) and all at once,
+    // so every kernel's general branch runs (generator_support.h branch_on_activations).
+    vary([](Problem &p) { p.act = Activation::hard_swish(); });
+    vary([](Problem &p) { p.act = Activation::silu(), p.dw_act = Activation::none(); });
+    vary([](Problem &p) { p.dw_act = Activation::hard_swish(); });
+    vary([](Problem &p) { p.act = Activation::hard_swish(), p.dw_act = Activation::silu(); });
     vary([](Problem &p) { p.strided = true; });
     vary([](Problem &p) { p.strided = true, p.n = 2, p.ci = 17, p.co = 33; });
     vary([](Problem &p) { p.strided = true, p.rows_back_to_back = true, p.n = 2, p.co = 33; });
@@ -250,6 +258,15 @@ std::vector<Problem> grid(OpKind op) {
 }
 
 Problem fit_to(Problem p, const VariantInfo &v) {
+    // Autoscheduled baselines take clamp activations only (DispatchKey::identity_activations).
+    if (autoscheduled(v)) {
+        auto clamp_only = [](Activation &a) {
+            if (a.kind == Activation::Kind::hard_swish || a.kind == Activation::Kind::silu) {
+                a = Activation::relu6();
+            }
+        };
+        clamp_only(p.act), clamp_only(p.dw_act);
+    }
     if (p.op == OpKind::pointwise) {
         p.window = Window{1, 1, 1, 1, 1, 1, Padding::valid()};
         p.multiplier = 1;
@@ -311,10 +328,11 @@ Problem random_problem(OpKind op, std::mt19937 &rng) {
         wd.padding = Padding::explicit_pads(uniform(0, wd.kernel_h + 1), uniform(0, wd.kernel_w + 1),
                                             uniform(0, wd.kernel_h + 1), uniform(0, wd.kernel_w + 1));
     }
-    static const Activation acts[] = {Activation::none(), Activation::relu(), Activation::relu6(),
-                                      Activation::clamp(-0.5f, 0.75f)};
-    p.act = acts[uniform(0, 3)];
-    p.dw_act = acts[uniform(0, 3)];
+    static const Activation acts[] = {Activation::none(),          Activation::relu(),
+                                      Activation::relu6(),         Activation::clamp(-0.5f, 0.75f),
+                                      Activation::hard_swish(),    Activation::silu()};
+    p.act = acts[uniform(0, 5)];
+    p.dw_act = acts[uniform(0, 5)];
     p.bias = chance(0.7);
     p.strided = chance(0.3);
     p.rows_back_to_back = p.strided && chance(0.3);

@@ -16,6 +16,8 @@ double activate(double v, const Activation &a) {
     case Activation::Kind::relu: return std::max(v, 0.0);
     case Activation::Kind::relu6: return std::min(std::max(v, 0.0), 6.0);
     case Activation::Kind::clamp: return std::min(std::max(v, double(a.min)), double(a.max));
+    case Activation::Kind::hard_swish: return v * std::min(std::max(v + 3.0, 0.0), 6.0) / 6.0;
+    case Activation::Kind::silu: return v / (1.0 + std::exp(-v));
     }
     return v;
 }

@@ -598,8 +598,10 @@ AnyOperator any_operator(std::shared_ptr<Op> o) {
             [o](auto &x, auto &in, auto &options) { return run_op(*o, x, in, options); },
             [o](auto &in, auto &options) { return o->workspace_size(in, options); }};
 }
+// `act`: every stage's activation (ReLU; the inverted residual's ReLU6, ReLU6, none).
 AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride,
-                          const OperatorOptions &options) {
+                          const OperatorOptions &options, const Activation *act = nullptr) {
+    auto or_default = [act](Activation a) { return act ? *act : a; };
     const Window w{kernel, kernel, stride, stride, 1, 1, Padding::same()};
     // Room for every op's weights; the inverted residual expands to 2 * c_in channels.
     const size_t room = size_t(kernel) * kernel * c_in * c_out + c_in * kernel * kernel +
@@ -609,23 +611,25 @@ AnyOperator make_operator(OpKind op, int c_in, int c_out, int kernel, int stride
     switch (op) {
     case OpKind::conv2d:
         return any_operator(std::make_shared<Conv2d>(
-            Conv2dDesc{c_in, c_out, w, Activation::relu()}, wp, nullptr, options));
+            Conv2dDesc{c_in, c_out, w, or_default(Activation::relu())}, wp, nullptr, options));
     case OpKind::depthwise:
         return any_operator(std::make_shared<Depthwise>(
-            DepthwiseDesc{c_in, 1, w, Activation::relu()}, wp, nullptr, options));
+            DepthwiseDesc{c_in, 1, w, or_default(Activation::relu())}, wp, nullptr, options));
     case OpKind::pointwise:
         return any_operator(std::make_shared<Pointwise>(
-            PointwiseDesc{c_in, c_out, Activation::relu()}, wp, nullptr, options));
+            PointwiseDesc{c_in, c_out, or_default(Activation::relu())}, wp, nullptr, options));
     case OpKind::separable:
         return any_operator(std::make_shared<Separable>(
-            SeparableDesc{c_in, 1, c_out, w, Activation::relu(), Activation::relu()}, wp, nullptr,
+            SeparableDesc{c_in, 1, c_out, w, or_default(Activation::relu()),
+                          or_default(Activation::relu())},
+            wp, nullptr,
             wp + size_t(c_in) * kernel * kernel, nullptr, options));
     case OpKind::inverted_residual: {
         const int xc = 2 * c_in;
         const float *dw = wp + size_t(c_in) * xc, *project = dw + size_t(kernel) * kernel * xc;
         return any_operator(std::make_shared<InvertedResidual>(
-            InvertedResidualDesc{c_in, xc, c_out, w, Activation::relu6(), Activation::relu6(),
-                                 Activation::none()},
+            InvertedResidualDesc{c_in, xc, c_out, w, or_default(Activation::relu6()),
+                                 or_default(Activation::relu6()), or_default(Activation::none())},
             wp, nullptr, dw, nullptr, project, nullptr, options));
     }
     }
@@ -664,6 +668,43 @@ TEST(Implementation, BaselinesRunOnlyWhenNamed) {
         EXPECT_EQ(forced.schedule, v.schedule);
     }
     EXPECT_GE(baselines, 4) << "kernels.json should list a naive baseline per op";
+}
+
+// Autoscheduled baselines are compiled for clamp activations only (their schedules have no
+// branch on the kind): naming one with hard-swish or SiLU is an error that says so; the naive
+// baselines, which branch as the hand schedules do, take them.
+TEST(Implementation, AutoscheduledBaselinesTakeClampActivationsOnly) {
+    const Isa isa = std::min(detected_isa(), max_isa());
+    const TensorDesc in = TensorDesc::nhwc(1, 30, 30, 64);
+    int refused = 0;
+    for (const auto &v : variants()) {
+        if (v.auto_dispatch || std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) {
+            continue;
+        }
+        const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
+        OperatorOptions named;
+        named.variant = v.name;
+        for (const Activation act : {Activation::hard_swish(), Activation::silu()}) {
+            SCOPED_TRACE(v.name + " with " + (act.kind == Activation::Kind::silu ? "silu"
+                                                                              : "hard_swish"));
+            if (!is_autoscheduled(v.schedule)) {
+                EXPECT_EQ(make_operator(v.op, 64, 64, k, s, named, &act).implementation(in).variant,
+                          v.name);
+                continue;
+            }
+            try {
+                make_operator(v.op, 64, 64, k, s, named, &act);
+                ADD_FAILURE() << "created";
+            } catch (const Error &e) {
+                refused++;
+                EXPECT_EQ(e.code(), ErrorCode::unsupported) << e.what();
+                EXPECT_EQ(e.field(), "options.variant") << e.what();
+                EXPECT_NE(std::string(e.what()).find("clamp activations only"), std::string::npos)
+                    << e.what();
+            }
+        }
+    }
+    EXPECT_GE(refused, 2) << "no autoscheduled baseline was built for " << to_string(isa);
 }
 
 namespace {

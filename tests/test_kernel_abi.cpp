@@ -60,14 +60,15 @@ TEST(KernelAbi, CallPassesTheArgumentsInTheListedOrder) {
     int a = 0, b = 0, out = 0;
     const cabi::PointwiseArgs<int *> args{
         .input = &a, .weights = &b, .bias = nullptr, .act_min = -1.5f, .act_max = 6.0f,
-        .threads = 3, .output = &out};
+        .act_kind = 2, .threads = 3, .output = &out};
     std::vector<const void *> seen;
     float lo = 0, hi = 0;
-    int threads = 0;
+    int kind = 0, threads = 0;
     const int rc = cabi::call(
-        [&](int *in, int *w, int *bias, float act_min, float act_max, int n, int *o) {
+        [&](int *in, int *w, int *bias, float act_min, float act_max, int act_kind, int n,
+            int *o) {
             seen = {in, w, bias, o};
-            lo = act_min, hi = act_max, threads = n;
+            lo = act_min, hi = act_max, kind = act_kind, threads = n;
             return 7;
         },
         args);
@@ -75,6 +76,7 @@ TEST(KernelAbi, CallPassesTheArgumentsInTheListedOrder) {
     EXPECT_EQ(seen, (std::vector<const void *>{&a, &b, nullptr, &out}));
     EXPECT_EQ(lo, -1.5f);
     EXPECT_EQ(hi, 6.0f);
+    EXPECT_EQ(kind, 2);
     EXPECT_EQ(threads, 3);
 }
 

@@ -71,6 +71,14 @@ bool is_autoscheduled(const std::string &schedule) {
     return false;
 }
 
+namespace detail {
+std::string activation_decline(const VariantInfo &v, const DispatchKey &key) {
+    if (key.identity_activations || !is_autoscheduled(v.schedule)) return "";
+    return "an autoscheduled baseline takes clamp activations only (none, relu, relu6, clamp), "
+           "not hard_swish or silu";
+}
+}  // namespace detail
+
 std::string decline_reason(const VariantInfo &v, const Window &w, int multiplier) {
     if (v.op == OpKind::pointwise) return "";
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
@@ -215,7 +223,8 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (!forced && (!v.auto_dispatch || (tuned && !channels_match(v.shape, key)))) continue;
         if (chosen && !tuned) continue;
         known = true;
-        const std::string reason = decline_reason(v, key.window, key.multiplier);
+        std::string reason = decline_reason(v, key.window, key.multiplier);
+        if (reason.empty()) reason = activation_decline(v, key);
         // This entry's own levels: a tuned layer may have a sibling of the same name for
         // another ISA.
         const bool has_isa = std::find(v.isas.begin(), v.isas.end(), isa) != v.isas.end();

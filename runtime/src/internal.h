@@ -27,7 +27,15 @@ struct DispatchKey {
     Window window{1, 1, 1, 1, 1, 1, Padding::valid()};  // pointwise: 1x1
     int multiplier = 1;
     int in_channels = 0, out_channels = 0;  // only tuned variants fix these (CPU)
+    // Every activation clamp-only (none, ReLU, ReLU6, clamp): autoscheduled baselines take
+    // no other (generators/generator_support.h activation_args).
+    bool identity_activations = true;
 };
+// True when every one of `acts` is none, ReLU, ReLU6 or clamp.
+bool identity_activations(std::initializer_list<Activation> acts);
+// Why variant `v` cannot take the key's activations (an autoscheduled baseline and a
+// hard-swish or SiLU), or "".
+std::string activation_decline(const VariantInfo &v, const DispatchKey &key);
 
 // Where a kernel's parallel loops run (OperatorOptions or RunOptions threads / executor), set
 // for the duration of each kernel call (CallParallelism) and read by the thread pool.
@@ -217,11 +225,14 @@ private:
 // exceed the kernels' 2^31 limit.
 int64_t checked_elements(const std::string &field, std::initializer_list<int64_t> extents);
 
-// The clamp an activation applies: none = (-inf, inf), relu = (0, inf), relu6 = (0, 6).
-struct ClampBounds {
+// An activation as the kernels take it (abi/kernel_abi.h CONVGEN_ABI_ACTIVATION_ARGS):
+// clamp(f(x), min, max); none = identity in (-inf, inf), relu = (0, inf), relu6 = (0, 6).
+struct KernelActivation {
     float min, max;
+    abi::ActivationCode code;
+    int32_t kind() const { return static_cast<int32_t>(code); }
 };
-ClampBounds activation_bounds(const Activation &a);
+KernelActivation kernel_activation(const Activation &a);
 
 // The key dispatch chooses a variant by.
 DispatchKey dispatch_key(const Window &w, int multiplier, int in_channels, int out_channels);

@@ -75,7 +75,9 @@ void validate_activation(const Activation &a, const std::string &field) {
     switch (a.kind) {
     case Activation::Kind::none:
     case Activation::Kind::relu:
-    case Activation::Kind::relu6: return;
+    case Activation::Kind::relu6:
+    case Activation::Kind::hard_swish:
+    case Activation::Kind::silu: return;
     case Activation::Kind::clamp:
         if (std::isnan(a.min) || std::isnan(a.max) || a.min > a.max) {
             fail(ErrorCode::invalid_argument, field,
@@ -252,15 +254,25 @@ ResolvedPadding resolve_padding(const Window &w, const TensorDesc &in) {
             int(window_math::same_pad_before(in.w, w.kernel_w, w.stride_w, w.dilation_w))};
 }
 
-ClampBounds activation_bounds(const Activation &a) {
+bool identity_activations(std::initializer_list<Activation> acts) {
+    for (const Activation &a : acts) {
+        if (kernel_activation(a).code != abi::ActivationCode::identity) return false;
+    }
+    return true;
+}
+
+KernelActivation kernel_activation(const Activation &a) {
     constexpr float inf = std::numeric_limits<float>::infinity();
+    using Code = abi::ActivationCode;
     switch (a.kind) {
-    case Activation::Kind::relu: return {0.0f, inf};
-    case Activation::Kind::relu6: return {0.0f, 6.0f};
-    case Activation::Kind::clamp: return {a.min, a.max};
+    case Activation::Kind::relu: return {0.0f, inf, Code::identity};
+    case Activation::Kind::relu6: return {0.0f, 6.0f, Code::identity};
+    case Activation::Kind::clamp: return {a.min, a.max, Code::identity};
+    case Activation::Kind::hard_swish: return {-inf, inf, Code::hard_swish};
+    case Activation::Kind::silu: return {-inf, inf, Code::silu};
     case Activation::Kind::none: break;
     }
-    return {-inf, inf};
+    return {-inf, inf, Code::identity};
 }
 
 PackedBuffer pack_copy(const float *src, int64_t count, std::vector<int> extents) {

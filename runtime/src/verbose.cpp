@@ -45,6 +45,8 @@ std::string describe_activation(const Activation &a) {
         case Activation::Kind::none: return "none";
         case Activation::Kind::relu: return "relu";
         case Activation::Kind::relu6: return "relu6";
+        case Activation::Kind::hard_swish: return "hard_swish";
+        case Activation::Kind::silu: return "silu";
         case Activation::Kind::clamp: break;
     }
     return "clamp(" + std::to_string(a.min) + "," + std::to_string(a.max) + ")";

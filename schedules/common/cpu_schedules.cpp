@@ -99,6 +99,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     const TileVars t;
     const int lanes = vector_lanes(problem.target);
     TileShape shape;
+    shape.activations = problem.activations;
     shape.tile_c_vectors = knobs.get("tile_c");
     shape.tile_x = knobs.get("tile_x");
     shape.rows_per_task = rows_per_task;
@@ -154,14 +155,17 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
 // depthwise output itself (parallel strips of rows), or the fused pipeline's pointwise output,
 // inside whose row loop all channels of a depthwise row are computed, serially.
 // `depthwise_op`: the depthwise op itself (its knob set has dw_tighter_tiles), not the
-// separable's depthwise half.
+// separable's depthwise half. `activations`: its activation branches (TileShape::activations);
+// none inside an owner whose own rungs branch on the same conditions.
 void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
                      const Expr &channels, Func owner,
+                     const algo::ActivationBranches &activations,
                      int rows_per_task, int min_row_tasks = 0, bool depthwise_op = false) {
     const int lanes = vector_lanes(problem.target);
     const TileVars t;
     const bool standalone = owner.name() == p.result.name();
     TileShape shape;
+    shape.activations = activations;
     shape.tile_c_vectors = knobs.get("dw_tile_c");
     shape.tile_x = knobs.get("dw_tile_x");
     shape.rows_per_task = standalone ? rows_per_task : 0;
@@ -228,6 +232,7 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     knobs.declare(cpu_knobs("conv2d", d, fixed_params(problem)));
     const TileVars t;
     TileShape shape;
+    shape.activations = problem.activations;
     shape.tile_c_vectors = knobs.get("tile_c");
     shape.tile_x = knobs.get("tile_x");
     shape.rows_per_task = knobs.get("rows_per_task");
@@ -251,7 +256,8 @@ void schedule_depthwise(algo::Depthwise &p, const Problem &problem, Knobs &knobs
                         const CpuDefaults &d) {
     knobs.declare(cpu_knobs("depthwise", d, fixed_params(problem)));
     const int rows_per_task = knobs.get("rows_per_task");
-    depthwise_tiles(p, problem, knobs, problem.out_channels, p.result, rows_per_task,
+    depthwise_tiles(p, problem, knobs, problem.out_channels, p.result,
+                    problem.activations, rows_per_task,
                     knobs.get("min_row_tasks"), /*depthwise_op=*/true);
 }
 
@@ -285,12 +291,15 @@ void schedule_separable(algo::Separable &p, const Problem &problem, Knobs &knobs
         p.dw.result.compute_at(p.pw.result, t.yo);
         // The depthwise strip is its own loop nest, serial inside the task; its input rows
         // (stage_input) are staged per depthwise row.
-        depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.dw.result, 0);
+        depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.dw.result, {}, 0);
         return;
     }
     pointwise_tiles(p.pw, problem, knobs, rows_per_task, /*standalone=*/false);
     p.dw.result.compute_at(p.pw.result, p.pw.v.y);
-    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result, rows_per_task);
+    // The depthwise is computed inside the pointwise's rungs, whose activation branch covers
+    // both halves: its own would only nest a second ladder in each.
+    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.pw.result, {},
+                    rows_per_task);
 }
 
 // Inverted residual: the block's output in strips of rows, the parallel tasks; per output row,
@@ -326,6 +335,7 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     p.result.vectorize(c, lanes, TailStrategy::GuardWithIf);
 
     TileShape out;
+    out.activations = problem.activations;
     out.tile_c_vectors = knobs.get("tile_c");
     out.tile_x = knobs.get("tile_x");
     out.rows_per_task = 0;  // serial, inside the strip
@@ -359,7 +369,9 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     }
 
     p.dw.result.compute_at(p.result, row);
-    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.result, rows_per_task);
+    // Each stage branches on its own: the block's output row has no rungs.
+    depthwise_tiles(p.dw, problem, knobs, problem.in_channels, p.result,
+                    problem.activations, rows_per_task);
 
     // The expansion's rows whole (the input's width): the window may read fewer columns (a
     // large stride, VALID padding), but the tile ladder chooses by the whole row's width, and
@@ -367,6 +379,7 @@ void schedule_inverted_residual(algo::InvertedResidual &p, const Problem &proble
     p.expand.result.bound(p.expand.v.x, 0, problem.input_width);
     if (blocked) p.expand.result.align_bounds(p.expand.v.c, lanes);
     TileShape ex;
+    ex.activations = problem.activations;
     ex.round_up_channels = blocked;
     ex.tile_c_vectors = knobs.get("expand_tile_c");
     ex.tile_x = knobs.get("expand_tile_x");

@@ -98,6 +98,13 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         const Expr c = cast<int64_t>(channels);
         return (c + tile_c - 1) / tile_c * tile_c * covered_row(tile_w);
     };
+    // A rung of the clamp-only ladder (TileShape::activations); `general`: of a general one.
+    const Expr &clamps_only = shape.activations.identity;
+    const bool branch = clamps_only.defined() && !Internal::is_const_one(clamps_only);
+    Expr ladder = branch ? clamps_only : Expr();
+    auto rung = [&](const Expr &cond) {
+        return f.specialize(ladder.defined() ? ladder && cond : cond);
+    };
     // Alternatives to the full tile, each where the full tile would run and it covers at most
     // num/den of the full tile's outputs.
     // `when`: a further condition of the rungs' own (undefined: none).
@@ -106,9 +113,8 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         if (!when.defined()) when = Internal::const_true();
         for (const auto &[vectors, pixels] : rungs) {
             const int c2 = vectors * lanes;
-            tile(f.specialize(when && channels >= tc && width >= tile_x && channels >= c2 &&
-                              width >= pixels &&
-                              covered(c2, pixels) * den <= covered(tc, tile_x) * num),
+            tile(rung(when && channels >= tc && width >= tile_x && channels >= c2 &&
+                      width >= pixels && covered(c2, pixels) * den <= covered(tc, tile_x) * num),
                  c2, pixels);
         }
     };
@@ -117,12 +123,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         Expr fits_badly = width >= tile_x && covered_row(tile_x) * 10 >= w64 * 11;
         if (shape.alt_when.defined()) fits_badly = shape.alt_when || fits_badly;
         if (const int wide = shape.alt_tile_wide_vectors; wide > vectors) {
-            tile(f.specialize(fits_badly && channels >= wide * lanes && width >= pixels &&
-                              covered(wide * lanes, pixels) * 20 <=
-                                  covered(vectors * lanes, pixels) * 19),
+            tile(rung(fits_badly && channels >= wide * lanes && width >= pixels &&
+                      covered(wide * lanes, pixels) * 20 <= covered(vectors * lanes, pixels) * 19),
                  wide * lanes, pixels);
         }
-        tile(f.specialize(fits_badly && channels >= vectors * lanes && width >= pixels),
+        tile(rung(fits_badly && channels >= vectors * lanes && width >= pixels),
              vectors * lanes, pixels);
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators
@@ -130,13 +135,29 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         alternatives({shape.wide_rung}, 19, 20, shape.wide_when);
     }
     alternatives(shape.tighter_rungs, 19, 20);  // 5% fewer, as many accumulators
-    tile(f.specialize(channels >= tc && width >= tile_x), tc, tile_x);
-    if (half_x < tile_x) tile(f.specialize(channels >= tc && width >= half_x), tc, half_x);
+    tile(rung(channels >= tc && width >= tile_x), tc, tile_x);
+    if (half_x < tile_x) tile(rung(channels >= tc && width >= half_x), tc, half_x);
     for (const auto &[vectors, pixels] : shape.narrow_rungs) {
-        tile(f.specialize(channels >= vectors * lanes && width >= pixels), vectors * lanes,
-             pixels);
+        tile(rung(channels >= vectors * lanes && width >= pixels), vectors * lanes, pixels);
     }
-    if (tile_c_vectors > 1) tile(f.specialize(channels >= lanes && width >= half_x), lanes, half_x);
+    if (tile_c_vectors > 1) tile(rung(channels >= lanes && width >= half_x), lanes, half_x);
+    if (branch) {
+        // The general ladders: the full tile and one vector x half its pixels, each also
+        // conditioned on !clamps_only, so a stage computed inside a clamp-only rung of
+        // another loses them to the simplifier. (With the alternative tile and the leaner
+        // rungs in them too, three inverted-residual kernels had not compiled after 6 minutes
+        // each.)
+        auto general = [&](const Expr &when) {
+            ladder = when;
+            tile(rung(channels >= tc && width >= tile_x), tc, tile_x);
+            if (tile_c_vectors > 1) tile(rung(channels >= lanes && width >= half_x), lanes, half_x);
+        };
+        const Expr &exp_free = shape.activations.exp_free;
+        if (exp_free.defined() && !Internal::is_const_one(exp_free)) {
+            general(!clamps_only && exp_free);
+        }
+        general(!clamps_only);
+    }
     tile(f, 1, 1);
 }
 

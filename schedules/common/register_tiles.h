@@ -88,6 +88,12 @@ struct TileShape {
     // the blocked GEMM weights (abi/weight_layout.h) are dense vectors; a shifted tile starts
     // at an offset Halide cannot prove a multiple of the block and gathers them lane by lane.
     bool round_up_channels = false;
+    // The activation branches (Problem::activations; undefined: none). Every rung above holds
+    // only where all activations are clamps, so there the select simplifies away; the others
+    // get two short ladders, the full tile and one vector x half its pixels, first where no
+    // kind is SiLU (no exp), then for any kind; the scalar tile last: a few tiles of general
+    // code, not the whole ladder again.
+    algo::ActivationBranches activations;
 };
 
 // The narrow rungs of a GEMM tile (pointwise, conv2d): for each vector count below the full

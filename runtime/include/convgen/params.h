@@ -21,9 +21,11 @@ struct Padding {
     static Padding valid() { return {Mode::valid}; }
 };
 
-// Fused output activation: clamp(x, min, max), as XNNPACK does.
+// Fused output activation. none, relu, relu6 and clamp are clamp(x, min, max), as XNNPACK
+// does (min and max are read for clamp only); hard_swish is x * ReLU6(x + 3) / 6
+// (MobileNetV3), silu (swish) x * sigmoid(x) (EfficientNet).
 struct Activation {
-    enum class Kind { none, relu, relu6, clamp };
+    enum class Kind { none, relu, relu6, clamp, hard_swish, silu };
     Kind kind = Kind::none;
     float min = -std::numeric_limits<float>::infinity();
     float max = std::numeric_limits<float>::infinity();
@@ -32,6 +34,8 @@ struct Activation {
     static Activation relu() { return {Kind::relu, 0.0f}; }
     static Activation relu6() { return {Kind::relu6, 0.0f, 6.0f}; }
     static Activation clamp(float lo, float hi) { return {Kind::clamp, lo, hi}; }
+    static Activation hard_swish() { return {Kind::hard_swish}; }
+    static Activation silu() { return {Kind::silu}; }
 };
 
 struct Window {

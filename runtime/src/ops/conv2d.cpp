@@ -12,7 +12,7 @@ using Traits = OpTraits<Conv2dDesc>;
 int64_t Traits::input_channels(const Conv2dDesc &d) { return d.in_channels; }
 
 DispatchKey Traits::key(const Conv2dDesc &d) {
-    return {d.window, 1, d.in_channels, d.out_channels};
+    return {d.window, 1, d.in_channels, d.out_channels, identity_activations({d.activation})};
 }
 
 std::vector<PackedBuffer> Traits::pack(const Conv2dDesc &d, const WeightPointers &w,
@@ -31,12 +31,13 @@ std::vector<PackedBuffer> Traits::pack(const Conv2dDesc &d, const WeightPointers
 
 Traits::Args<halide_buffer_t *> Traits::args(const Conv2dDesc &d, const TensorDesc &input,
                                              const KernelBuffers &b, int) {
-    const ClampBounds act = activation_bounds(d.activation);
+    const KernelActivation act = kernel_activation(d.activation);
     Args<halide_buffer_t *> a{.input = b.input,
                               .weights = b.weights[0],
                               .bias = b.weights[1],
                               .act_min = act.min,
                               .act_max = act.max,
+                              .act_kind = act.kind(),
                               .output = b.output};
     set_window_args(a, d.window, input);
     return a;

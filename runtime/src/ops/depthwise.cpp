@@ -11,7 +11,8 @@ using Traits = OpTraits<DepthwiseDesc>;
 int64_t Traits::input_channels(const DepthwiseDesc &d) { return d.channels; }
 
 DispatchKey Traits::key(const DepthwiseDesc &d) {
-    return {d.window, d.multiplier, d.channels, d.out_channels()};
+    return {d.window, d.multiplier, d.channels, d.out_channels(),
+            identity_activations({d.activation})};
 }
 
 std::vector<PackedBuffer> Traits::pack(const DepthwiseDesc &d, const WeightPointers &w, int) {
@@ -29,13 +30,14 @@ std::vector<PackedBuffer> Traits::pack(const DepthwiseDesc &d, const WeightPoint
 
 Traits::Args<halide_buffer_t *> Traits::args(const DepthwiseDesc &d, const TensorDesc &input,
                                              const KernelBuffers &b, int) {
-    const ClampBounds act = activation_bounds(d.activation);
+    const KernelActivation act = kernel_activation(d.activation);
     Args<halide_buffer_t *> a{.input = b.input,
                               .weights = b.weights[0],
                               .bias = b.weights[1],
                               .channel_multiplier = d.multiplier,
                               .act_min = act.min,
                               .act_max = act.max,
+                              .act_kind = act.kind(),
                               .output = b.output};
     set_window_args(a, d.window, input);
     return a;

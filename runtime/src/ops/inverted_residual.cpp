@@ -35,7 +35,8 @@ struct InvertedResidualState : OpState<InvertedResidualDesc> {
 int64_t Traits::input_channels(const InvertedResidualDesc &d) { return d.in_channels; }
 
 DispatchKey Traits::key(const InvertedResidualDesc &d) {
-    return {d.window, 1, d.in_channels, d.out_channels};
+    return {d.window, 1, d.in_channels, d.out_channels,
+            identity_activations({d.expand_activation, d.dw_activation, d.activation})};
 }
 
 // The expansion, depthwise and projection each packed as their own ops pack them, so the
@@ -77,9 +78,9 @@ std::vector<PackedBuffer> Traits::pack(const InvertedResidualDesc &d, const Weig
 Traits::Args<halide_buffer_t *> Traits::args(const InvertedResidualDesc &d,
                                              const TensorDesc &input, const KernelBuffers &b,
                                              int threads) {
-    const ClampBounds expand_act = activation_bounds(d.expand_activation);
-    const ClampBounds dw_act = activation_bounds(d.dw_activation);
-    const ClampBounds act = activation_bounds(d.activation);
+    const KernelActivation expand_act = kernel_activation(d.expand_activation);
+    const KernelActivation dw_act = kernel_activation(d.dw_activation);
+    const KernelActivation act = kernel_activation(d.activation);
     Args<halide_buffer_t *> a{.input = b.input,
                               .expand_weights = b.weights[0],
                               .expand_bias = b.weights[1],
@@ -90,10 +91,13 @@ Traits::Args<halide_buffer_t *> Traits::args(const InvertedResidualDesc &d,
                               .residual = b.extra,
                               .expand_min = expand_act.min,
                               .expand_max = expand_act.max,
+                              .expand_kind = expand_act.kind(),
                               .dw_min = dw_act.min,
                               .dw_max = dw_act.max,
+                              .dw_kind = dw_act.kind(),
                               .project_min = act.min,
                               .project_max = act.max,
+                              .project_kind = act.kind(),
                               .threads = threads,
                               .output = b.output};
     set_window_args(a, d.window, input);

@@ -15,6 +15,7 @@ DispatchKey Traits::key(const PointwiseDesc &d) {
     DispatchKey key;
     key.in_channels = d.in_channels;
     key.out_channels = d.out_channels;
+    key.identity_activations = identity_activations({d.activation});
     return key;
 }
 
@@ -32,12 +33,13 @@ std::vector<PackedBuffer> Traits::pack(const PointwiseDesc &d, const WeightPoint
 // threads: the call's (abi::PointwiseArgs::threads; GPU kernels ignore it).
 Traits::Args<halide_buffer_t *> Traits::args(const PointwiseDesc &d, const TensorDesc &,
                                              const KernelBuffers &b, int threads) {
-    const ClampBounds act = activation_bounds(d.activation);
+    const KernelActivation act = kernel_activation(d.activation);
     return {.input = b.input,
             .weights = b.weights[0],
             .bias = b.weights[1],
             .act_min = act.min,
             .act_max = act.max,
+            .act_kind = act.kind(),
             .threads = threads,
             .output = b.output};
 }

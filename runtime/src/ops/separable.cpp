@@ -16,7 +16,8 @@ using Traits = OpTraits<SeparableDesc>;
 int64_t Traits::input_channels(const SeparableDesc &d) { return d.in_channels; }
 
 DispatchKey Traits::key(const SeparableDesc &d) {
-    return {d.window, d.multiplier, d.in_channels, d.out_channels};
+    return {d.window, d.multiplier, d.in_channels, d.out_channels,
+            identity_activations({d.dw_activation, d.activation})};
 }
 
 // Each half packed as its own op packs it (its depthwise(), pointwise()), so the unfused
@@ -44,8 +45,8 @@ std::vector<PackedBuffer> Traits::pack(const SeparableDesc &d, const WeightPoint
 
 Traits::Args<halide_buffer_t *> Traits::args(const SeparableDesc &d, const TensorDesc &input,
                                              const KernelBuffers &b, int) {
-    const ClampBounds dw_act = activation_bounds(d.dw_activation);
-    const ClampBounds act = activation_bounds(d.activation);
+    const KernelActivation dw_act = kernel_activation(d.dw_activation);
+    const KernelActivation act = kernel_activation(d.activation);
     Args<halide_buffer_t *> a{.input = b.input,
                               .dw_weights = b.weights[0],
                               .dw_bias = b.weights[1],
@@ -54,8 +55,10 @@ Traits::Args<halide_buffer_t *> Traits::args(const SeparableDesc &d, const Tenso
                               .channel_multiplier = d.multiplier,
                               .dw_min = dw_act.min,
                               .dw_max = dw_act.max,
+                              .dw_kind = dw_act.kind(),
                               .pw_min = act.min,
                               .pw_max = act.max,
+                              .pw_kind = act.kind(),
                               .output = b.output};
     set_window_args(a, d.window, input);
     return a;
