@@ -676,11 +676,20 @@ TEST(Implementation, BaselinesRunOnlyWhenNamed) {
 TEST(Implementation, AutoscheduledBaselinesTakeClampActivationsOnly) {
     const Isa isa = std::min(detected_isa(), max_isa());
     const TensorDesc in = TensorDesc::nhwc(1, 30, 30, 64);
+    auto built_here = [&](const VariantInfo &v) {
+        return !v.auto_dispatch && std::find(v.isas.begin(), v.isas.end(), isa) != v.isas.end();
+    };
+    // kernels.json builds the autoscheduled baselines for some levels only (AVX-512, NEON):
+    // on an AVX2 host none runs here, and the aarch64 suite and AVX-512 hosts test them.
+    const auto autoscheduled = std::count_if(variants().begin(), variants().end(), [&](auto &v) {
+        return built_here(v) && is_autoscheduled(v.schedule);
+    });
+    if (autoscheduled == 0) {
+        GTEST_SKIP() << "no autoscheduled baseline is built for " << to_string(isa);
+    }
     int refused = 0;
     for (const auto &v : variants()) {
-        if (v.auto_dispatch || std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) {
-            continue;
-        }
+        if (!built_here(v)) continue;
         const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
         OperatorOptions named;
         named.variant = v.name;
@@ -704,7 +713,7 @@ TEST(Implementation, AutoscheduledBaselinesTakeClampActivationsOnly) {
             }
         }
     }
-    EXPECT_GE(refused, 2) << "no autoscheduled baseline was built for " << to_string(isa);
+    EXPECT_EQ(refused, 2 * autoscheduled);
 }
 
 namespace {
