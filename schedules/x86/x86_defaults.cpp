@@ -164,12 +164,16 @@ cpu::CpuDefaults defaults(const std::string &isa) {
     // memory). On Zen 4 (AVX-512) it won only on the 14x14 and 7x7 blocks; elsewhere the taps'
     // border test, mostly hoisted by Halide's loop partitioning, was cheaper. On the Intel
     // AVX-512 core below, with the pixel-tile walk, staging was slower than not staging on all
-    // 9 layers (0.73-1.44x of the old default against 0.96-2.15x), so AVX-512 does not stage. On a Zen 3 core
-    // (AVX2, 1 thread, `convgen-tune --measure stage_input:1`, 5 interleaved rounds) it won
-    // on 8 of the 9 MobileNetV1 depthwise layers: s1 1.22-1.44x, s2 1.14-1.83x, except 3x3 s2
-    // 128 channels at 56x56 (0.88x). Inside the fused separable it lost (0.85-0.97x on 3 of 4
-    // blocks), so that keeps the border test.
-    d.dw_stage_input = !avx512;
+    // 9 layers (0.73-1.44x of the old default against 0.96-2.15x), so AVX-512 does not stage.
+    // AVX2 staged until 2026-12-06 (it won on a Zen 3 core before the pixel-tile walk below);
+    // with that walk, not staging is faster: `convgen-tune --measure stage_input:0` on a Zen 3
+    // core (AMD EPYC family 25 model 1), 3 interleaved rounds, time staged / not: 1 thread
+    // 1.05-1.72x on 35 of the 36 depthwise layers of MobileNetV1, V2, EfficientNet-B0 and
+    // Xception (3x3 and 5x5, stride 1 and 2; 0.98x on 32 channels at 112x112, which the
+    // network runs fused), 2 threads 1.04-1.42x on 8 of MobileNetV1's 9 (0.96x on the same).
+    // Inside the fused separable it lost (0.85-0.97x on 3 of 4 blocks), so that keeps the
+    // border test.
+    d.dw_stage_input = false;
     // The depthwise op walks each row pixel tile by pixel tile, all channels of a tile's input
     // pixels together (rows outside the channel slices, the slices inside the pixel tiles), its
     // staged input rows holding every channel. Before, each 16-channel slice walked its strip of
