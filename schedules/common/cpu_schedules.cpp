@@ -109,6 +109,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
     if (standalone) {
         shape.narrow_rungs = narrow_rungs(problem, shape);
         shape.tasks_per_thread = knobs.get("tasks_per_thread");
+        shape.strip_major_tasks = knobs.get("strip_major_tasks");
         shape.threads = problem.threads;
         shape.height = problem.out_height;
     }

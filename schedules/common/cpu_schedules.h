@@ -40,6 +40,9 @@ struct CpuDefaults {
     // threads, one chunk of pixel tiles per thread instead (TileShape::threads; 0 = never):
     // knob tasks_per_thread
     int pw_tasks_per_thread = 0;
+    // pointwise, (strip, slice) tasks: the slices of a strip before the next strip
+    // (TileShape::strip_major_tasks): knob strip_major_tasks
+    bool pw_strip_major_tasks = false;
     // pointwise: also try 1 vector x twice the tile's pixels (as many accumulators), before
     // the tighter rungs and on their terms, on reductions of 64 channels or more, where the
     // register file holds it (TileShape::wide_rung): knob wide_tiles

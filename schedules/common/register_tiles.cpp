@@ -62,6 +62,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         if (slices_inside_pixel_tiles(shape)) {
             order = {t.ci, t.xi, t.co, t.xo};
             order.insert(order.end(), rows.begin(), rows.end());
+        } else if (task_per_slice_and_strip && shape.strip_major_tasks) {
+            order.push_back(v.y);
+            order.push_back(t.co);
+            order.push_back(t.yo);
+            if (chunks) order.push_back(t.xc);
         } else if (shape.channels_outside_rows || slices_inside_strips) {
             order.insert(order.end(), rows.begin(), rows.end());
             order.push_back(t.co);
@@ -76,7 +81,11 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         if (shape.channels_outside_rows && shape.rows_per_task > 1) {
             // One flat parallel loop over (channel slice, strip): nested parallel loops would
             // wake the thread pool once per slice.
-            s.fuse(t.yo, t.co, t.task).parallel(t.task);
+            if (shape.strip_major_tasks) {
+                s.fuse(t.co, t.yo, t.task).parallel(t.task);
+            } else {
+                s.fuse(t.yo, t.co, t.task).parallel(t.task);
+            }
             // The chunks are a loop of their own around the tasks (fused into them, Halide
             // could not bound the slice: task / a run-time extent of unknown sign). convgen's
             // pool runs a one-iteration loop inline and a loop nested in a parallel one

@@ -42,6 +42,11 @@ struct TileShape {
     // on 2 threads one ran alone at the end.
     Halide::Expr threads;
     int tasks_per_thread = 0;
+    // The (strip, slice) tasks in strip-major order: consecutive tasks take the slices of one
+    // strip before the next strip, so the strip's input rows stay in L2 while every slice
+    // reads them. Slice-major (false) walks the whole image once per slice, and an input
+    // larger than L2 (56x56x128: 1.6 MB) comes from L3 or memory for each slice.
+    bool strip_major_tasks = false;
     // Loop over rows inside each slice of channels (slices then also run in parallel), so a
     // per-row stage holds one slice of channels and stays in L1.
     bool channels_outside_rows = false;
