@@ -72,7 +72,10 @@ bool is_autoscheduled(const std::string &schedule) {
 }
 
 namespace detail {
-std::string activation_decline(const VariantInfo &v, const DispatchKey &key) {
+std::string key_decline_reason(const VariantInfo &v, const DispatchKey &key) {
+    if (std::string reason = decline_reason(v, key.window, key.multiplier); !reason.empty()) {
+        return reason;
+    }
     if (key.identity_activations || !is_autoscheduled(v.schedule)) return "";
     return "an autoscheduled baseline takes clamp activations only (none, relu, relu6, clamp), "
            "not hard_swish or silu";
@@ -223,8 +226,7 @@ Selection select_kernel(OpKind op, const DispatchKey &key, const OperatorOptions
         if (!forced && (!v.auto_dispatch || (tuned && !channels_match(v.shape, key)))) continue;
         if (chosen && !tuned) continue;
         known = true;
-        std::string reason = decline_reason(v, key.window, key.multiplier);
-        if (reason.empty()) reason = activation_decline(v, key);
+        const std::string reason = key_decline_reason(v, key);
         // This entry's own levels: a tuned layer may have a sibling of the same name for
         // another ISA.
         const bool has_isa = std::find(v.isas.begin(), v.isas.end(), isa) != v.isas.end();

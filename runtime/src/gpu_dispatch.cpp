@@ -104,9 +104,7 @@ GpuSelection select_gpu_kernel(OpKind op, const DispatchKey &key, const GpuOptio
         // Baselines (autoscheduled, schedule alternatives) run only when named.
         if (options.variant.empty() && !v.auto_dispatch) continue;
         known = true;
-        std::string reason = decline_reason(v, key.window, key.multiplier);
-        if (reason.empty()) reason = activation_decline(v, key);
-        if (!reason.empty()) {
+        if (const std::string reason = key_decline_reason(v, key); !reason.empty()) {
             s.impl.declined.push_back({v.name, reason});
             continue;
         }

@@ -61,7 +61,7 @@ struct GpuKernelEntry {
 // Adds GPU kernels (the baselines) to the table; call at start-up, before operators exist.
 void register_gpu_kernels(const std::vector<GpuKernelEntry> &entries);
 
-// The GPU dispatch asks the CPU's rule (convgen::decline_reason) of the op's key, without
+// The GPU dispatch asks the CPU's rule (detail::key_decline_reason) of the op's key, without
 // the channels (the GPU has no tuned variants yet).
 using convgen::detail::DispatchKey;
 template <class Desc>

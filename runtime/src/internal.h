@@ -33,9 +33,10 @@ struct DispatchKey {
 };
 // True when every one of `acts` is none, ReLU, ReLU6 or clamp.
 bool identity_activations(std::initializer_list<Activation> acts);
-// Why variant `v` cannot take the key's activations (an autoscheduled baseline and a
-// hard-swish or SiLU), or "".
-std::string activation_decline(const VariantInfo &v, const DispatchKey &key);
+// Why variant `v` cannot take the key's problem, or "": convgen::decline_reason of its window
+// and multiplier, then its activations (an autoscheduled baseline and a hard-swish or SiLU).
+// The one rule of the CPU and GPU dispatch.
+std::string key_decline_reason(const VariantInfo &v, const DispatchKey &key);
 
 // Where a kernel's parallel loops run (OperatorOptions or RunOptions threads / executor), set
 // for the duration of each kernel call (CallParallelism) and read by the thread pool.
