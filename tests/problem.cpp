@@ -175,6 +175,9 @@ std::vector<Problem> grid(OpKind op) {
     // Input pixels 4 KiB apart (1024 channels): the avx512 pointwise op's alternative 4x5 tile
     // (TileShape::alt_tile).
     vary([](Problem &p) { p.h = 2, p.w = 5, p.ci = 1024, p.co = 64; });
+    // 256 input channels: the avx2 pointwise op's alternative 2x6 tile (alt_tile_min_c_in),
+    // on 36 output channels (3 slices of 16, the last shifted inwards; 3x4 also covers 48).
+    vary([](Problem &p) { p.h = 3, p.w = 12, p.ci = 256, p.co = 36; });
     // Output channels the avx512 pointwise op's 1x28 rung takes (wide_tiles, from 64 input
     // channels): 40 on a 30-wide row, 80 on a merged row of 4 x 14, whose 5 slices are also
     // cut into pixel chunks when the run has 2 threads (TileShape::threads); and 160 on a

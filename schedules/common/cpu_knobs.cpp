@@ -21,6 +21,7 @@ const std::vector<int> kTasksPerThread{0, 2, 3, 4, 6};
 const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
+const std::vector<int> kAltTileMinCIn{0, 128, 192, 256, 384, 512};  // 0: never
 const std::vector<int> kUnrollRowsMaxK{0, 1, 3, 5};  // 0: every window; 1: none
 
 // The depthwise register tile's defaults (op, or the separable's depthwise half): the target's
@@ -107,6 +108,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"alt_tile_c", d.pw_alt_tile_vectors, kAltTileC},
             {"alt_tile_x", d.pw_alt_tile_pixels, kAltTileX},
             {"alt_tile_wide_c", d.pw_alt_tile_wide_vectors, kAltTileWideC},
+            {"alt_tile_min_c_in", d.pw_alt_tile_min_c_in, kAltTileMinCIn},
         };
     }
     if (op == "separable") {

@@ -140,6 +140,12 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
         if (problem.input_pixel_stride.defined()) {
             shape.alt_when = problem.input_pixel_stride % 1024 == 0;
         }
+        // And on wide reductions (knob alt_tile_min_c_in), whose full-tile weight panel
+        // outgrows L1 (AVX2's 3x4: 24 channels x 256 floats = 24 KiB of Zen 3's 32), where
+        // the alternative tile computes no more outputs.
+        if (const int min_c_in = knobs.get("alt_tile_min_c_in"); min_c_in > 0) {
+            shape.alt_when_no_wider = problem.in_channels >= min_c_in;
+        }
     }
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x});

@@ -30,6 +30,11 @@ struct CpuDefaults {
     // alternative one where it covers at least 5% fewer outputs (TileShape::
     // alt_tile_wide_vectors; 0 = none)
     int pw_alt_tile_wide_vectors = 0;  // knob alt_tile_wide_c
+    // pointwise op: the alternative tile also where the reduction has at least this many input
+    // channels (0 = never): there the full tile's weight panel (tile_c vectors x c_in floats,
+    // streamed once per pixel tile) outgrows L1 and a narrower tile's panel still fits better
+    // (TileShape::alt_when). Knob alt_tile_min_c_in.
+    int pw_alt_tile_min_c_in = 0;
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows
     // pointwise: the same, in strips of rows so that narrow layers still have enough tasks

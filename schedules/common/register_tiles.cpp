@@ -131,6 +131,10 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
         const auto [vectors, pixels] = shape.alt_tile;
         Expr fits_badly = width >= tile_x && covered_row(tile_x) * 10 >= w64 * 11;
         if (shape.alt_when.defined()) fits_badly = shape.alt_when || fits_badly;
+        if (shape.alt_when_no_wider.defined()) {
+            fits_badly = fits_badly || (shape.alt_when_no_wider &&
+                                        covered(vectors * lanes, pixels) <= covered(tc, tile_x));
+        }
         if (const int wide = shape.alt_tile_wide_vectors; wide > vectors) {
             tile(rung(fits_badly && channels >= wide * lanes && width >= pixels &&
                       covered(wide * lanes, pixels) * 20 <= covered(vectors * lanes, pixels) * 19),

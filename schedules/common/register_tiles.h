@@ -84,6 +84,11 @@ struct TileShape {
     // undefined = none). {0, 0} = no such tile.
     std::pair<int, int> alt_tile{0, 0};
     Halide::Expr alt_when;
+    // Also where this holds (undefined = never) and alt_tile covers no more outputs than the
+    // full tile (its pixels overlapping a row's end no more than the full tile's channels
+    // overlap the slices): AVX2's 2x6 on wide reductions, but not on 19-wide rows (24 pixels
+    // computed for 19, where 3x4 computes 20).
+    Halide::Expr alt_when_no_wider;
     // Where alt_tile runs, this many vectors x alt_tile's pixels instead where that covers at
     // least 5% fewer outputs (0 = never): 5x5 for 160 channels, which 4x5 pads to 192.
     int alt_tile_wide_vectors = 0;

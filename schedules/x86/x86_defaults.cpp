@@ -112,6 +112,22 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // 3 vectors x 4 pixels = 12 accumulators + 3 weights + 1 broadcast of 16 registers.
         d.gemm_tile_vectors = 3;
         d.gemm_tile_pixels = 4;
+        // The pointwise op in 2 vectors x 6 pixels (12 accumulators + 2 weights + 1 broadcast
+        // = 15 registers) on reductions of 256 channels or more, where it covers no more
+        // outputs than 3x4: 3x4's weight panel, streamed once per pixel tile, is 24 channels x
+        // c_in floats (24 KiB at 256, 96 KiB at 1024) against Zen 3's 32 KiB L1, and 2x6's is
+        // two thirds of it; also where 3x4 fits badly (alt_tile: input pixels 4 KiB apart, or
+        // rows it overlaps by 10%). `convgen-tune --measure alt_tile_c:2,alt_tile_x:6,
+        // alt_tile_min_c_in:256` on a Zen 3 core (AMD EPYC family 25 model 1), time 3x4 /
+        // 2x6 on the 5 MobileNetV1 layers it changes (256 -> 256 at 28x28, 256 -> 512 and
+        // 512 -> 512 at 14x14, 512 and 1024 -> 1024 at 7x7): 1 thread 7 rounds 1.02-1.14x,
+        // cold 0.99-1.18x, 2 threads 5 rounds 1.07-1.15x. As the only tile it lost where it
+        // pads (24 output channels: 0.58-0.65x in 1x12; 19-wide rows, 24 pixels for 19:
+        // 0.89x), hence the conditions; 4x2 (the tuned 56- and 28-wide layers') was
+        // 0.86-0.96x on these.
+        d.pw_alt_tile_vectors = 2;
+        d.pw_alt_tile_pixels = 6;
+        d.pw_alt_tile_min_c_in = 256;
         // Depthwise 2 vectors x 4 pixels, as on AVX-512 and for the same reason: 16 channels
         // are one 64-byte line of each pixel, where one vector read half a line per pass of
         // the strided pixel walk. Not all 18 weight vectors fit beside the 8 accumulators;
