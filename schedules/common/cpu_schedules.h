@@ -33,7 +33,7 @@ struct CpuDefaults {
     // pointwise op: the alternative tile also where the reduction has at least this many input
     // channels (0 = never): there the full tile's weight panel (tile_c vectors x c_in floats,
     // streamed once per pixel tile) outgrows L1 and a narrower tile's panel still fits better
-    // (TileShape::alt_when). Knob alt_tile_min_c_in.
+    // (TileShape::alt_when_no_wider). Knob alt_tile_min_c_in.
     int pw_alt_tile_min_c_in = 0;
     // conv2d: output-channel slices outside the rows (weights stay cached while pixels pass)
     bool conv_channels_outside_rows = true;  // knob channels_outside_rows

@@ -124,7 +124,7 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         // cold 0.99-1.18x, 2 threads 5 rounds 1.07-1.15x. As the only tile it lost where it
         // pads (24 output channels: 0.58-0.65x in 1x12; 19-wide rows, 24 pixels for 19:
         // 0.89x), hence the conditions; 4x2 (the tuned 56- and 28-wide layers') was
-        // 0.86-0.96x on these.
+        // 0.86-0.96x on the 28- and 14-wide three of them (3 rounds, cold).
         d.pw_alt_tile_vectors = 2;
         d.pw_alt_tile_pixels = 6;
         d.pw_alt_tile_min_c_in = 256;
