@@ -35,13 +35,28 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
         const Var row = panel.args()[1];
         panel.prefetch(weights_buffer, row, row, prefetch_rows);
     }
-    panel.compute_at(result, fused_task ? t.task : t.co)
-        .vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
+    panel.compute_at(result, fused_task ? t.task : t.co);
+    if (block == 0) {
+        panel.vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
+        return;
+    }
     // Whole blocks of the packed weights (`block`, from the generator: abi/weight_layout.h):
     // with the copy's first channel a known multiple of the block, each vector is a dense load
     // of one block's row; from a channel of unknown alignment Halide gathered it lane by lane.
-    if (block == 0) return;
-    panel.align_bounds(panel.args()[0], block);
+    // Block by block, each block's rows in turn: the source is one sequential stream and the
+    // block's index (clamped to the last block) is computed once per block. Row by row, all
+    // blocks of a row in turn, it was computed per vector (a shift, a clamp and a multiply
+    // for each 32-byte copy), and the copy took 20% of 1024 -> 1024 at 7x7 (perf, Zen 3).
+    const std::vector<Var> args = panel.args();
+    const Var block_index("cb"), in_block("cj");
+    panel.align_bounds(args[0], block)
+        .split(args[0], block_index, in_block, block, TailStrategy::RoundUp)
+        .vectorize(in_block, lanes)
+        .unroll(in_block);
+    std::vector<VarOrRVar> order{in_block};
+    order.insert(order.end(), args.begin() + 1, args.end());
+    order.push_back(block_index);
+    panel.reorder(order);
     if (!constant_rows) return;
     // Rows of a constant length, the widest slice any rung computes rounded out to whole
     // blocks (one more where a slice shifted inwards starts inside a block), so the tiles
