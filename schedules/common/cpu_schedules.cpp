@@ -31,13 +31,14 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
                             shape.rows_per_task > 1;
     Func panel = weights.in();
+    // (channel, reduction rows...): the channel and the rows of the copy.
+    const std::vector<Var> args = panel.args();
     if (prefetch_rows > 0 && weights_buffer.defined()) {
-        const Var row = panel.args()[1];
-        panel.prefetch(weights_buffer, row, row, prefetch_rows);
+        panel.prefetch(weights_buffer, args[1], args[1], prefetch_rows);
     }
     panel.compute_at(result, fused_task ? t.task : t.co);
     if (block == 0) {
-        panel.vectorize(panel.args()[0], lanes, TailStrategy::GuardWithIf);
+        panel.vectorize(args[0], lanes, TailStrategy::GuardWithIf);
         return;
     }
     // Whole blocks of the packed weights (`block`, from the generator: abi/weight_layout.h):
@@ -47,7 +48,6 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     // block's index (clamped to the last block) is computed once per block. Row by row, all
     // blocks of a row in turn, it was computed per vector (a shift, a clamp and a multiply
     // for each 32-byte copy), and the copy took 20% of 1024 -> 1024 at 7x7 (perf, Zen 3).
-    const std::vector<Var> args = panel.args();
     const Var block_index("cb"), in_block("cj");
     panel.align_bounds(args[0], block)
         .split(args[0], block_index, in_block, block, TailStrategy::RoundUp)
@@ -69,7 +69,7 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
         for (const auto &rung : *rungs) vectors = std::max(vectors, rung.first);
     }
     const int widest = (vectors * lanes + block - 1) / block * block + block;
-    panel.bound_storage(panel.args()[0], widest);
+    panel.bound_storage(args[0], widest);
 }
 
 // The widest tile any rung of the ladder may take: twice the full tile's pixels, at most 14
