@@ -629,7 +629,8 @@ void register_forced(int threads) {
     for (const auto &[op, kind] : windowed) {
         for (const auto &v : convgen::variants()) {
             if (v.op != kind ||
-                !convgen::decline_reason(v, window_of(layer), layer.multiplier).empty()) {
+                !convgen::decline_reason(v, window_of(layer), layer.multiplier, layer.c)
+                     .empty()) {
                 continue;
             }
             convgen::OperatorOptions options;
@@ -662,7 +663,9 @@ std::string variant_for(Op op, convgen::OpKind kind, const Problem &layer,
         if (v.op != kind || v.schedule != schedule) continue;
         if (schedule == "hand" && !(v.auto_dispatch && v.shape.any())) continue;
         // The runtime's own rule (convgen::decline_reason, shape_matches).
-        if (!convgen::decline_reason(v, window_of(layer), layer.multiplier).empty()) continue;
+        if (!convgen::decline_reason(v, window_of(layer), layer.multiplier, c_in).empty()) {
+            continue;
+        }
         if (v.tuned_threads && v.tuned_threads != threads) continue;
         if (!convgen::shape_matches(v.shape, c_in, h, w, c_out)) continue;
         return v.name;

@@ -18,7 +18,7 @@
 # The tables go to <binary dir>/generated/, in manifest order:
 #   convgen_variants.inc  CONVGEN_VARIANT(op, name, kernel, stride, dilation, multiplier,
 #                                         "schedule", dispatch, c_in, h, w, c_out, threads,
-#                                         "machine", "isas")
+#                                         "machine", "isas", min_in_channels)
 #   convgen_kernels.inc   CONVGEN_KERNEL(op, name, isa), whose entry point is convgen_<name>_<isa>
 #   convgen_kernel_headers.inc  the #include of each of those kernels' generated header
 #   convgen_fusion.inc    CONVGEN_FUSION_RULE(target, min_channels, max_channels, max_pixels,
@@ -91,6 +91,9 @@ function(_convgen_add_variant json i targets isas)
         message(FATAL_ERROR "variant ${entry_name}: tuning.machine_class '${machine}' has a quote or backslash")
     endif ()
     string(APPEND shape ", ${threads}, \"${machine}\"")
+    # The fewest input channels it takes (0 = any): a schedule that pays on wide reductions
+    # only, listed before a variant for any.
+    _convgen_json_or(min_in_channels 0 "${entry}" min_in_channels)
     # Benchmark baselines ("dispatch": false) go to their own library and tables.
     set(role "")
     if (NOT entry_dispatch)
@@ -121,7 +124,7 @@ function(_convgen_add_variant json i targets isas)
     if (built)
         string(STRIP "${built}" built)
         string(APPEND ${role}table
-               "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape}, \"${built}\")\n")
+               "CONVGEN_VARIANT(${op}, ${name}${entry_fixed}, \"${entry_schedule}\", ${entry_dispatch}${shape}, \"${built}\", ${min_in_channels})\n")
     endif ()
     foreach (var table kernels headers libs)
         set(${var} "${${var}}" PARENT_SCOPE)

@@ -270,6 +270,9 @@ Problem fit_to(Problem p, const VariantInfo &v) {
         };
         clamp_only(p.act), clamp_only(p.dw_act);
     }
+    // A variant for wide reductions only: its minimum plus the grid's own count, so the last
+    // block of the reduction is partial wherever the grid's count is not a multiple of it.
+    if (v.min_in_channels > 0 && p.ci < v.min_in_channels) p.ci += v.min_in_channels;
     if (p.op == OpKind::pointwise) {
         p.window = Window{1, 1, 1, 1, 1, 1, Padding::valid()};
         p.multiplier = 1;
@@ -587,7 +590,7 @@ int run_grid(const VariantInfo &v,
         const Problem p = fit_to(original, v);
         if (!p.has_output() || !seen.insert(p.str()).second) continue;
         // fit_to and the runtime's dispatch rule agree.
-        EXPECT_EQ(decline_reason(v, p.window, p.multiplier), "") << p.describe();
+        EXPECT_EQ(decline_reason(v, p.window, p.multiplier, p.ci), "") << p.describe();
         if (!autoscheduled(v)) {
             // An error names the problem and the grid goes on.
             try {

@@ -567,7 +567,7 @@ TEST(Implementation, VariantsListEveryOp) {
             any = true;
             // A variant fixing nothing accepts every problem, so dispatch never runs dry.
             generic |= v.auto_dispatch && v.shape.any() && v.kernel == 0 && v.stride == 0 &&
-                       v.dilation == 0 && v.multiplier == 0;
+                       v.dilation == 0 && v.multiplier == 0 && v.min_in_channels == 0;
             EXPECT_FALSE(v.isas.empty()) << v.name << " is compiled for no ISA";
         }
         EXPECT_TRUE(any) << to_string(op) << " has no variant";
@@ -668,6 +668,37 @@ TEST(Implementation, BaselinesRunOnlyWhenNamed) {
         EXPECT_EQ(forced.schedule, v.schedule);
     }
     EXPECT_GE(baselines, 4) << "kernels.json should list a naive baseline per op";
+}
+
+TEST(Implementation, WideReductionVariantsFromTheirInputChannelsOn) {
+    // A variant with min_in_channels (the c_in-blocked conv2d) is the automatic choice from
+    // that many input channels on, passed over below it with the reason named, and refuses a
+    // narrower problem when forced.
+    const Isa isa = std::min(detected_isa(), max_isa());
+    for (const auto &v : variants()) {
+        if (!v.auto_dispatch || v.min_in_channels == 0) continue;
+        if (std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) continue;
+        const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
+        const int wide = v.min_in_channels, narrow = v.min_in_channels - 1;
+        const Implementation chosen =
+            make_operator(v.op, wide, 32, k, s, {}).implementation(TensorDesc::nhwc(1, 14, 14, wide));
+        EXPECT_EQ(chosen.variant, v.name) << chosen.to_string();
+        const Implementation passed = make_operator(v.op, narrow, 32, k, s, {})
+                                          .implementation(TensorDesc::nhwc(1, 14, 14, narrow));
+        EXPECT_NE(passed.variant, v.name);
+        const std::string why = "declined " + v.name + ": " + std::to_string(narrow) +
+                                " input channels are fewer than its " + std::to_string(wide);
+        EXPECT_NE(passed.to_string().find(why), std::string::npos) << passed.to_string();
+        OperatorOptions named;
+        named.variant = v.name;
+        try {
+            make_operator(v.op, narrow, 32, k, s, named);
+            ADD_FAILURE() << v.name << " was forced on " << narrow << " input channels";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.code(), ErrorCode::unsupported) << e.what();
+            EXPECT_NE(std::string(e.what()).find("fewer than its"), std::string::npos) << e.what();
+        }
+    }
 }
 
 // Autoscheduled baselines are compiled for clamp activations only (their schedules have no

@@ -73,7 +73,8 @@ bool is_autoscheduled(const std::string &schedule) {
 
 namespace detail {
 std::string key_decline_reason(const VariantInfo &v, const DispatchKey &key) {
-    if (std::string reason = decline_reason(v, key.window, key.multiplier); !reason.empty()) {
+    if (std::string reason = decline_reason(v, key.window, key.multiplier, key.in_channels);
+        !reason.empty()) {
         return reason;
     }
     if (key.identity_activations || !is_autoscheduled(v.schedule)) return "";
@@ -82,7 +83,12 @@ std::string key_decline_reason(const VariantInfo &v, const DispatchKey &key) {
 }
 }  // namespace detail
 
-std::string decline_reason(const VariantInfo &v, const Window &w, int multiplier) {
+std::string decline_reason(const VariantInfo &v, const Window &w, int multiplier,
+                           int in_channels) {
+    if (in_channels > 0 && in_channels < v.min_in_channels) {
+        return std::to_string(in_channels) + " input channels are fewer than its " +
+               std::to_string(v.min_in_channels);
+    }
     if (v.op == OpKind::pointwise) return "";
     auto pair = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
     if (v.kernel && (w.kernel_h != v.kernel || w.kernel_w != v.kernel)) {

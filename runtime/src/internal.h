@@ -92,10 +92,10 @@ struct KernelEntry {
                                  reinterpret_cast<void *>(&convgen_##name##_##isa), \
                                  &convgen_##name##_##isa##_metadata},
 #define CONVGEN_VARIANT_ROW(op, name, kernel, stride, dilation, multiplier, schedule, dispatch, \
-                            c_in, h, w, c_out, threads, machine, isas)                          \
+                            c_in, h, w, c_out, threads, machine, isas, min_in_channels)         \
     convgen::VariantInfo{convgen::OpKind::op, #name, kernel, stride, dilation, multiplier,      \
                          schedule, dispatch != 0, {c_in, h, w, c_out}, threads, machine,          \
-                         convgen::detail::parse_isas(isas)},
+                         convgen::detail::parse_isas(isas), min_in_channels},
 // A row's space-separated ISA names ("avx2 avx512") as Isa values.
 std::vector<Isa> parse_isas(const char *names);
 

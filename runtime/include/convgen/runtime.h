@@ -102,6 +102,9 @@ struct VariantInfo {
     // one: then no machine matches it).
     std::string tuned_machine;
     std::vector<Isa> isas;
+    // Declines problems with fewer input channels than this (0 = any): a schedule that pays
+    // only on wide reductions (kernels.json "min_in_channels"), before a variant for any.
+    int min_in_channels = 0;
 };
 const std::vector<VariantInfo> &variants();
 // Whether a VariantInfo::schedule names a Halide autoscheduler (Mullapudi2016, Adams2019,
@@ -110,9 +113,11 @@ const std::vector<VariantInfo> &variants();
 bool is_autoscheduled(const std::string &schedule);
 
 // The dispatch rule, one for the CPU and GPU dispatch, the benchmark and the tests: why `v`
-// cannot run a problem with this window and channel multiplier (a parameter it fixes at compile
-// time differs), or "" if it can. Pointwise variants fix nothing.
-std::string decline_reason(const VariantInfo &v, const Window &window, int multiplier);
+// cannot run a problem with this window, channel multiplier and input channels (a parameter
+// it fixes at compile time differs, or fewer input channels than its min_in_channels), or ""
+// if it can. Pointwise variants fix no window. in_channels 0: not checked.
+std::string decline_reason(const VariantInfo &v, const Window &window, int multiplier,
+                           int in_channels = 0);
 // Whether a tuned variant's shape (VariantInfo::shape, 0 = any) is this problem's.
 bool shape_matches(const VariantInfo::Shape &shape, int in_channels, int height, int width,
                    int out_channels);
