@@ -22,6 +22,8 @@ const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
 const std::vector<int> kAltTileMinCIn{0, 128, 192, 256, 384, 512};  // 0: never
+const std::vector<int> kCiBlock{0, 16, 32, 64, 128};  // 0: the whole reduction at once
+const std::vector<int> kCiBlockPixels{0, 256, 512, 1024, 2048, 4096};  // 0: the whole image
 const std::vector<int> kUnrollRowsMaxK{0, 1, 3, 5};  // 0: every window; 1: none
 
 // The depthwise register tile's defaults (op, or the separable's depthwise half): the target's
@@ -77,6 +79,8 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"tighter_tiles",
              d.conv_tighter_tiles >= 0 ? d.conv_tighter_tiles : d.gemm_tighter_tiles, kTighter},
             {"unroll_ci", 1, kUnrollCi},
+            {"ci_block", d.conv_ci_block, kCiBlock},
+            {"ci_block_pixels", d.conv_ci_block_pixels, kCiBlockPixels},
         };
         if (fixed_kernel) k.push_back({"unroll_taps", 0, kBool});
         return k;

@@ -15,28 +15,18 @@ FixedParams fixed_params(const Problem &problem) {
     return {problem.kernel_w, problem.stride, problem.multiplier};
 }
 
-// The weight panel of one output-channel slice (the op's whole reduction: c_in, and the taps
-// for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
-// (strip, slice) task when strips of rows are fused with the slices. With rows outside the
-// slices it would be copied once per row; the defaults pair packing with slices outside.
-// The weights come packed in blocks of output channels (abi/weight_layout.h), so the copy
-// reads one sequential stream per block of the slice. (Before, in the user's layout, each row
-// was c_out floats after the last, a stride the prefetchers did not follow: inside a network,
-// where each layer's weights are out of cache, the copy waited on memory row by row.)
-// prefetch_rows > 0: while copying weight row r, prefetch row r + prefetch_rows of the weights
-// buffer. constant_rows: see below.
-void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
-                       int lanes, int block, bool constant_rows,
+// A copy of `weights` (a panel) computed at `at`, in rows of `row_width` channels (0: the
+// slice's own width, rounded out to whole blocks): pack_weight_panel's, and the blocked
+// conv2d's per block of the reduction.
+void copy_weight_panel(Func weights, const LoopLevel &at, int lanes, int block, int row_width,
                        const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
-    const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
-                            shape.rows_per_task > 1;
     Func panel = weights.in();
     // (channel, reduction rows...): the channel and the rows of the copy.
     const std::vector<Var> args = panel.args();
     if (prefetch_rows > 0 && weights_buffer.defined()) {
         panel.prefetch(weights_buffer, args[1], args[1], prefetch_rows);
     }
-    panel.compute_at(result, fused_task ? t.task : t.co);
+    panel.compute_at(at);
     if (block == 0) {
         panel.vectorize(args[0], lanes, TailStrategy::GuardWithIf);
         return;
@@ -57,7 +47,29 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
     order.insert(order.end(), args.begin() + 1, args.end());
     order.push_back(block_index);
     panel.reorder(order);
-    if (!constant_rows) return;
+    if (row_width > 0) panel.bound_storage(args[0], row_width);
+}
+
+// The weight panel of one output-channel slice (the op's whole reduction: c_in, and the taps
+// for conv2d), copied contiguously where each parallel task starts its slice: t.co, or the
+// (strip, slice) task when strips of rows are fused with the slices. With rows outside the
+// slices it would be copied once per row; the defaults pair packing with slices outside.
+// The weights come packed in blocks of output channels (abi/weight_layout.h), so the copy
+// reads one sequential stream per block of the slice. (Before, in the user's layout, each row
+// was c_out floats after the last, a stride the prefetchers did not follow: inside a network,
+// where each layer's weights are out of cache, the copy waited on memory row by row.)
+// prefetch_rows > 0: while copying weight row r, prefetch row r + prefetch_rows of the weights
+// buffer. constant_rows: see below.
+void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileShape &shape,
+                       int lanes, int block, bool constant_rows,
+                       const Parameter &weights_buffer = {}, int prefetch_rows = 0) {
+    const bool fused_task = shape.channels_outside_rows && !shape.slices_inside_strips &&
+                            shape.rows_per_task > 1;
+    const LoopLevel at(result, fused_task ? t.task : t.co);
+    if (block == 0 || !constant_rows) {
+        copy_weight_panel(weights, at, lanes, block, 0, weights_buffer, prefetch_rows);
+        return;
+    }
     // Rows of a constant length, the widest slice any rung computes rounded out to whole
     // blocks (one more where a slice shifted inwards starts inside a block), so the tiles
     // step through the panel by a constant instead of a stride held in a register (the
@@ -69,7 +81,7 @@ void pack_weight_panel(Func weights, Func result, const TileVars &t, const TileS
         for (const auto &rung : *rungs) vectors = std::max(vectors, rung.first);
     }
     const int widest = (vectors * lanes + block - 1) / block * block + block;
-    panel.bound_storage(args[0], widest);
+    copy_weight_panel(weights, at, lanes, block, widest, weights_buffer, prefetch_rows);
 }
 
 // The widest tile any rung of the ladder may take: twice the full tile's pixels, at most 14
@@ -247,8 +259,141 @@ void depthwise_tiles(algo::Depthwise &p, const Problem &problem, Knobs &knobs,
 
 }  // namespace
 
+// A register tile of the blocked conv2d: `vectors` x `pixels` where `when` holds (undefined:
+// wherever no rung before it does).
+struct BlockedRung {
+    Expr when;
+    int vectors, pixels;
+};
+
+// The blocked conv2d's ladder, in the order register_tiles tries the same tiles: the leaner
+// and tighter rungs where they cover fewer outputs, the full tile, half its pixels, the
+// narrow rungs, and one vector x half the pixels. Every tile is whole (TailStrategy::RoundUp
+// into the accumulators' own storage), so no rung is needed for correctness, only to waste
+// less; none is narrower than a vector.
+std::vector<BlockedRung> blocked_rungs(const Problem &problem, const TileShape &shape,
+                                       int lanes) {
+    const Expr &channels = problem.out_channels, &width = problem.out_width;
+    const int tc = shape.tile_c_vectors * lanes, tx = shape.tile_x;
+    auto covered = [&](int tile_c, int tile_w) {
+        const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
+        return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
+    };
+    const Expr full_fits = channels >= tc && width >= tx;
+    std::vector<BlockedRung> rungs;
+    auto alternatives = [&](const std::vector<std::pair<int, int>> &list, int num, int den) {
+        for (const auto &[vectors, pixels] : list) {
+            rungs.push_back({full_fits && width >= pixels &&
+                                 covered(vectors * lanes, pixels) * den <= covered(tc, tx) * num,
+                             vectors, pixels});
+        }
+    };
+    alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);
+    alternatives(shape.tighter_rungs, 19, 20);
+    rungs.push_back({full_fits, shape.tile_c_vectors, tx});
+    const int half_x = (tx + 1) / 2;
+    if (half_x < tx) rungs.push_back({channels >= tc && width >= half_x, shape.tile_c_vectors, half_x});
+    for (const auto &[vectors, pixels] : shape.narrow_rungs) {
+        rungs.push_back({channels >= vectors * lanes && width >= pixels, vectors, pixels});
+    }
+    rungs.push_back({Expr(), 1, half_x});
+    return rungs;
+}
+
+// Standard conv with the c_in reduction cut into blocks of `ci_block` channels (knob
+// ci_block), as oneDNN's brgemm convolutions do. Unblocked, a register tile reads the slice's
+// whole weight panel (slice x c_in x taps: 24 x 512 x 9 floats = 442 KB on AVX2's 3x4 tile)
+// once per tile of pixels, and at 512 channels and more the panel is past L2, so every tile
+// streams it from L3. Here each parallel task, a slice of output channels x a strip of rows,
+// walks the blocks outermost: per block the slice's weights (24 x 64 x 9 floats = 55 KB) stay
+// in L1/L2 while every pixel tile of the strip reads them, each tile's partial sums are added
+// to the strip's accumulators in memory (slice x strip floats), and the output is the
+// accumulators activated once all blocks are in. Each block's input is staged with its zero
+// padding (below), which gained more than the blocking itself: on 512 at 14x14 (Zen 3, 1
+// thread) blocking alone ran 1.07x, with the staging 1.9x.
+//
+// In Halide: the reduction's c_in split into blocks and factored out (rfactor) as `part`, the
+// register tile of one block, computed per pixel tile; acc, the strip's accumulators, adds
+// the parts block by block. The slice of a task and the tile of acc's update follow the same
+// ladder (blocked_rungs), so each task's slice is exactly one tile wide. Tiles are whole
+// (RoundUp into acc), so a tile past c_out reads the last weight block and the bias's edge
+// (the generator defines both there), never stored. The output has no activation branch of
+// its own: the select over the kinds runs once per output vector, after the reduction.
+//
+// Only on wide reductions: the staging and the accumulators in memory cost more than they
+// save on narrow ones (3 -> 32 at 224x224 s2 ran 4-5x slower, 32 -> 64 at 112x112 0.94-0.99x),
+// so the manifest lists the blocked variants with min_in_channels 64, before the others.
+void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const TileShape &shape,
+                    int ci_block) {
+    const int lanes = vector_lanes(problem.target);
+    auto &[c, x, y, n] = p.v;
+    const Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), task("task"), u("u");
+    const RVar rxo("rxo"), rxi("rxi");
+    p.acc.update().split(p.r.x, rxo, rxi, ci_block, TailStrategy::GuardWithIf);
+    Func part = p.acc.update().rfactor(rxo, u);
+
+    // Strips of whole rows, at least ci_block_pixels output pixels each: the 14x14 and 28x28
+    // layers whole, larger images in strips whose accumulators (24 channels x 1024 pixels =
+    // 96 KB on AVX2) and staged input stay in L2.
+    const int pixels = knobs.get("ci_block_pixels");
+    const Expr height = max(problem.out_height, 1);
+    const Expr strip = pixels > 0 ? clamp((pixels + problem.out_width - 1) /
+                                              max(problem.out_width, 1), 1, height)
+                                  : height;
+    const std::vector<BlockedRung> rungs = blocked_rungs(problem, shape, lanes);
+    p.result.split(y, yo, y, strip, TailStrategy::GuardWithIf);
+    p.acc.compute_at(p.result, task).vectorize(c, lanes, TailStrategy::RoundUp);
+    for (const BlockedRung &rung : rungs) {
+        const int slice = rung.vectors * lanes;
+        // The task's slice, exactly the tile's width (the last one cut at c_out: its tile
+        // computes the rest into acc, never stored).
+        Stage out = rung.when.defined() ? p.result.specialize(rung.when) : Stage(p.result);
+        out.split(c, co, ci, slice, TailStrategy::GuardWithIf)
+            .reorder(ci, x, y, co, yo, n)
+            .fuse(co, yo, task)
+            .parallel(task)
+            .vectorize(ci, lanes);
+        Stage add = rung.when.defined() ? p.acc.update().specialize(rung.when) : p.acc.update();
+        add.split(c, co, ci, slice, TailStrategy::RoundUp)
+            .split(x, xo, xi, rung.pixels, TailStrategy::RoundUp)
+            .reorder(ci, xi, xo, y, rxo, co, n)
+            .vectorize(ci, lanes)
+            .unroll(ci)
+            .unroll(xi);
+    }
+    // One block's register tile, zeroed, reduced over the block's channels and the taps, and
+    // added to acc.
+    part.compute_at(p.acc, xo);
+    const Var cv("cv"), cl("cl");
+    part.split(c, cv, cl, lanes).vectorize(cl).unroll(cv).unroll(x);
+    part.update()
+        .split(c, cv, cl, lanes)
+        .reorder(cl, cv, x, rxi, p.r.y, p.r.z, y, n, u)
+        .vectorize(cl)
+        .unroll(cv)
+        .unroll(x);
+    // The block's input channels over the strip's rows, zero padding included, copied once
+    // per (task, block) with a constant pixel stride: the tiles read plain memory at constant
+    // offsets. From the padded input itself every tile at an edge (on 14- and 7-wide rows,
+    // most of them) tested the border per tap and broadcast, in scalar loads and branches.
+    Func staged = p.input.in();
+    staged.compute_at(p.acc, rxo)
+        .bound_storage(staged.args()[0], ci_block)
+        .vectorize(staged.args()[0], lanes, TailStrategy::GuardWithIf);
+    if (knobs.get("pack_weights")) {
+        // The slice's weights of one block, copied once per (task, block).
+        copy_weight_panel(p.weights, LoopLevel(p.acc, rxo), lanes, problem.weight_block, 0);
+    }
+    if (problem.kernel_w > 0 && knobs.get("unroll_taps")) part.update().unroll(p.r.y);
+    const int unroll_ci = knobs.get("unroll_ci");
+    if (unroll_ci > 1) part.update().unroll(rxi, unroll_ci, TailStrategy::GuardWithIf);
+    // Read for the knob check: the blocked layout has its own tasks.
+    knobs.get("rows_per_task");
+    knobs.get("channels_outside_rows");
+}
+
 // Standard conv: the pointwise register tiles, reducing over c_in innermost and the taps
-// outside it (the layout of Halide's apps/conv_layer).
+// outside it (the layout of Halide's apps/conv_layer); or, with ci_block, blocked_conv2d.
 void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
                      const CpuDefaults &d) {
     knobs.declare(cpu_knobs("conv2d", d, fixed_params(problem)));
@@ -257,12 +402,17 @@ void schedule_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
     shape.activations = problem.activations;
     shape.tile_c_vectors = knobs.get("tile_c");
     shape.tile_x = knobs.get("tile_x");
-    shape.rows_per_task = knobs.get("rows_per_task");
-    shape.channels_outside_rows =
-        knobs.get("channels_outside_rows");
     const int lanes = vector_lanes(problem.target);
     shape.narrow_rungs = narrow_rungs(problem, shape);
     tighter_rungs(problem, shape, knobs);
+    if (const int ci_block = knobs.get("ci_block"); ci_block > 0) {
+        blocked_conv2d(p, problem, knobs, shape, ci_block);
+        return;
+    }
+    knobs.get("ci_block_pixels");
+    shape.rows_per_task = knobs.get("rows_per_task");
+    shape.channels_outside_rows =
+        knobs.get("channels_outside_rows");
     register_tiles(p.result, p.v, t, problem.out_channels, problem.out_width, lanes, shape);
     accumulate_in_registers(p.acc, p.result, p.v, tile_loop(t, shape), {p.r.x, p.r.y, p.r.z});
     if (knobs.get("pack_weights")) {

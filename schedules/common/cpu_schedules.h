@@ -22,6 +22,12 @@ struct CpuDefaults {
     int conv_tile_vectors = 0;   // knob tile_c (conv2d)
     int conv_tile_pixels = 0;    // knob tile_x (conv2d)
     int conv_tighter_tiles = -1;  // knob tighter_tiles (conv2d)
+    // conv2d: the c_in reduction in blocks of this many channels (0 = whole), the
+    // accumulators of a slice's strip of rows in memory between blocks (cpu_schedules.cpp,
+    // blocked_conv2d); and the strip's size, whole rows of at least this many output pixels
+    // (0 = the whole image). Knobs ci_block, ci_block_pixels.
+    int conv_ci_block = 0;
+    int conv_ci_block_pixels = 1024;
     // pointwise op: the tile where the full one fits badly (input pixels a multiple of 4 KiB
     // apart, or rows it overlaps by 10% or more; TileShape::alt_tile; 0 = none)
     int pw_alt_tile_vectors = 0;  // knob alt_tile_c
