@@ -341,20 +341,31 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
                                               max(problem.out_width, 1), 1, height)
                                   : height;
     const std::vector<BlockedRung> rungs = blocked_rungs(problem, shape, lanes);
-    p.result.split(y, yo, y, strip, TailStrategy::GuardWithIf);
+    // The rung as one index: the output's tasks take slices of its width (a run-time split
+    // factor, no branch), and acc's update branches on it, so each task's slice is one tile
+    // wide. (With the ladder on the output too, acc's ladder was nested in each of its
+    // branches: 178 copies of the FMA loop in the AVX-512 kernel, 14 rungs in 14.)
+    Expr index = static_cast<int>(rungs.size()) - 1;
+    Expr slice = rungs.back().vectors * lanes;
+    for (int k = static_cast<int>(rungs.size()) - 2; k >= 0; --k) {
+        index = select(rungs[k].when, k, index);
+        slice = select(rungs[k].when, rungs[k].vectors * lanes, slice);
+    }
+    // Tasks of (slice, strip); the last slice cut at c_out: its tile computes the rest into
+    // acc, never stored.
+    p.result.split(y, yo, y, strip, TailStrategy::GuardWithIf)
+        .split(c, co, ci, slice, TailStrategy::GuardWithIf)
+        .reorder(ci, x, y, yo, co, n)
+        .fuse(yo, co, task)
+        .parallel(task)
+        .vectorize(ci, lanes, TailStrategy::GuardWithIf);
     p.acc.compute_at(p.result, task).vectorize(c, lanes, TailStrategy::RoundUp);
-    for (const BlockedRung &rung : rungs) {
-        const int slice = rung.vectors * lanes;
-        // The task's slice, exactly the tile's width (the last one cut at c_out: its tile
-        // computes the rest into acc, never stored).
-        Stage out = rung.when.defined() ? p.result.specialize(rung.when) : Stage(p.result);
-        out.split(c, co, ci, slice, TailStrategy::GuardWithIf)
-            .reorder(ci, x, y, co, yo, n)
-            .fuse(co, yo, task)
-            .parallel(task)
-            .vectorize(ci, lanes);
-        Stage add = rung.when.defined() ? p.acc.update().specialize(rung.when) : p.acc.update();
-        add.split(c, co, ci, slice, TailStrategy::RoundUp)
+    for (size_t k = 0; k < rungs.size(); ++k) {
+        const BlockedRung &rung = rungs[k];
+        const bool last = k + 1 == rungs.size();
+        Stage add = last ? p.acc.update()
+                         : p.acc.update().specialize(index == static_cast<int>(k));
+        add.split(c, co, ci, rung.vectors * lanes, TailStrategy::RoundUp)
             .split(x, xo, xi, rung.pixels, TailStrategy::RoundUp)
             .reorder(ci, xi, xo, y, rxo, co, n)
             .vectorize(ci, lanes)
