@@ -20,6 +20,14 @@ KnobSpace::KnobSpace(const Task &task) {
         knobs_.push_back({k.name, k.values});
         hand_[k.name] = k.default_value;
     }
+    // The runtime's hand variant for the problem may set some (kernels.json "knobs").
+    for (const auto &[name, value] : parse(task.hand_knobs)) {
+        if (!hand_.count(name)) {
+            throw std::invalid_argument("kernels.json knob '" + name + "' is not one of " +
+                                        task.op + "'s");
+        }
+        hand_[name] = value;
+    }
 }
 
 bool KnobSpace::plausible(const Config &c) const {

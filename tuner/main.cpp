@@ -4,6 +4,7 @@
 //   convgen-tune --problem sep:n1c128h56w56k3s1o128 --ops separable --budget 30
 //   convgen-tune --target aarch64 --problem dw:n1c32h16w16k3s1
 //       --run-command 'qemu-aarch64-static -L /usr/aarch64-linux-gnu {}'
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -59,6 +60,33 @@ std::string runs_unfused(const std::vector<convgen::FusionRule> &rules,
         why += (why.empty() ? "" : ", and ") + broken;
     }
     return why.empty() ? "" : why + " (kernels.json fusion.cpu): the CPU runs it unfused";
+}
+
+// The "knobs" of the first shipped hand variant in kernels.json that would take the task's
+// problem (the runtime's order: its op, the task's ISA among its isas, each parameter it fixes
+// the problem's, at least its min_in_channels), or "": the knobs hand is measured with.
+std::string hand_variant_knobs(const nlohmann::json &manifest, const Task &t) {
+    for (const auto &v : manifest.at("variants")) {
+        if (v.value("op", "") != t.op || v.value("schedule", "") != "hand" ||
+            !v.value("dispatch", true)) {
+            continue;
+        }
+        if (v.contains("isas")) {
+            const auto &isas = v.at("isas");
+            if (std::find(isas.begin(), isas.end(), t.isa) == isas.end()) continue;
+        }
+        auto fixed = [&](const char *key, int value) {
+            const int f = v.value(key, 0);
+            return f == 0 || f == value;
+        };
+        if (!fixed("kernel", t.kernel()) || !fixed("stride", t.stride()) ||
+            !fixed("dilation", t.dilation()) || !fixed("multiplier", t.multiplier())) {
+            continue;
+        }
+        if (t.mid_channels() < v.value("min_in_channels", 0)) continue;
+        return v.value("knobs", "");
+    }
+    return "";
 }
 
 std::vector<std::pair<std::string, std::string>> isa_targets(const std::string &manifest,
@@ -229,6 +257,8 @@ int main(int argc, char **argv) {
         }
 
         const std::vector<convgen::FusionRule> fusion = cpu_fusion_rules(manifest);
+        std::ifstream manifest_file(manifest);
+        const auto manifest_json = nlohmann::json::parse(manifest_file);
         std::vector<Task> tasks;
         std::set<std::string> seen, skipped;
         for (const auto &layer : layer_list) {
@@ -259,6 +289,7 @@ int main(int argc, char **argv) {
                         }
                     }
                     if (!seen.insert(t.key() + "/" + isa).second) continue;  // shared halves
+                    t.hand_knobs = hand_variant_knobs(manifest_json, t);
                     tasks.push_back(t);
                 }
             }

@@ -15,6 +15,9 @@ struct Task {
     convgen_problems::Problem problem;  // a single-op problem (conv, dw, pw or sep)
     std::string isa;      // "avx512_spr", "avx512", "avx2", "sse41", "neon"
     std::string halide_target;  // kernels.json's Halide target string for `isa`
+    // The knobs of the hand variant the runtime would run this problem with (kernels.json,
+    // e.g. ci_block:64 for a wide conv2d; "" = the schedule's defaults): hand's values.
+    std::string hand_knobs;
 
     // Which fields the op carries (window, multiplier, own output channels).
     const convgen_problems::OpSpelling &spelling() const {

@@ -5,6 +5,7 @@
 #   resume     a second run re-measures nothing it has measured (hand aside), and a variant
 #              that no longer beats hand by the margin is taken out of the database
 #   hand       every op's hand knob set, as the tuner spells it, is accepted by its generator
+#              and is the knob set of the variant the runtime would run (kernels.json)
 #   patience   a task stops after --patience measurements without a better one, well inside
 #              its budget, and the next shape of the same op is seeded with the first's winner
 #   cross      aarch64 cross mode under qemu: candidates built for arm-64-linux, linked with the
@@ -214,6 +215,13 @@ elseif (MODE STREQUAL "hand")
     expect("before STREQUAL after" "the tracked ${tracked} unchanged by a run without --db")
     expect("out MATCHES \"database [^\n]*/tuned/x86_64.json\" AND NOT out MATCHES \"database [^\n]*/schedules/tuned/\""
            "the build directory's tuned/x86_64.json written, got: ${out}")
+    # Hand is the variant the runtime would run: a conv2d from 64 input channels takes
+    # kernels.json's conv2d_k3x3_s1_blocked (ci_block 64), a narrower one the default (0).
+    execute_process(COMMAND ${TUNER} --problem conv:n1c64h6w6k3s1o16,conv:n1c16h6w6k3s1o16
+                            --measure unroll_ci:1 --confirm-rounds 1 --reps 1
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    expect("rc EQUAL 0 AND out MATCHES \"conv:n1c64h6w6k3s1o16 +[a-z0-9_]+ +[0-9.]+ +1.000x +[^\n]*ci_block:64\" AND out MATCHES \"conv:n1c16h6w6k3s1o16 +[a-z0-9_]+ +[0-9.]+ +1.000x +[^\n]*ci_block:0\""
+           "hand with ci_block 64 on 64 input channels and 0 on 16, got: ${out}")
 elseif (MODE STREQUAL "cross")
     run(${TUNER} --target aarch64 --problem dw:n1c8h6w6k3s1
         --max-evals 1 --min-gain -100 --work-dir "${WORK_DIR}/candidates"
