@@ -35,11 +35,7 @@ public:
         Func padded = algo::zero_padded(input, input.dim(1).extent(), input.dim(2).extent());
         const ScheduleChoice choice{schedule, knobs, using_autoscheduler()};
         const algo::Activation act = activation_args(act_min, act_max, act_kind, choice);
-        // The bias is defined past the last channel (the edge repeated), as the weights are
-        // (unblocked_weights): a schedule may compute whole tiles past c_out into its own
-        // storage (the blocked reduction's accumulators), never stored to the output.
-        algo::Conv2d p = algo::conv2d(padded, unblocked_weights(weights, get_target()),
-                                      BoundaryConditions::repeat_edge(bias),
+        algo::Conv2d p = algo::conv2d(padded, unblocked_weights(weights, get_target()), bias,
                                       weights.dim(1).extent(), w, act);
         output = p.result;
         const Estimates e(kernel, stride);

@@ -329,8 +329,11 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
     auto &[c, x, y, n] = p.v;
     const Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), task("task"), u("u");
     const RVar rxo("rxo"), rxi("rxi");
-    p.acc.update().split(p.r.x, rxo, rxi, ci_block, TailStrategy::GuardWithIf);
-    Func part = p.acc.update().rfactor(rxo, u);
+    // sums: the whole reduction without the bias (rfactor of no variable), so the tiles it
+    // rounds up past c_out read no bias there; acc adds the bias once per output.
+    Func sums = p.acc.update().rfactor(std::vector<std::pair<RVar, Var>>{});
+    sums.update().split(p.r.x, rxo, rxi, ci_block, TailStrategy::GuardWithIf);
+    Func part = sums.update().rfactor(rxo, u);
 
     // Strips of whole rows, at least ci_block_pixels output pixels each: the 14x14 and 28x28
     // layers whole, larger images in strips whose accumulators (24 channels x 1024 pixels =
@@ -359,12 +362,14 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
         .fuse(yo, co, task)
         .parallel(task)
         .vectorize(ci, lanes, TailStrategy::GuardWithIf);
-    p.acc.compute_at(p.result, task).vectorize(c, lanes, TailStrategy::RoundUp);
+    p.acc.compute_at(p.result, task).vectorize(c, lanes, TailStrategy::GuardWithIf);
+    p.acc.update().vectorize(c, lanes, TailStrategy::GuardWithIf);
+    sums.compute_at(p.result, task).vectorize(c, lanes, TailStrategy::RoundUp);
     for (size_t k = 0; k < rungs.size(); ++k) {
         const BlockedRung &rung = rungs[k];
         const bool last = k + 1 == rungs.size();
-        Stage add = last ? p.acc.update()
-                         : p.acc.update().specialize(index == static_cast<int>(k));
+        Stage add = last ? sums.update()
+                         : sums.update().specialize(index == static_cast<int>(k));
         add.split(c, co, ci, rung.vectors * lanes, TailStrategy::RoundUp)
             .split(x, xo, xi, rung.pixels, TailStrategy::RoundUp)
             .reorder(ci, xi, xo, y, rxo, co, n)
@@ -374,7 +379,7 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
     }
     // One block's register tile, zeroed, reduced over the block's channels and the taps, and
     // added to acc.
-    part.compute_at(p.acc, xo);
+    part.compute_at(sums, xo);
     const Var cv("cv"), cl("cl");
     part.split(c, cv, cl, lanes).vectorize(cl).unroll(cv).unroll(x);
     part.update()
@@ -388,12 +393,12 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
     // offsets. From the padded input itself every tile at an edge (on 14- and 7-wide rows,
     // most of them) tested the border per tap and broadcast, in scalar loads and branches.
     Func staged = p.input.in();
-    staged.compute_at(p.acc, rxo)
+    staged.compute_at(sums, rxo)
         .bound_storage(staged.args()[0], ci_block)
         .vectorize(staged.args()[0], lanes, TailStrategy::GuardWithIf);
     if (knobs.get("pack_weights")) {
         // The slice's weights of one block, copied once per (task, block).
-        copy_weight_panel(p.weights, LoopLevel(p.acc, rxo), lanes, problem.weight_block, 0);
+        copy_weight_panel(p.weights, LoopLevel(sums, rxo), lanes, problem.weight_block, 0);
     }
     if (problem.kernel_w > 0 && knobs.get("unroll_taps")) part.update().unroll(p.r.y);
     const int unroll_ci = knobs.get("unroll_ci");
