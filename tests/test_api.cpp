@@ -680,8 +680,8 @@ TEST(Implementation, WideReductionVariantsFromTheirInputChannelsOn) {
         if (std::find(v.isas.begin(), v.isas.end(), isa) == v.isas.end()) continue;
         const int k = v.kernel ? v.kernel : 3, s = v.stride ? v.stride : 1;
         const int wide = v.min_in_channels, narrow = v.min_in_channels - 1;
-        const Implementation chosen =
-            make_operator(v.op, wide, 32, k, s, {}).implementation(TensorDesc::nhwc(1, 14, 14, wide));
+        const Implementation chosen = make_operator(v.op, wide, 32, k, s, {})
+                                          .implementation(TensorDesc::nhwc(1, 14, 14, wide));
         EXPECT_EQ(chosen.variant, v.name) << chosen.to_string();
         const Implementation passed = make_operator(v.op, narrow, 32, k, s, {})
                                           .implementation(TensorDesc::nhwc(1, 14, 14, narrow));

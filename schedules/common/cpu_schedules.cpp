@@ -292,7 +292,9 @@ std::vector<BlockedRung> blocked_rungs(const Problem &problem, const TileShape &
     alternatives(shape.tighter_rungs, 19, 20);
     rungs.push_back({full_fits, shape.tile_c_vectors, tx});
     const int half_x = (tx + 1) / 2;
-    if (half_x < tx) rungs.push_back({channels >= tc && width >= half_x, shape.tile_c_vectors, half_x});
+    if (half_x < tx) {
+        rungs.push_back({channels >= tc && width >= half_x, shape.tile_c_vectors, half_x});
+    }
     for (const auto &[vectors, pixels] : shape.narrow_rungs) {
         rungs.push_back({channels >= vectors * lanes && width >= pixels, vectors, pixels});
     }
@@ -307,24 +309,25 @@ std::vector<BlockedRung> blocked_rungs(const Problem &problem, const TileShape &
 // streams it from L3. Here each parallel task, a slice of output channels x a strip of rows,
 // walks the blocks outermost: per block the slice's weights (24 x 64 x 9 floats = 55 KB) stay
 // in L1/L2 while every pixel tile of the strip reads them, each tile's partial sums are added
-// to the strip's accumulators in memory (slice x strip floats), and the output is the
-// accumulators activated once all blocks are in. Each block's input is staged with its zero
+// to the strip's sums in memory (slice x strip floats), and the output is the sums plus the
+// bias, activated, once all blocks are in. Each block's input is staged with its zero
 // padding (below), which gained more than the blocking itself: on 512 at 14x14 (Zen 3, 1
 // thread) blocking alone ran 1.07x, with the staging 1.9x.
 //
-// In Halide: the reduction's c_in split into blocks and factored out (rfactor) as `part`, the
-// register tile of one block, computed per pixel tile; acc, the strip's accumulators, adds
-// the parts block by block. The slice of a task and the tile of acc's update follow the same
-// ladder (blocked_rungs), so each task's slice is exactly one tile wide. Tiles are whole
-// (RoundUp into acc), so a tile past c_out reads the last weight block and the bias's edge
-// (the generator defines both there), never stored. The output has no activation branch of
-// its own: the select over the kinds runs once per output vector, after the reduction.
+// In Halide: the reduction factored out without the bias (rfactor of no variable) as `sums`,
+// the strip's accumulators; its c_in split into blocks and factored out again as `part`, the
+// register tile of one block, computed per pixel tile, which sums adds block by block; acc
+// adds the bias to sums. The slice of a task and the tile of sums' update follow the same
+// rung (blocked_rungs), so each task's slice is exactly one tile wide. Tiles are whole
+// (RoundUp into sums), so a tile past c_out reads the last weight block (unblocked_weights
+// clamps there) and never the bias, and is never stored. The output has no activation branch
+// of its own: the select over the kinds runs once per output vector, after the reduction.
 //
 // Only on wide reductions: the staging and the accumulators in memory cost more than they
 // save on narrow ones (3 -> 32 at 224x224 s2 ran 4-5x slower, 32 -> 64 at 112x112 0.94-0.99x),
 // so the manifest lists the blocked variants with min_in_channels 64, before the others.
-void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const TileShape &shape,
-                    int ci_block) {
+void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs,
+                    const TileShape &shape, int ci_block) {
     const int lanes = vector_lanes(problem.target);
     auto &[c, x, y, n] = p.v;
     const Var co("co"), ci("ci"), xo("xo"), xi("xi"), yo("yo"), task("task"), u("u");
@@ -345,8 +348,8 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
                                   : height;
     const std::vector<BlockedRung> rungs = blocked_rungs(problem, shape, lanes);
     // The rung as one index: the output's tasks take slices of its width (a run-time split
-    // factor, no branch), and acc's update branches on it, so each task's slice is one tile
-    // wide. (With the ladder on the output too, acc's ladder was nested in each of its
+    // factor, no branch), and sums' update branches on it, so each task's slice is one tile
+    // wide. (With the ladder on the output too, the update's ladder was nested in each of its
     // branches: 178 copies of the FMA loop in the AVX-512 kernel, 14 rungs in 14.)
     Expr index = static_cast<int>(rungs.size()) - 1;
     Expr slice = rungs.back().vectors * lanes;
@@ -355,7 +358,7 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
         slice = select(rungs[k].when, rungs[k].vectors * lanes, slice);
     }
     // Tasks of (slice, strip); the last slice cut at c_out: its tile computes the rest into
-    // acc, never stored.
+    // sums, never stored.
     p.result.split(y, yo, y, strip, TailStrategy::GuardWithIf)
         .split(c, co, ci, slice, TailStrategy::GuardWithIf)
         .reorder(ci, x, y, yo, co, n)
@@ -378,7 +381,7 @@ void blocked_conv2d(algo::Conv2d &p, const Problem &problem, Knobs &knobs, const
             .unroll(xi);
     }
     // One block's register tile, zeroed, reduced over the block's channels and the taps, and
-    // added to acc.
+    // added to sums.
     part.compute_at(sums, xo);
     const Var cv("cv"), cl("cl");
     part.split(c, cv, cl, lanes).vectorize(cl).unroll(cv).unroll(x);
