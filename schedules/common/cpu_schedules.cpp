@@ -276,8 +276,7 @@ std::vector<BlockedRung> blocked_rungs(const Problem &problem, const TileShape &
     const Expr &channels = problem.out_channels, &width = problem.out_width;
     const int tc = shape.tile_c_vectors * lanes, tx = shape.tile_x;
     auto covered = [&](int tile_c, int tile_w) {
-        const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
-        return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
+        return covered_outputs(channels, width, tile_c, tile_w);
     };
     const Expr full_fits = channels >= tc && width >= tx;
     std::vector<BlockedRung> rungs;

@@ -104,8 +104,7 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
     const Expr w64 = cast<int64_t>(width);
     auto covered_row = [&](int tile_w) { return (w64 + tile_w - 1) / tile_w * tile_w; };
     auto covered = [&](int tile_c, int tile_w) {
-        const Expr c = cast<int64_t>(channels);
-        return (c + tile_c - 1) / tile_c * tile_c * covered_row(tile_w);
+        return covered_outputs(channels, width, tile_c, tile_w);
     };
     // A rung of the clamp-only ladder (TileShape::activations); `general`: of a general one.
     const Expr &clamps_only = shape.activations.identity;
@@ -211,6 +210,11 @@ std::vector<std::pair<int, int>> gemm_leaner_rungs(int tile_c_vectors, int tile_
         return a.first * a.second > b.first * b.second;
     });
     return leaner;
+}
+
+Expr covered_outputs(const Expr &channels, const Expr &width, int tile_c, int tile_w) {
+    const Expr c = cast<int64_t>(channels), w = cast<int64_t>(width);
+    return (c + tile_c - 1) / tile_c * tile_c * ((w + tile_w - 1) / tile_w * tile_w);
 }
 
 int gemm_tile_registers(int vectors, int pixels) { return vectors * (pixels + 1) + 1; }

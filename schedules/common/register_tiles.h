@@ -122,6 +122,12 @@ std::vector<std::pair<int, int>> gemm_tighter_rungs(const std::vector<std::pair<
 std::vector<std::pair<int, int>> gemm_leaner_rungs(int tile_c_vectors, int tile_x, int registers,
                                                    int max_pixels);
 
+// Outputs a tiling of `tile_c` channels x `tile_w` pixels covers on channels x width,
+// overlaps or rounding included (64-bit: channels x width may pass 2^31): the ladders compare
+// rungs by it.
+Halide::Expr covered_outputs(const Halide::Expr &channels, const Halide::Expr &width, int tile_c,
+                             int tile_w);
+
 // Whether the channel slices run inside the pixel tiles (slices_inside_pixels takes effect).
 bool slices_inside_pixel_tiles(const TileShape &shape);
 
