@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "HalideRuntime.h"
+#include "cache_line_allocator.h"
 #include "convgen/error.h"
 #include "convgen/counting.h"
 #include "convgen/operators.h"
@@ -133,25 +134,9 @@ void check_kernel_result(int rc, const std::string &variant);
 // (is_autoscheduled) is unsupported, field options.variant, saying why.
 void check_kernel_result(int rc, const std::string &variant, const std::string &schedule);
 
-// Allocates on a cache-line boundary (64 bytes). malloc's 16-byte alignment let a kernel
-// that reads weights in place split every other vector load across two lines, depending on
-// where the heap put them: pointwise 32->64 at 112x112 (tile without a weight panel, AVX2,
-// Zen 3) ran 0.70 or 1.15 ms from process to process.
-template <typename T>
-struct CacheLineAllocator {
-    using value_type = T;
-    static constexpr std::align_val_t kAlign{64};
-    CacheLineAllocator() = default;
-    template <typename U>
-    CacheLineAllocator(const CacheLineAllocator<U> &) {}
-    T *allocate(size_t n) { return static_cast<T *>(::operator new(n * sizeof(T), kAlign)); }
-    void deallocate(T *p, size_t) { ::operator delete(p, kAlign); }
-    bool operator==(const CacheLineAllocator &) const { return true; }
-};
-
 // A float buffer owned by an operator: weights packed into the kernel layout, or bias.
 struct PackedBuffer {
-    std::vector<float, CacheLineAllocator<float>> data;
+    CacheLineFloats data;
     std::vector<int> extents;  // Halide dimension order, innermost first, dense
 };
 

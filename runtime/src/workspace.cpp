@@ -167,7 +167,7 @@ TaskSlot::~TaskSlot() {
     t_slot = previous_slot_;
 }
 
-Intermediate::Intermediate(Arena *arena, int64_t elements, std::vector<float> &own)
+Intermediate::Intermediate(Arena *arena, int64_t elements, CacheLineFloats &own)
     : arena_(arena) {
     if (arena_) {
         const ArenaScope outside(arena_);  // slot 0: the calling thread, outside tasks

@@ -12,10 +12,10 @@
 // reserved, untouched address space), which records the peak of slot 0 and of a task slot.
 #pragma once
 
-#include <vector>
-
 #include <cstddef>
 #include <cstdint>
+
+#include "cache_line_allocator.h"
 
 namespace convgen::detail {
 
@@ -84,12 +84,12 @@ private:
 
 // A run's intermediate tensor between two kernel calls (the unfused Separable's depthwise
 // output, the staged InvertedResidual's expanded tensor): from the run's workspace arena where
-// there is one, else from `own`, a scratch of the calling thread's that the call site keeps
+// there is one, else from `own`, a scratch of the calling thread's (on a cache line) that the call site keeps
 // (one per site: a staged block nests a Separable's intermediate inside its own), so
 // concurrent runs share nothing and repeated runs do not allocate. Given back on destruction.
 class Intermediate {
 public:
-    Intermediate(Arena *arena, int64_t elements, std::vector<float> &own);
+    Intermediate(Arena *arena, int64_t elements, CacheLineFloats &own);
     ~Intermediate();
     Intermediate(const Intermediate &) = delete;
     Intermediate &operator=(const Intermediate &) = delete;

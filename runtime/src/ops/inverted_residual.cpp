@@ -183,7 +183,7 @@ void InvertedResidualState::launch(const ConstTensor &input, const Tensor &outpu
         const int64_t mid_elements =
             checked_elements("expanded intermediate", {mid_desc.n, mid_desc.h, mid_desc.w,
                                                        mid_desc.c});
-        thread_local std::vector<float> own;
+        thread_local CacheLineFloats own;
         const Intermediate mid(run.arena, mid_elements, own);
         expand->launch(input, {mid.data(), mid_desc}, run);
         rest->launch({mid.data(), mid_desc}, output, run);

@@ -170,7 +170,7 @@ void SeparableState::launch(const ConstTensor &input, const Tensor &output,
     // Within the kernels' 2^31-byte limit before any scratch is grown for it.
     const int64_t mid_elements =
         checked_elements("intermediate", {mid_desc.n, mid_desc.h, mid_desc.w, mid_desc.c});
-    thread_local std::vector<float> own;
+    thread_local CacheLineFloats own;
     const Intermediate mid(run.arena, mid_elements, own);
     dw->launch(input, {mid.data(), mid_desc}, run);
     pw->launch({mid.data(), mid_desc}, output, run);
