@@ -72,7 +72,7 @@ TEST_P(ThreadPool, AFailureIsReturnedAndNoIterationRunsTwice) {
 TEST_P(ThreadPool, TheCallerStartsOnTheFirstIterations) {
     const int size = 4 * GetParam();
     Record r(size);
-    r.sleep_us = 2000;
+    r.sleep_us = 5000;  // a thief reaches iteration 0 last, after the 5 ms iterations before it
     ASSERT_EQ(pool_parallel_for(nullptr, record_task, 0, size, reinterpret_cast<uint8_t *>(&r)),
               0);
     EXPECT_EQ(r.ran_on[0], std::this_thread::get_id());
