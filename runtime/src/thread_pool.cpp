@@ -145,7 +145,6 @@ public:
                                                 int64_t(size) * (p + 1) / cap),
                                     std::memory_order_relaxed);
         }
-        job_.participants = cap;
         pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
         // Publishes the job (release); seq_cst pairs with the sleepers' count (see
         // wait_for_job()): a worker about to sleep either sees this generation or is woken.
@@ -176,7 +175,7 @@ private:
         uint8_t *closure = nullptr;
         int min = 0, size = 0;
         int workers = 0;  // how many of the workers take part (the caller always does)
-        int participants = 0;  // workers + 1: how many ranges the iterations are cut into
+        int participants() const { return workers + 1; }  // the runs the iterations are cut into
         Arena *arena = nullptr;  // the call's workspace, or null
         alignas(64) std::atomic<int> result{0};  // the first failure, else 0
     };
@@ -211,7 +210,7 @@ private:
     // (Zen 3 VM): 1.045x, the median of 10 process pairs.
     void run_share(int participant) {
         t_in_pool_task = true;
-        const int n = job_.participants;
+        const int n = job_.participants();
         for (int k = 0; k < n; k++) {
             Range &range = ranges_[(participant + k) % n];
             for (int i; (i = range.take(/*front=*/k == 0)) >= 0;) {
