@@ -28,6 +28,8 @@ struct JitRunner::Data {
     std::map<std::string, Halide::Callable> compiled;
     // TimingOptions::cold: copies of the buffers above, made on first use.
     std::vector<std::unique_ptr<Data>> replicas;
+    // The memory behind input and output when they are placed off a cache line.
+    std::vector<Buffer<float>> storage;
 };
 
 namespace {
@@ -39,7 +41,32 @@ Buffer<float> random_buffer(std::vector<int> sizes, std::mt19937 &rng, float sca
     return b;
 }
 
-std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
+// A buffer `misalign_bytes` past a 64-byte boundary, its memory kept in d.storage; 0: an
+// ordinary (aligned) Buffer.
+Buffer<float> placed(const std::vector<int> &sizes, int misalign_bytes, JitRunner::Data &d) {
+    if (misalign_bytes == 0) return Buffer<float>(sizes);
+    size_t elements = 1;
+    for (int s : sizes) elements *= size_t(s);
+    d.storage.emplace_back(int(elements + 32));
+    const auto base = reinterpret_cast<uintptr_t>(d.storage.back().data());
+    auto *host = reinterpret_cast<float *>((base + 63) / 64 * 64 + uintptr_t(misalign_bytes));
+    return Buffer<float>(host, sizes);
+}
+
+std::vector<int> sizes_of(const Buffer<float> &b) {
+    std::vector<int> sizes;
+    for (int i = 0; i < b.dimensions(); i++) sizes.push_back(b.dim(i).extent());
+    return sizes;
+}
+
+// A copy of `from` placed as `placed` places it.
+Buffer<float> placed_copy(const Buffer<float> &from, int misalign_bytes, JitRunner::Data &d) {
+    Buffer<float> b = placed(sizes_of(from), misalign_bytes, d);
+    b.copy_from(from);
+    return b;
+}
+
+std::unique_ptr<JitRunner::Data> make_data(const Task &t, int misalign_bytes) {
     const auto &p = t.problem;
     std::mt19937 rng(1234);
     auto d = std::make_unique<JitRunner::Data>();
@@ -47,7 +74,7 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
     // A pointwise kernel gets short rows as one row, as the runtime calls it.
     const bool one_row = t.op == "pointwise" && abi::pointwise_as_one_row(p.h, p.w);
     const int in_w = one_row ? p.h * p.w : p.w, in_h = one_row ? 1 : p.h;
-    d->input = random_buffer({p.c, in_w, in_h, p.n}, rng, 1.0f);
+    d->input = placed_copy(random_buffer({p.c, in_w, in_h, p.n}, rng, 1.0f), misalign_bytes, *d);
     if (t.op == "conv2d") {
         d->w1 =
             random_buffer(abi::cpu_blocked_weight_extents({p.c, p.kw, p.kh}, p.o), rng, 0.2f);
@@ -64,13 +91,13 @@ std::unique_ptr<JitRunner::Data> make_data(const Task &t) {
         }
     }
     const int out_c = t.op == "depthwise" ? mid : p.o;
-    d->output = one_row ? Buffer<float>(out_c, in_w, in_h, p.n)
-                        : Buffer<float>(out_c, p.out_w(), p.out_h(), p.n);
+    d->output = one_row ? placed({out_c, in_w, in_h, p.n}, misalign_bytes, *d)
+                        : placed({out_c, p.out_w(), p.out_h(), p.n}, misalign_bytes, *d);
     return d;
 }
 
 // Enough copies of d's buffers to fill 64 MiB (at most 512), for cold timing.
-void make_replicas(JitRunner::Data &d) {
+void make_replicas(JitRunner::Data &d, int misalign_bytes) {
     auto copy = [](const Buffer<float> &b) { return b.defined() ? b.copy() : Buffer<float>(); };
     auto bytes = [](const Buffer<float> &b) { return b.defined() ? b.size_in_bytes() : size_t(0); };
     const size_t per_copy = bytes(d.input) + bytes(d.w1) + bytes(d.b1) + bytes(d.w2) +
@@ -78,8 +105,9 @@ void make_replicas(JitRunner::Data &d) {
     const size_t copies = std::clamp<size_t>((size_t(64) << 20) / std::max<size_t>(per_copy, 1), 1, 512);
     for (size_t i = 0; i < copies; ++i) {
         auto r = std::make_unique<JitRunner::Data>();
-        r->input = copy(d.input), r->w1 = copy(d.w1), r->b1 = copy(d.b1);
-        r->w2 = copy(d.w2), r->b2 = copy(d.b2), r->output = copy(d.output);
+        r->input = placed_copy(d.input, misalign_bytes, *r);
+        r->output = placed_copy(d.output, misalign_bytes, *r);
+        r->w1 = copy(d.w1), r->b1 = copy(d.b1), r->w2 = copy(d.w2), r->b2 = copy(d.b2);
         d.replicas.push_back(std::move(r));
     }
 }
@@ -144,7 +172,7 @@ std::string JitRunner::machine_class() const { return convgen::machine_class(); 
 
 Timing JitRunner::measure(const Task &task, const std::string &knobs) {
     auto &slot = data_[task.key() + "/" + task.isa];
-    if (!slot) slot = make_data(task);
+    if (!slot) slot = make_data(task, options_.misalign_bytes);
     Data &d = *slot;
     Timing result;
     try {
@@ -178,7 +206,7 @@ Timing JitRunner::measure(const Task &task, const std::string &knobs) {
             std::max(1, int(std::ceil(options_.min_sample_ms / std::max(first_ms, 1e-3))));
         std::vector<std::function<int()>> runs{run};
         if (options_.cold) {
-            if (d.replicas.empty()) make_replicas(d);
+            if (d.replicas.empty()) make_replicas(d, options_.misalign_bytes);
             for (auto &r : d.replicas) {
                 runs.push_back(bind_call(task, callable, *r, options_.threads));
             }

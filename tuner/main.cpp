@@ -201,6 +201,10 @@ int main(int argc, char **argv) {
     app.add_flag("--cold", timing.cold,
                  "with --measure: time every call on buffers out of cache (copies of them, "
                  "64 MiB in all, in turn), as a layer inside a network meets them");
+    app.add_option("--misalign", timing.misalign_bytes,
+                   "with --measure: input and output start this many bytes past a 64-byte "
+                   "boundary (a multiple of 4 below 64)")
+        ->check(CLI::Range(0, 60));
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -324,6 +328,13 @@ int main(int argc, char **argv) {
         if (timing.cold && measure.empty()) {
             throw std::runtime_error("--cold is for --measure (the database caches timings "
                                      "taken hot)");
+        }
+        if (timing.misalign_bytes % 4 != 0) {
+            throw std::runtime_error("--misalign: a multiple of 4 bytes (whole floats)");
+        }
+        if (timing.misalign_bytes != 0 && (measure.empty() || target != "host")) {
+            throw std::runtime_error("--misalign is for --measure on the host (the database "
+                                     "caches timings taken on aligned buffers)");
         }
         if (!measure.empty()) {
             fmt::print("{:<34} {:<7} {:>9} {:>8}  {}\n", "problem", "isa", "ms", "vs hand", "knobs");

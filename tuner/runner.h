@@ -23,6 +23,9 @@ struct TimingOptions {
     // so every call finds its input, weights and output out of cache, as a layer inside a
     // network does; otherwise a sample repeats one call on the same, cache-hot buffers.
     bool cold = false;
+    // Input and output start this many bytes past a 64-byte boundary (a multiple of 4 below
+    // 64), as a user's std::vector<float> often does; 0: on the boundary.
+    int misalign_bytes = 0;
 };
 
 class Runner {

@@ -222,6 +222,22 @@ elseif (MODE STREQUAL "hand")
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
     expect("rc EQUAL 0 AND out MATCHES \"conv:n1c64h6w6k3s1o16 +[a-z0-9_]+ +[0-9.]+ +1.000x +[^\n]*ci_block:64\" AND out MATCHES \"conv:n1c16h6w6k3s1o16 +[a-z0-9_]+ +[0-9.]+ +1.000x +[^\n]*ci_block:0\""
            "hand with ci_block 64 on 64 input channels and 0 on 16, got: ${out}")
+    # --misalign places input and output off a cache line; candidates are still checked
+    # against hand's output there. Not a whole float, or without --measure: refused.
+    execute_process(COMMAND ${TUNER} --problem dw:n1c24h6w6k3s1 --measure dw_tile_x:2
+                            --misalign 12 --confirm-rounds 1 --reps 1
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    expect("rc EQUAL 0 AND out MATCHES \"dw:n1c24h6w6k3s1 +[a-z0-9_]+ +[0-9.]+ +[0-9.]+x +[^\n]*dw_tile_x:2\" AND NOT out MATCHES \"failed\""
+           "a misaligned measurement of hand and dw_tile_x:2, got: ${out}")
+    execute_process(COMMAND ${TUNER} --problem dw:n1c24h6w6k3s1 --measure dw_tile_x:2
+                            --misalign 6 --confirm-rounds 1 --reps 1
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    expect("NOT rc EQUAL 0 AND out MATCHES \"multiple of 4\"" "--misalign 6 refused, got: ${out}")
+    execute_process(COMMAND ${TUNER} --problem dw:n1c24h6w6k3s1 --db "${db}" --budget 0
+                            --misalign 16
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    expect("NOT rc EQUAL 0 AND out MATCHES \"--misalign is for --measure\""
+           "--misalign without --measure refused, got: ${out}")
 elseif (MODE STREQUAL "cross")
     run(${TUNER} --target aarch64 --problem dw:n1c8h6w6k3s1
         --max-evals 1 --min-gain -100 --work-dir "${WORK_DIR}/candidates"
