@@ -1045,6 +1045,79 @@ TEST(Workspace, SameResultsAsWithout) {
     set_num_threads(saved);
 }
 
+// ---- tensors off a cache line ----------------------------------------------------------------
+
+// Floats whose first element lies `offset_bytes` past a 64-byte boundary, with `guard` floats
+// of a sentinel on each side that no run may touch.
+struct PlacedFloats {
+    static constexpr size_t guard = 32;
+    static constexpr float sentinel = -12345.0f;
+    std::vector<float> memory;
+    float *data;
+    size_t count;
+    PlacedFloats(size_t n, int offset_bytes) : memory(n + 2 * guard + 32, sentinel), count(n) {
+        const auto first = reinterpret_cast<uintptr_t>(memory.data() + guard);
+        data = reinterpret_cast<float *>((first + 63) / 64 * 64 + uintptr_t(offset_bytes));
+    }
+    std::vector<float> values() const { return {data, data + count}; }
+    bool guards_intact() const {
+        for (const float *p = memory.data(); p < data; p++) {
+            if (*p != sentinel) return false;
+        }
+        for (const float *p = data + count; p < memory.data() + memory.size(); p++) {
+            if (*p != sentinel) return false;
+        }
+        return true;
+    }
+};
+
+// The depthwise runs a wide tensor that starts off a cache line as two calls, split at the
+// input's first line boundary (ops/depthwise.cpp): every channel is computed, against the
+// reference, whatever the offsets (equal or not, the split's head 1 to 15 channels) and
+// channel counts (from the split's threshold, not multiples of a vector), and nothing outside
+// the output is written.
+TEST(Alignment, OffTheLineTensorsMatchTheReference) {
+    const int saved = num_threads();
+    uint32_t seed = 90;
+    struct Offsets {
+        int in, out;
+    };
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        for (int channels : {512, 523}) {
+            for (int stride : {1, 2}) {
+                for (int multiplier : {1, 2}) {
+                    const Window win{3, 3, stride, stride, 1, 1, Padding::symmetric(1)};
+                    const DepthwiseDesc d{channels, multiplier, win, Activation::relu6()};
+                    const auto w = random_floats(size_t(9) * channels * multiplier, seed++);
+                    const auto b = random_floats(size_t(channels) * multiplier, seed++);
+                    const Depthwise op(d, w.data(), b.data());
+                    const TensorDesc in = TensorDesc::nhwc(2, 5, 6, channels);
+                    const TensorDesc out = op.output_desc(in);
+                    const auto x = random_floats(in.elements(), seed++);
+                    const ref::Out want = ref::depthwise(d, w.data(), b.data(), in, x.data());
+                    for (const Offsets o : {Offsets{0, 0}, Offsets{4, 4}, Offsets{16, 16},
+                                            Offsets{60, 60}, Offsets{16, 0}, Offsets{0, 32}}) {
+                        SCOPED_TRACE("c" + std::to_string(channels) + " s" +
+                                     std::to_string(stride) + " m" +
+                                     std::to_string(multiplier) + " threads " +
+                                     std::to_string(threads) + " input +" +
+                                     std::to_string(o.in) + " B, output +" +
+                                     std::to_string(o.out) + " B");
+                        PlacedFloats px(in.elements(), o.in), py(out.elements(), o.out);
+                        std::copy(x.begin(), x.end(), px.data);
+                        op.run({px.data, in}, {py.data, out});
+                        EXPECT_TRUE(all_close(py.values(), want.data, tol(9)));
+                        EXPECT_TRUE(py.guards_intact()) << "written outside the output";
+                        EXPECT_EQ(px.values(), x) << "the input changed";
+                    }
+                }
+            }
+        }
+    }
+    set_num_threads(saved);
+}
+
 TEST(Workspace, OverlappingATensorOrBadShapeIsAnError) {
     const PointwiseDesc d{16, 16, Activation::none()};
     const auto w = random_floats(16 * 16, 4);

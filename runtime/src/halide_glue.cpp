@@ -72,4 +72,9 @@ BufferView::BufferView(const float *data, const TensorDesc &d) {
     buf.dim = dims;
 }
 
+void BufferView::crop_channels(int64_t begin, int32_t count) {
+    buf.host += begin * dims[0].stride * int64_t(sizeof(float));
+    dims[0].extent = count;
+}
+
 }  // namespace convgen::detail

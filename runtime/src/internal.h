@@ -150,6 +150,15 @@ struct BufferView {
     BufferView(const BufferView &) = delete;  // buf.dim points into this object
     BufferView &operator=(const BufferView &) = delete;
     halide_buffer_t *raw() { return &buf; }
+    // Narrows the view to `count` channels from `begin` of its dimension 0 (the channels of
+    // every tensor, and of a depthwise's weights and bias).
+    void crop_channels(int64_t begin, int32_t count);
+};
+
+// Channels [begin, begin + count) of a per-channel op's tensors and weights (call_selected).
+struct ChannelSlice {
+    int64_t begin;
+    int32_t count;
 };
 
 // ---- validation -------------------------------------------------------------------------

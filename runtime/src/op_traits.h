@@ -144,16 +144,23 @@ std::shared_ptr<OpState<Desc>> new_state(const Desc &d, const WeightPointers &w,
 
 // One selected kernel's call on tensors viewed with these shapes (an op may view its tensors
 // otherwise, e.g. pointwise rows as one row) and the op's packed buffers in order; `extra`:
-// a further buffer of the op's (KernelBuffers::extra), or null.
+// a further buffer of the op's (KernelBuffers::extra), or null. `slice`: only these channels
+// of the input, the output and every packed buffer (an op whose channels are independent).
 template <class Desc>
 void call_selected(const OpState<Desc> &s, const ConstTensor &input, const Tensor &output,
                    const RunContext &run, const TensorDesc &input_view,
-                   const TensorDesc &output_view, halide_buffer_t *extra = nullptr) {
+                   const TensorDesc &output_view, halide_buffer_t *extra = nullptr,
+                   std::optional<ChannelSlice> slice = std::nullopt) {
     BufferView in(input.data, input_view), out(output.data, output_view);
     std::array<std::optional<BufferView>, kMaxPackedBuffers> views;
     KernelBuffers b{in.raw(), {}, out.raw(), extra};
     for (size_t i = 0; i < s.buffers.size(); i++) {
         b.weights[i] = views[i].emplace(s.buffers[i]).raw();
+        if (slice) views[i]->crop_channels(slice->begin, slice->count);
+    }
+    if (slice) {
+        in.crop_channels(slice->begin, slice->count);
+        out.crop_channels(slice->begin, slice->count);
     }
     call_kernel<cpu_kernel_t<Desc>>(
         s.selection.for_input(input.desc, run.variant_threads), run,
