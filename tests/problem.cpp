@@ -178,6 +178,9 @@ std::vector<Problem> grid(OpKind op) {
     // 256 input channels: the avx2 pointwise op's alternative 2x6 tile (alt_tile_min_c_in),
     // on 36 output channels (3 slices of 16, the last shifted inwards; 3x4 also covers 48).
     vary([](Problem &p) { p.h = 3, p.w = 12, p.ci = 256, p.co = 36; });
+    // And on a merged 7 x 7 row (49 pixels), its 2x5 rung instead (alt_tile_tight_x: 50
+    // pixels computed where 2x6 computes 54).
+    vary([](Problem &p) { p.h = 7, p.w = 7, p.ci = 256, p.co = 40; });
     // Output channels the avx512 pointwise op's 1x28 rung takes (wide_tiles, from 64 input
     // channels): 40 on a 30-wide row, 80 on a merged row of 4 x 14, whose 5 slices are also
     // cut into pixel chunks when the run has 2 threads (TileShape::threads); and 160 on a

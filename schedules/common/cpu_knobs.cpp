@@ -21,6 +21,7 @@ const std::vector<int> kTasksPerThread{0, 2, 3, 4, 6};
 const std::vector<int> kAltTileC{0, 2, 3, 4};  // 0: no tile of its own
 const std::vector<int> kAltTileX{0, 4, 5, 6, 7, 8};
 const std::vector<int> kAltTileWideC{0, 5, 6};  // 0: none
+const std::vector<int> kAltTileTightX{0, 3, 4, 5};  // 0: none
 const std::vector<int> kAltTileMinCIn{0, 128, 192, 256, 384, 512};  // 0: never
 const std::vector<int> kCiBlock{0, 16, 32, 64, 128};  // 0: the whole reduction at once
 const std::vector<int> kCiBlockPixels{0, 256, 512, 1024, 2048, 4096};  // 0: the whole image
@@ -112,6 +113,7 @@ std::vector<KnobDecl> cpu_knobs(const std::string &op, const CpuDefaults &d,
             {"alt_tile_c", d.pw_alt_tile_vectors, kAltTileC},
             {"alt_tile_x", d.pw_alt_tile_pixels, kAltTileX},
             {"alt_tile_wide_c", d.pw_alt_tile_wide_vectors, kAltTileWideC},
+            {"alt_tile_tight_x", d.pw_alt_tile_tight_pixels, kAltTileTightX},
             {"alt_tile_min_c_in", d.pw_alt_tile_min_c_in, kAltTileMinCIn},
         };
     }

@@ -164,6 +164,7 @@ void pointwise_tiles(algo::Pointwise &p, const Problem &problem, Knobs &knobs,
         // bytes, 8 or 12 ways), so more pixels per tile than ways evict each other every step.
         shape.alt_tile = {knobs.get("alt_tile_c"), knobs.get("alt_tile_x")};
         shape.alt_tile_wide_vectors = knobs.get("alt_tile_wide_c");
+        shape.alt_tile_tight_pixels = knobs.get("alt_tile_tight_x");
         if (problem.input_pixel_stride.defined()) {
             shape.alt_when = problem.input_pixel_stride % 1024 == 0;
         }

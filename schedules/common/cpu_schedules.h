@@ -36,6 +36,10 @@ struct CpuDefaults {
     // alternative one where it covers at least 5% fewer outputs (TileShape::
     // alt_tile_wide_vectors; 0 = none)
     int pw_alt_tile_wide_vectors = 0;  // knob alt_tile_wide_c
+    // pointwise op: a tighter tile (alt_tile_c vectors x this many pixels) instead of the
+    // alternative one where it covers at least 5% fewer outputs (TileShape::
+    // alt_tile_tight_pixels; 0 = none)
+    int pw_alt_tile_tight_pixels = 0;  // knob alt_tile_tight_x
     // pointwise op: the alternative tile also where the reduction has at least this many input
     // channels (0 = never): there the full tile's weight panel (tile_c vectors x c_in floats,
     // streamed once per pixel tile) outgrows L1 and a narrower tile's panel still fits better

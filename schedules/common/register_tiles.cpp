@@ -139,8 +139,13 @@ void register_tiles(Func f, const algo::Vars &v, const TileVars &t, const Expr &
                       covered(wide * lanes, pixels) * 20 <= covered(vectors * lanes, pixels) * 19),
                  wide * lanes, pixels);
         }
-        tile(rung(fits_badly && channels >= vectors * lanes && width >= pixels),
-             vectors * lanes, pixels);
+        const int c2 = vectors * lanes;
+        if (const int tight = shape.alt_tile_tight_pixels; tight > 0 && tight < pixels) {
+            tile(rung(fits_badly && channels >= c2 && width >= tight &&
+                      covered(c2, tight) * 20 <= covered(c2, pixels) * 19),
+                 c2, tight);
+        }
+        tile(rung(fits_badly && channels >= c2 && width >= pixels), c2, pixels);
     }
     alternatives(shape.leaner_rungs, shape.leaner_cover_pct, 100);  // fewer accumulators
     if (shape.wide_rung.first > 0) {

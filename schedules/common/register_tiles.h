@@ -92,6 +92,9 @@ struct TileShape {
     // Where alt_tile runs, this many vectors x alt_tile's pixels instead where that covers at
     // least 5% fewer outputs (0 = never): 5x5 for 160 channels, which 4x5 pads to 192.
     int alt_tile_wide_vectors = 0;
+    // Where alt_tile runs, its vectors x this many pixels instead where that covers at least
+    // 5% fewer outputs (0 = never): AVX2's 2x5 on a 49-pixel row, which 2x6 covers with 54.
+    int alt_tile_tight_pixels = 0;
     // Split the channels with TailStrategy::RoundUp instead of shifting the last tile inwards:
     // only for a Func computed into convgen's own storage (a stage of a fused pipeline), which
     // then holds whole tiles. Every tile then starts at a multiple of its width, so reads of

@@ -128,6 +128,15 @@ cpu::CpuDefaults defaults(const std::string &isa) {
         d.pw_alt_tile_vectors = 2;
         d.pw_alt_tile_pixels = 6;
         d.pw_alt_tile_min_c_in = 256;
+        // 2 x 5 where it covers 5% fewer outputs than 2x6: the 7x7 layers' 49-pixel row, which
+        // 2x6 covers with 54 (ShiftInwards computes the overlap again), 2x5 with 50.
+        // `convgen-tune --measure alt_tile_x:5` on a Zen 3 core, 1 thread, 7 rounds, 2x6's time
+        // / 2x5's: 1024 -> 1024 at 7x7 1.09x, 512 -> 1024 at 7x7 1.06x; on 512 -> 512 at 14x14
+        // (196 pixels: 198 in 2x6, 200 in 2x5) 0.98x, hence only where it covers fewer. AOT
+        // with the rule (convgen_bench, 4 rounds): 1024 -> 1024 at 7x7 1.10x at 1 thread, 1.06x
+        // at 2; 512 -> 1024 at 7x7 1.01x. The 2-thread search (`--layers mobilenet_v1
+        // --threads 2`) had chosen 5 pixels for both 7x7 layers.
+        d.pw_alt_tile_tight_pixels = 5;
         // Depthwise 2 vectors x 4 pixels, as on AVX-512 and for the same reason: 16 channels
         // are one 64-byte line of each pixel, where one vector read half a line per pass of
         // the strided pixel walk. Not all 18 weight vectors fit beside the 8 accumulators;
